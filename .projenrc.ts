@@ -1,0 +1,118 @@
+import { cdk8s, javascript } from 'projen';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-bound-tokens',
+  packageName: 'cdk8s-bound-tokens',
+  description:
+    'cdk8s constructs for Kubernetes and OpenShift bound service account tokens, validated at synth time',
+  author: 'cdk8s-bound-tokens maintainers',
+  authorAddress: 'maintainers@cdk8s-bound-tokens.invalid',
+  repositoryUrl: 'https://github.com/cdk8s-bound-tokens/cdk8s-bound-tokens.git',
+  keywords: ['cdk8s', 'kubernetes', 'openshift', 'service-account', 'bound-token', 'projected-volume'],
+  defaultReleaseBranch: 'main',
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.0.0',
+
+  // cdk8s 2.x and constructs 10.x, explicitly (projen defaults to cdk8s 1.x).
+  cdk8sVersion: '2.70.0',
+  constructsVersion: '10.3.0',
+  jsiiVersion: '~5.9.0',
+  typescriptVersion: '~5.9.0',
+  peerDeps: ['cdk8s-plus-27@^2.9.5'],
+  devDeps: [
+    'cdk8s-plus-27@2.9.5',
+    'kubernetes-models@4.5.1',
+    '@kubernetes-models/base@^4',
+    'fast-check@^3.23.0',
+    'ajv@^8.17.0',
+    'cdk8s-cli@^2.200.0',
+    '@bufbuild/cel@0.6.1',
+    '@types/js-yaml@^4.0.9',
+  ],
+  // Runtime dependencies that are not jsii modules must be bundled.
+  bundledDeps: ['yaml@^2.6.0', 'js-yaml@^4.1.0'],
+  bin: { 'cdk8s-bound-tokens': 'lib/cli/main.js' },
+
+  // The dev tsconfig lives at the top, where users of cdk8s libraries expect it.
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['examples/**/*.ts', 'scripts/**/*.ts'],
+    compilerOptions: {},
+  },
+
+  // Snapshots must fail on change: `npx projen test:update` rewrites them on purpose.
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testTimeout: 120_000,
+    },
+  },
+
+  // jsii names in the other languages are public contracts.
+  publishToPypi: {
+    distName: 'cdk8s-bound-tokens',
+    module: 'cdk8s_bound_tokens',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdk8sboundtokens',
+    mavenGroupId: 'io.github.cdk8sboundtokens',
+    mavenArtifactId: 'cdk8s-bound-tokens',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'Cdk8sBoundTokens',
+    packageId: 'Cdk8sBoundTokens',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk8s-bound-tokens/cdk8s-bound-tokens-go',
+  },
+
+  // No hosted CI or release automation here: `.ci/run` is the gate.
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  sampleCode: false,
+  docgen: true,
+});
+
+project.gitignore.exclude('/dist/', '/.jsii-pacmak/', '/bench-results/', '.tmp-*');
+project.npmignore?.exclude('/examples/', '/scripts/', '/.ci/', '/tsconfig.dev.json', '/bench-results/');
+
+// eslint must see the tests, examples and scripts through the dev tsconfig.
+project.eslint?.addOverride({
+  files: ['*.ts'],
+  parserOptions: { project: './tsconfig.dev.json' },
+} as any);
+project.eslint?.addLintPattern('examples');
+project.eslint?.addLintPattern('scripts');
+
+// The main job: synthesize every app in examples/ into a git-ignored folder.
+project.addTask('examples', {
+  description: 'Synthesize every app in examples/ to YAML under dist/examples',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/synth-examples.ts',
+  receiveArgs: true,
+});
+
+// Benchmarks are scripts, not jest tests.
+project.addTask('bench', {
+  description: 'Run the benchmarks and print ratios against their baselines',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/bench.ts',
+  receiveArgs: true,
+});
+
+// The README's rule table is generated from the catalogue.
+project.addTask('rules:table', {
+  description: 'Rewrite the rule table in README.md from the rule catalogue',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/rule-table.ts',
+});
+
+// Prove the public API is usable from Python, Java, .NET and Go (offline, code only).
+const pacmak = project.addTask('pacmak:code-only', {
+  description: 'Generate (not package) the jsii bindings for python, java, dotnet and go',
+  env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+  exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir .jsii-pacmak',
+});
+void pacmak;
+
+project.synth();

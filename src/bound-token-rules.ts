@@ -1,0 +1,111 @@
+import { IConstruct } from 'constructs';
+import { addAcknowledgement, setStrict, STRICT_CONTEXT_KEY } from './engine';
+import { ackAnnotation, allRules, findRule, RuleDef } from './rules';
+
+/** Level of a rule. */
+export enum RuleLevel {
+  /** The synth fails and nothing is written. */
+  ERROR = 'error',
+  /** Printed once per synth; an error in strict mode; can be acknowledged. */
+  WARNING = 'warning',
+}
+
+/** Where a rule applies. */
+export enum RuleScope {
+  /** The constructs and plain manifests (lint command, admission policy) alike. */
+  ALL = 'all',
+  /** Only the constructs of this library. */
+  CONSTRUCT = 'construct',
+  /** Only plain manifests read by the lint command. */
+  MANIFEST = 'manifest',
+}
+
+/** One rule of the catalogue. */
+export interface RuleInfo {
+  /** Stable id, e.g. `BT101`. */
+  readonly id: string;
+  /** Error or warning. */
+  readonly level: RuleLevel;
+  /** One-line cause. */
+  readonly cause: string;
+  /** How to fix it. */
+  readonly fix: string;
+  /** Where the rule applies. */
+  readonly scope: RuleScope;
+}
+
+function toInfo(d: RuleDef): RuleInfo {
+  return {
+    id: d.id,
+    level: d.level === 'error' ? RuleLevel.ERROR : RuleLevel.WARNING,
+    cause: d.cause,
+    fix: d.fix,
+    scope: d.scope === 'all' ? RuleScope.ALL : d.scope === 'construct' ? RuleScope.CONSTRUCT : RuleScope.MANIFEST,
+  };
+}
+
+/**
+ * The one entry point to the rule catalogue: list the rules, acknowledge a
+ * warning with a reason, or make warnings errors (strict mode).
+ */
+export class BoundTokenRules {
+  /** The context key that turns strict mode on for the whole app (`true`). */
+  public static readonly STRICT_CONTEXT_KEY = STRICT_CONTEXT_KEY;
+
+  /** The prefix of the acknowledgement annotation (`bound-tokens.io/acknowledge-<RULE-ID>`). */
+  public static readonly ACKNOWLEDGE_ANNOTATION_PREFIX = 'bound-tokens.io/acknowledge-';
+
+  /** Every rule, in id order. */
+  public static all(): RuleInfo[] {
+    return allRules().map(toInfo);
+  }
+
+  /**
+   * One rule by id.
+   * @throws if no rule has that id
+   */
+  public static find(ruleId: string): RuleInfo {
+    const d = findRule(ruleId);
+    if (!d) {
+      throw new Error(`'ruleId' names no rule of cdk8s-bound-tokens, got '${ruleId}'; see BoundTokenRules.all() or the rule table in the README`);
+    }
+    return toInfo(d);
+  }
+
+  /** The annotation that acknowledges a warning in the YAML. */
+  public static acknowledgeAnnotation(ruleId: string): string {
+    BoundTokenRules.find(ruleId);
+    return ackAnnotation(ruleId);
+  }
+
+  /**
+   * Acknowledges a warning for a construct and its children, with a reason.
+   *
+   * The warning is no longer printed for them, and the annotation
+   * `bound-tokens.io/acknowledge-<RULE-ID>: <reason>` is written on each
+   * object it silenced (and on its pod template), so that checks of the YAML
+   * honour it. An acknowledgement that matches no warning fails the synth;
+   * errors cannot be acknowledged.
+   */
+  public static acknowledge(scope: IConstruct, ruleId: string, reason: string): void {
+    const rule = BoundTokenRules.find(ruleId);
+    const where = scope.node.path ? `[${scope.node.path}] ` : '';
+    if (rule.level === RuleLevel.ERROR) {
+      throw new Error(`${where}'ruleId' ${ruleId} is an error and errors cannot be acknowledged, got '${ruleId}'; fix the cause instead: ${rule.fix}`);
+    }
+    if (typeof reason !== 'string' || reason.trim() === '') {
+      throw new Error(`${where}'reason' of the acknowledgement of ${ruleId} must say why the warning does not apply, got '${reason ?? ''}'; write a reason`);
+    }
+    addAcknowledgement(scope, ruleId, reason);
+  }
+
+  /**
+   * Strict mode for a construct and its children: every warning is an error.
+   * The context key `cdk8s-bound-tokens:strict` does the same for a whole app.
+   */
+  public static strict(scope: IConstruct): void {
+    setStrict(scope);
+  }
+
+  private constructor() {}
+}

@@ -1,0 +1,181 @@
+// The rule catalogue: every check of the library, defined once.
+//
+// This module (and everything under src/rules) is pure: it must not import
+// cdk8s, cdk8s-plus or constructs, so that the lint command, the admission
+// policy generator and the constructs share one implementation of each rule.
+
+/** Level of a rule: errors fail the synth, warnings are printed. */
+export type Level = 'error' | 'warning';
+
+/** Where a rule applies. */
+export type RuleScope =
+  /** constructs and plain manifests alike */
+  | 'all'
+  /** only the constructs of this library (they know things a manifest does not show) */
+  | 'construct'
+  /** only plain manifests read by the lint command */
+  | 'manifest';
+
+export interface RuleDef {
+  /** Stable id, never derived from a file name. */
+  readonly id: string;
+  readonly level: Level;
+  /** One-line cause. */
+  readonly cause: string;
+  /** How to fix it. */
+  readonly fix: string;
+  readonly scope: RuleScope;
+}
+
+const defs: RuleDef[] = [];
+
+function rule(id: string, level: Level, cause: string, fix: string, scope: RuleScope = 'all'): RuleDef {
+  const def: RuleDef = { id, level, cause, fix, scope };
+  defs.push(def);
+  return def;
+}
+
+/** Rule ids, grouped by what they check. */
+export const R = {
+  // token lifetime
+  LIFETIME_TOO_SHORT: rule('BT101', 'error',
+    'A token lifetime (expirationSeconds) is shorter than 10 minutes (600 s); the API server rejects it.',
+    'set the expiration to at least 10 minutes (600 seconds)'),
+  LIFETIME_TOO_LONG: rule('BT102', 'error',
+    'A token lifetime is longer than 2^32 seconds; the API server rejects it.',
+    'set the expiration to at most 4294967296 seconds'),
+  LIFETIME_NOT_WHOLE: rule('BT103', 'error',
+    'A token lifetime is not a whole number of seconds (after rounding to the millisecond).',
+    'use a whole number of seconds, e.g. Duration.seconds(3600)', 'construct'),
+  LIFETIME_OVER_24H: rule('BT104', 'warning',
+    'A token lifetime is longer than 24 hours: a leaked token stays valid that long (the kubelet still rotates it after 24 h).',
+    'use a lifetime of at most 24 hours unless the consumer requires more'),
+  LIFETIME_NOT_INTEGER: rule('BT105', 'error',
+    'expirationSeconds is not a whole number.',
+    'write expirationSeconds as an integer number of seconds', 'manifest'),
+
+  // token path
+  PATH_EMPTY: rule('BT110', 'error',
+    'A token path is empty.',
+    "set a relative file name, e.g. 'token'"),
+  PATH_ABSOLUTE: rule('BT111', 'error',
+    'A token path is absolute; Kubernetes 1.27 accepts it and the kubelet then fails the mount.',
+    "use a path relative to the volume's mount point, e.g. 'token'"),
+  PATH_DOTDOT: rule('BT112', 'error',
+    "A token path contains a '..' segment; Kubernetes 1.27 accepts it and the kubelet then fails the mount.",
+    "remove the '..' segments from the path"),
+  PATH_STARTS_DOTDOT: rule('BT113', 'error',
+    "A token path starts with '..', which the kubelet reserves for its atomic writer.",
+    "rename the file so it does not start with '..'"),
+  PATH_OVERLAP: rule('BT114', 'error',
+    'Two sources of one projected volume write the same path, or one is nested under another; one file silently wins.',
+    'give every source of the volume its own path'),
+
+  // audience
+  NO_AUDIENCE: rule('BT120', 'warning',
+    'A token has no audience, so any consumer that trusts the Kubernetes API server accepts it.',
+    "set the audience the token's consumer expects (e.g. 'vault', 'sts.amazonaws.com')"),
+  AUDIENCE_LIST: rule('BT121', 'warning',
+    'An audience contains a comma or white space: a token carries one audience, and this string is taken literally.',
+    'project one token per audience'),
+
+  // volume
+  VOLUME_NAME: rule('BT130', 'error',
+    'A volume name is not a DNS-1123 label (lowercase letters, digits and -, at most 63 characters).',
+    "set 'name' to a DNS-1123 label, e.g. 'vault-token'"),
+  DEFAULT_MODE_RANGE: rule('BT131', 'error',
+    'A projected volume defaultMode is outside 0..0777 (octal).',
+    'use a mode between 0 and 0o777, e.g. 0o644'),
+  DEFAULT_MODE_RESTRICTIVE: rule('BT132', 'warning',
+    'A restrictive defaultMode leaves the token owned by root and unreadable by a non-root application, since the pod sets neither fsGroup nor runAsUser.',
+    'set the pod securityContext fsGroup (or runAsUser), or keep the default mode 0644'),
+  VOLUME_NAME_DUPLICATE: rule('BT133', 'error',
+    'Two volumes of one pod have the same name.',
+    'give the token volume a name that no other volume of the pod uses'),
+  EMPTY_SOURCES: rule('BT134', 'warning',
+    'A projected volume has no sources, or an empty source.',
+    'add a token source or remove the volume'),
+  SOURCE_MULTIPLE_KINDS: rule('BT135', 'error',
+    'One entry of a projected volume sources holds more than one kind (e.g. serviceAccountToken and configMap).',
+    'put each kind in its own entry of sources'),
+
+  // mounts
+  MOUNT_PATH: rule('BT140', 'error',
+    'A token mount path is empty or not absolute.',
+    "mount the token at an absolute path, e.g. '/var/run/secrets/tokens'"),
+  MOUNT_PATH_DUPLICATE: rule('BT141', 'error',
+    'A container mounts two volumes at the same path.',
+    'use a different mount path for each volume of a container'),
+  MOUNT_SUBPATH: rule('BT142', 'error',
+    'A token volume is mounted with subPath: subPath mounts never receive the rotated token.',
+    'mount the whole volume (no subPath) and read the file inside it'),
+  MOUNT_NOWHERE: rule('BT143', 'warning',
+    'A token volume is mounted in no container, so no application can read the token.',
+    'mount the volume into the containers that need the token, or remove it'),
+  MOUNT_UNKNOWN_VOLUME: rule('BT144', 'error',
+    'A volume mount names a volume that the pod does not have.',
+    'add the volume to the pod or fix the mount name'),
+
+  // service account
+  NO_SERVICE_ACCOUNT: rule('BT150', 'error',
+    'A BoundTokenPod has no service account: the token would silently be issued for the namespace\'s default account.',
+    "set 'serviceAccount' to the account the token must identify", 'construct'),
+  POD_DEFAULT_SERVICE_ACCOUNT: rule('BT151', 'warning',
+    'A bare Pod projects a token but sets no serviceAccountName, so the token identifies the namespace\'s default account.',
+    'set serviceAccountName to a dedicated service account'),
+
+  // OpenShift issuer
+  ISSUER_MULTIPLE: rule('BT160', 'error',
+    'More than one cluster issuer configuration (Authentication "cluster") in one app or file; the last one applied silently wins.',
+    'keep exactly one ClusterIssuerConfig per cluster'),
+  ISSUER_EMPTY: rule('BT161', 'error',
+    'The service account issuer is empty.',
+    "set the issuer URL, or ClusterIssuerConfig.PLATFORM_DEFAULT_ISSUER ('https://kubernetes.default.svc') to reset it"),
+  ISSUER_INVALID_URL: rule('BT162', 'error',
+    "The issuer contains ':' but is not a valid URL; the kube-apiserver operator refuses it.",
+    'write the issuer as an absolute URL, e.g. https://issuer.example.com'),
+  ISSUER_QUERY_FRAGMENT: rule('BT163', 'error',
+    'An https issuer has a query or a fragment; OpenID discovery does not allow them.',
+    'remove the ?query and #fragment from the issuer'),
+  ISSUER_NOT_HTTPS: rule('BT164', 'warning',
+    'The issuer is not an https URL: the platform publishes no JWKS URI and no external verifier can use it.',
+    'use an https issuer URL'),
+  ISSUER_CHANGE: rule('BT165', 'warning',
+    'Changing the cluster issuer invalidates tokens already in use: tokens of the previous issuer stop being trusted 24 h after the change, so their pods must be restarted.',
+    'plan the restart of the workloads that hold tokens (see the README), then acknowledge this warning', 'construct'),
+  ISSUER_OBJECT_NAME: rule('BT166', 'error',
+    'An Authentication object is not named "cluster"; OpenShift admission rejects any other name.',
+    "name the object 'cluster'", 'manifest'),
+};
+
+/** All rules, in id order. */
+export function allRules(): readonly RuleDef[] {
+  return [...defs].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+const byId = new Map<string, RuleDef>();
+export function findRule(id: string): RuleDef | undefined {
+  if (byId.size !== defs.length) {
+    byId.clear();
+    for (const d of defs) byId.set(d.id, d);
+  }
+  return byId.get(id);
+}
+
+/**
+ * Register more rules (used by the modules that add them: presets, lint).
+ * Ids must be unique.
+ */
+export function defineRule(id: string, level: Level, cause: string, fix: string, scope: RuleScope = 'all'): RuleDef {
+  if (defs.some(d => d.id === id)) {
+    throw new Error(`rule ${id} is defined twice`);
+  }
+  return rule(id, level, cause, fix, scope);
+}
+
+/** The annotation that acknowledges a warning on an object or its pod template. */
+export const ACK_ANNOTATION_PREFIX = 'bound-tokens.io/acknowledge-';
+
+export function ackAnnotation(ruleId: string): string {
+  return `${ACK_ANNOTATION_PREFIX}${ruleId}`;
+}

@@ -1,0 +1,7 @@
+// Internal barrel of the pure rule modules (not part of the jsii API).
+export * from './catalogue';
+export * from './finding';
+export * from './check-pod';
+export * from './check-issuer';
+export * from './go-url';
+export * from './manifest';

@@ -1,0 +1,97 @@
+// Validation of synthesized manifests against schemas we did not write:
+// the upstream Kubernetes OpenAPI schema (kubernetes-models 4.5.x) and the
+// OpenShift Authentication CRD in ../shared/data (read in place, never copied).
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv from 'ajv';
+import * as YAML from 'yaml';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const MODELS: Record<string, () => any> = {
+  'v1/Pod': () => require('kubernetes-models/v1').Pod,
+  'v1/ServiceAccount': () => require('kubernetes-models/v1').ServiceAccount,
+  'v1/ConfigMap': () => require('kubernetes-models/v1').ConfigMap,
+  'v1/Secret': () => require('kubernetes-models/v1').Secret,
+  'v1/Service': () => require('kubernetes-models/v1').Service,
+  'v1/Namespace': () => require('kubernetes-models/v1').Namespace,
+  'v1/PodTemplate': () => require('kubernetes-models/v1').PodTemplate,
+  'v1/ReplicationController': () => require('kubernetes-models/v1').ReplicationController,
+  'apps/v1/Deployment': () => require('kubernetes-models/apps/v1').Deployment,
+  'apps/v1/StatefulSet': () => require('kubernetes-models/apps/v1').StatefulSet,
+  'apps/v1/DaemonSet': () => require('kubernetes-models/apps/v1').DaemonSet,
+  'apps/v1/ReplicaSet': () => require('kubernetes-models/apps/v1').ReplicaSet,
+  'batch/v1/Job': () => require('kubernetes-models/batch/v1').Job,
+  'batch/v1/CronJob': () => require('kubernetes-models/batch/v1').CronJob,
+  'rbac.authorization.k8s.io/v1/Role': () => require('kubernetes-models/rbac.authorization.k8s.io/v1').Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': () => require('kubernetes-models/rbac.authorization.k8s.io/v1').RoleBinding,
+  'rbac.authorization.k8s.io/v1/ClusterRole': () => require('kubernetes-models/rbac.authorization.k8s.io/v1').ClusterRole,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': () => require('kubernetes-models/rbac.authorization.k8s.io/v1').ClusterRoleBinding,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': () => require('kubernetes-models/admissionregistration.k8s.io/v1').ValidatingAdmissionPolicy,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': () => require('kubernetes-models/admissionregistration.k8s.io/v1').ValidatingAdmissionPolicyBinding,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** The shared folder beside the checkout (CI lays a copy there). */
+export const SHARED_DIR = path.resolve(__dirname, '..', '..', 'shared');
+export const AUTH_CRD_PATH = path.join(SHARED_DIR, 'data', 'authentications.config.openshift.io.crd.yaml');
+
+let authValidator: ((obj: any) => string[]) | undefined | null;
+
+/** A validator for Authentication objects from the CRD's openAPIV3Schema, or null when the CRD is absent. */
+export function authenticationValidator(): ((obj: any) => string[]) | null {
+  if (authValidator !== undefined) return authValidator;
+  if (!fs.existsSync(AUTH_CRD_PATH)) {
+    authValidator = null;
+    return null;
+  }
+  const crd = YAML.parse(fs.readFileSync(AUTH_CRD_PATH, 'utf8'));
+  const version = crd.spec.versions.find((v: any) => v.name === 'v1');
+  const schema = stripK8sExtensions(version.schema.openAPIV3Schema);
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(schema);
+  authValidator = (obj: any) => (validate(obj) ? [] : (validate.errors ?? []).map(e => `${e.instancePath} ${e.message}`));
+  return authValidator;
+}
+
+function stripK8sExtensions(schema: any): any {
+  if (Array.isArray(schema)) return schema.map(stripK8sExtensions);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: any = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k.startsWith('x-kubernetes-')) continue;
+    out[k] = stripK8sExtensions(v);
+  }
+  return out;
+}
+
+/**
+ * Validates one manifest against the upstream schema. Returns the schema's
+ * complaint, or undefined when valid. Throws for a kind no schema covers,
+ * so that a new kind cannot slip through unvalidated.
+ */
+export function schemaErrors(obj: any): string | undefined {
+  if (obj.apiVersion === 'config.openshift.io/v1' && obj.kind === 'Authentication') {
+    const v = authenticationValidator();
+    if (v === null) return undefined;
+    const errs = v(obj);
+    return errs.length ? errs.join('; ') : undefined;
+  }
+  const key = `${obj.apiVersion}/${obj.kind}`;
+  const model = MODELS[key];
+  if (!model) throw new Error(`no upstream schema for ${key}`);
+  const Model = model();
+  try {
+    new Model(obj).validate();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Asserts that every manifest is valid against its upstream schema. */
+export function expectValidManifests(objs: any[]): void {
+  for (const obj of objs) {
+    const err = schemaErrors(obj);
+    if (err) throw new Error(`${obj.kind}/${obj.metadata?.name} is not valid against the upstream schema: ${err}`);
+  }
+}

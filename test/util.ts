@@ -1,0 +1,45 @@
+import { App, Chart, Testing } from 'cdk8s';
+
+/** Synthesizes a chart and returns its objects, failing on any rule error. */
+export function synth(chart: Chart): any[] {
+  return Testing.synth(chart);
+}
+
+/** A fresh app and chart for a test. */
+export function chart(props: { namespace?: string; context?: Record<string, any> } = {}): Chart {
+  const app = Testing.app();
+  for (const [k, v] of Object.entries(props.context ?? {})) app.node.setContext(k, v);
+  return new Chart(app, 'test', { namespace: props.namespace });
+}
+
+/** Runs `fn` and returns what it printed as warnings. */
+export function captureWarnings(fn: () => void): string[] {
+  const lines: string[] = [];
+  const spy = jest.spyOn(console, 'warn').mockImplementation((...args: any[]) => {
+    lines.push(args.join(' '));
+  });
+  try {
+    fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return lines;
+}
+
+/** The error message of `fn`, failing the test when it does not throw. */
+export function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected an error, but none was thrown');
+}
+
+export function findKind(objs: any[], kind: string): any {
+  const o = objs.find(x => x.kind === kind);
+  if (!o) throw new Error(`no ${kind} in ${objs.map(x => x.kind).join(', ')}`);
+  return o;
+}
+
+export { App };
