@@ -36,8 +36,15 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   // The dev tsconfig lives at the top, where users of cdk8s libraries expect it.
   tsconfigDevFile: 'tsconfig.dev.json',
+  // eslint must see the tests, examples and scripts: pin it to the dev tsconfig.
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'scripts'],
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
+  },
   tsconfigDev: {
-    include: ['examples/**/*.ts', 'scripts/**/*.ts'],
+    include: ['examples/**/*.ts', 'scripts/**/*.ts', '.projenrc.ts'],
     compilerOptions: {},
   },
 
@@ -79,13 +86,6 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 project.gitignore.exclude('/dist/', '/.jsii-pacmak/', '/bench-results/', '.tmp-*');
 project.npmignore?.exclude('/examples/', '/scripts/', '/.ci/', '/tsconfig.dev.json', '/bench-results/');
 
-// eslint must see the tests, examples and scripts through the dev tsconfig.
-project.eslint?.addOverride({
-  files: ['*.ts'],
-  parserOptions: { project: './tsconfig.dev.json' },
-} as any);
-project.eslint?.addLintPattern('examples');
-project.eslint?.addLintPattern('scripts');
 
 // The main job: synthesize every app in examples/ into a git-ignored folder.
 project.addTask('examples', {

@@ -61,7 +61,7 @@ export class ClusterIssuerConfig extends Construct {
     if (others.length > 0) {
       out.push(finding(R.ISSUER_MULTIPLE, '', 'ClusterIssuerConfig',
         `must appear once per app, but the app has ${others.length + 1}`,
-        others.map(o => `'${o.node.path}'`).join(', ') + ` besides this one`));
+        others.map(o => `'${o.node.path}'`).join(', ') + ' besides this one'));
     }
     out.push(finding(R.ISSUER_CHANGE, '/spec/serviceAccountIssuer', 'serviceAccountIssuer',
       'changes the cluster issuer: tokens of the previous issuer stop being trusted 24 h after the change and their pods must be restarted',

@@ -23,12 +23,12 @@ export interface Subject {
   readonly construct: IConstruct;
   /** The object whose manifest is checked, if any. */
   readonly apiObject?: ApiObject;
+  /** Rule ids this subject leaves to another rule. */
+  readonly exclude?: ReadonlySet<string>;
   /** Volumes whose own checks (name, mode, sources) their construct reports. */
   managedVolumes?(): ReadonlySet<string>;
   /** Checks only the construct can do. Receives the rendered manifest, if any. */
   extraFindings?(manifest: any | undefined): Finding[];
-  /** Rule ids this subject leaves to another rule. */
-  readonly exclude?: ReadonlySet<string>;
   /** Writes an acknowledgement annotation into the construct, for the renders to come. */
   annotate?(key: string, value: string): void;
 }

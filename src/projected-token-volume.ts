@@ -2,12 +2,12 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { registerSubject } from './engine';
+import { labelFromId, wholeSeconds } from './internal';
 import {
   checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
   R, refreshAfterSeconds,
 } from './rules';
 import { ServiceAccountTokenProjection } from './token-projection';
-import { labelFromId, wholeSeconds } from './internal';
 import { createProjectedVolume } from './volume-bridge';
 
 /** Props of a `ProjectedTokenVolume`. */
@@ -85,7 +85,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
       this.name = derived ?? id;
       if (derived === undefined) {
         this._nameError = finding(R.VOLUME_NAME, '/name', 'name',
-          `is not set and the construct id cannot be turned into a DNS-1123 label of at most 63 characters`, `id '${id}'`,
+          'is not set and the construct id cannot be turned into a DNS-1123 label of at most 63 characters', `id '${id}'`,
           "set 'name' to a DNS-1123 label, e.g. 'vault-token'");
       }
     }

@@ -1,9 +1,12 @@
-import { Duration, Testing } from 'cdk8s';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { BoundTokenPod, BoundTokenRules, ProjectedTokenVolume } from '../src';
-import { build as buildVaultPod } from '../examples/vault-pod';
 import { expectValidManifests } from './schema';
 import { captureWarnings, chart, errorOf, findKind, synth } from './util';
+import { build as buildVaultPod } from '../examples/vault-pod';
+import { BoundTokenPod, BoundTokenRules, ProjectedTokenVolume } from '../src';
 
 function account(c: any, name = 'build-robot') {
   return new kplus.ServiceAccount(c, `SA-${name}`, { metadata: { name } });
@@ -23,7 +26,9 @@ describe('BoundTokenPod', () => {
     });
     expect(pod.spec.containers[0].volumeMounts).toContainEqual({ name: 'vault-token', mountPath: '/var/run/secrets/tokens', readOnly: true });
     // it would really start: non-root, read-only root filesystem, writable /tmp
-    expect(pod.spec.containers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(pod.spec.containers[0].securityContext).toMatchObject({
+      runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+    });
     expect(pod.spec.containers[0].volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     expect(pod.spec.automountServiceAccountToken).toBe(false);
     expectValidManifests(objs);
@@ -109,7 +114,9 @@ describe('BoundTokenPod', () => {
   test('fails when the token mount path is not absolute (BT140) or used twice (BT141)', () => {
     const c = chart();
     const pod = new BoundTokenPod(c, 'Pod', {
-      serviceAccount: account(c), tokens: [{ path: 't', audience: 'a' }], tokenMountPath: 'relative/tokens',
+      serviceAccount: account(c),
+      tokens: [{ path: 't', audience: 'a' }],
+      tokenMountPath: 'relative/tokens',
       containers: [{ image: 'busybox:1.36', name: 'app' }],
     });
     pod.containers[0].mount('relative/tokens', kplus.Volume.fromEmptyDir(c, 'E', 'scratch'));
@@ -119,12 +126,9 @@ describe('BoundTokenPod', () => {
   });
 
   test('a failed synth writes nothing', () => {
-    const fs = require('fs');
-    const os = require('os');
-    const path = require('path');
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-'));
     const app = Testing.app({ outdir });
-    const c = new (require('cdk8s').Chart)(app, 'c');
+    const c = new Chart(app, 'c');
     new BoundTokenPod(c, 'Pod', { tokens: [{ path: '/abs', audience: 'a' }], containers: [{ image: 'busybox:1.36' }] });
     expect(errorOf(() => app.synth())).toContain('BT111');
     expect(fs.readdirSync(outdir)).toEqual([]);

@@ -1,8 +1,9 @@
 import { App, Chart, Testing } from 'cdk8s';
 
+
 /** Synthesizes a chart and returns its objects, failing on any rule error. */
-export function synth(chart: Chart): any[] {
-  return Testing.synth(chart);
+export function synth(c: Chart): any[] {
+  return Testing.synth(c);
 }
 
 /** A fresh app and chart for a test. */

@@ -223,7 +223,7 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
       out.push(...checkProjectedVolume(v, vp, { style: opts.style }));
     }
     const mode = v.projected?.defaultMode;
-    if (typeof mode === 'number' && mode >= 0 && mode <= 0o777 && (mode & 0o004) === 0 && !podOwnsFiles(spec)) {
+    if (typeof mode === 'number' && mode >= 0 && mode <= 0o777 && !othersCanRead(mode) && !podOwnsFiles(spec)) {
       out.push(finding(R.DEFAULT_MODE_RESTRICTIVE, vp + '/projected/defaultMode', 'defaultMode',
         `of volume '${name}' keeps the token unreadable for a non-root application (the pod sets neither securityContext.fsGroup nor runAsUser)`,
         `0${mode.toString(8)}`));
@@ -282,6 +282,11 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
     }
   }
   return out;
+}
+
+/** True when the mode lets others (not owner, not group) read the file. */
+function othersCanRead(mode: number): boolean {
+  return Math.floor(mode / 4) % 2 === 1;
 }
 
 function podOwnsFiles(spec: any): boolean {
