@@ -25,8 +25,11 @@ export interface Subject {
   readonly apiObject?: ApiObject;
   /** Rule ids this subject leaves to another rule. */
   readonly exclude?: ReadonlySet<string>;
-  /** Volumes whose own checks (name, mode, sources) their construct reports. */
-  managedVolumes?(): ReadonlySet<string>;
+  /**
+   * The library's volume constructs this subject's manifest contains. Their
+   * sources are checked as part of this manifest; their acknowledgements apply here.
+   */
+  volumeOwners?(): IConstruct[];
   /** Checks only the construct can do. Receives the rendered manifest, if any. */
   extraFindings?(manifest: any | undefined): Finding[];
   /** Writes an acknowledgement annotation into the construct, for the renders to come. */
@@ -49,6 +52,8 @@ interface RootState {
   errors: Map<IConstruct, string[]>;
   /** Acknowledgements that matched a warning in the current pass. */
   used: Set<Ack>;
+  /** Volume constructs that some subject's manifest contained in the current pass. */
+  usedVolumes: Set<IConstruct>;
   /** Hooks that run at the start of every pass (e.g. to discover subjects). */
   readonly passHooks: Array<() => void>;
 }
@@ -63,7 +68,7 @@ function stateOf(c: IConstruct): RootState {
   const root = c.node.root;
   let state = ROOTS.get(root);
   if (!state) {
-    const s: RootState = { subjects: [], byConstruct: new Map(), errors: new Map(), used: new Set(), passHooks: [] };
+    const s: RootState = { subjects: [], byConstruct: new Map(), errors: new Map(), used: new Set(), usedVolumes: new Set(), passHooks: [] };
     state = s;
     ROOTS.set(root, s);
     root.node.addValidation({ validate: () => runPass(s) });
@@ -135,8 +140,11 @@ function runPass(state: RootState): string[] {
   for (const hook of state.passHooks) hook();
   state.errors = new Map();
   state.used = new Set();
+  state.usedVolumes = new Set();
   const warnings: string[] = [];
-  for (const subject of [...state.subjects]) {
+  // Objects first, so that volume constructs know whether a manifest holds them.
+  const ordered = [...state.subjects.filter(s => s.apiObject), ...state.subjects.filter(s => !s.apiObject)];
+  for (const subject of ordered) {
     const r = evaluate(subject, state, warnings);
     if (r.errors.length > 0) state.errors.set(subject.construct, r.errors);
   }
@@ -152,8 +160,10 @@ function runPass(state: RootState): string[] {
 function evaluate(subject: Subject, state: RootState, warnings: string[]): { errors: string[] } {
   const manifest = subject.apiObject ? renderForValidation(subject.apiObject) : undefined;
   const findings: Finding[] = [];
+  const volumes = subject.volumeOwners?.() ?? [];
+  for (const v of volumes) state.usedVolumes.add(v);
   if (manifest) {
-    findings.push(...checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes: subject.managedVolumes?.() }));
+    findings.push(...checkObject(manifest, { style: CONSTRUCT_STYLE }));
   }
   findings.push(...(subject.extraFindings?.(manifest) ?? []).filter(f => findRule(f.ruleId)?.scope !== 'manifest'));
   if (subject.exclude && subject.exclude.size > 0) {
@@ -161,7 +171,7 @@ function evaluate(subject: Subject, state: RootState, warnings: string[]): { err
     findings.length = 0;
     findings.push(...kept);
   }
-  const acks = acksFor(subject.construct);
+  const acks = acksFor(subject.construct, volumes);
   const strict = isStrict(subject.construct);
   const errors: string[] = [];
   const path = subject.construct.node.path;
@@ -208,13 +218,26 @@ function annotateManifest(manifest: any, key: string, value: string): void {
   }
 }
 
-/** The acknowledgements in force for a construct: the nearest scope wins. */
-function acksFor(c: IConstruct): Map<string, Ack> {
+/**
+ * The acknowledgements in force for a construct: those of its scopes (the
+ * nearest wins), then those of the volume constructs it holds.
+ */
+function acksFor(c: IConstruct, volumes: IConstruct[] = []): Map<string, Ack> {
   const out = new Map<string, Ack>();
+  for (const v of volumes) {
+    for (const scope of v.node.scopes) {
+      for (const ack of ACKS.get(scope) ?? []) out.set(ack.ruleId, ack);
+    }
+  }
   for (const scope of c.node.scopes) {
     for (const ack of ACKS.get(scope) ?? []) out.set(ack.ruleId, ack);
   }
   return out;
+}
+
+/** True when a subject's manifest held this volume construct in the current pass. */
+export function isVolumeUsed(volume: IConstruct): boolean {
+  return ROOTS.get(volume.node.root)?.usedVolumes.has(volume) ?? false;
 }
 
 function isStrict(c: IConstruct): boolean {

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { registerSubject } from './engine';
+import { isVolumeUsed, registerSubject } from './engine';
 import { labelFromId, wholeSeconds } from './internal';
 import {
   checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
@@ -134,9 +134,12 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   private findings(): Finding[] {
     const out: Finding[] = [];
     if (this._nameError) out.push(this._nameError);
-    const vol = this.toVolumeJson();
-    const all = checkProjectedVolume(vol, '', { style: CONSTRUCT_STYLE });
-    out.push(...all.filter(f => !(this._nameError && f.ruleId === R.VOLUME_NAME.id)));
+    if (!isVolumeUsed(this)) {
+      // No checked manifest holds this volume: check its sources here, and say it is unused.
+      const vol = this.toVolumeJson();
+      const all = checkProjectedVolume(vol, '', { style: CONSTRUCT_STYLE });
+      out.push(...all.filter(f => !(this._nameError && f.ruleId === R.VOLUME_NAME.id)));
+    }
     this._tokens.forEach((t, i) => {
       if (t.expiration && !wholeSeconds(t.expiration).whole) {
         out.push(finding(R.LIFETIME_NOT_WHOLE, `/projected/sources/${i}/serviceAccountToken/expirationSeconds`, 'expiration',

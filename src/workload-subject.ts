@@ -1,21 +1,23 @@
 // Registers a cdk8s-plus workload with the rule engine. Internal.
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { IConstruct } from 'constructs';
 import { registerSubject, Subject } from './engine';
 import { Finding } from './rules';
 import { ownerOf } from './volume-bridge';
 
-/** The names of the bridged (library-made) volumes a workload uses. */
-export function managedVolumeNames(workload: kplus.AbstractPod): Set<string> {
-  const names = new Set<string>();
+/** The library's volume constructs a workload uses (as volumes or through mounts). */
+export function volumeOwnersOf(workload: kplus.AbstractPod): IConstruct[] {
+  const owners = new Set<IConstruct>();
   const add = (v: kplus.Volume) => {
-    if (ownerOf(v) !== undefined) names.add(v.name);
+    const owner = ownerOf(v);
+    if (owner) owners.add(owner as IConstruct);
   };
   workload.volumes.forEach(add);
   for (const c of [...workload.containers, ...workload.initContainers]) {
     for (const m of c.mounts) add(m.volume);
   }
-  return names;
+  return [...owners];
 }
 
 export interface WatchOptions {
@@ -31,7 +33,7 @@ export function watchWorkload(workload: kplus.AbstractPod, options: WatchOptions
   return registerSubject({
     construct: workload,
     apiObject: ApiObject.of(workload),
-    managedVolumes: () => managedVolumeNames(workload),
+    volumeOwners: () => volumeOwnersOf(workload),
     extraFindings: (manifest) => options.extraFindings?.(manifest) ?? [],
     exclude,
     annotate: (key, value) => {

@@ -1,0 +1,103 @@
+import * as kplus from 'cdk8s-plus-27';
+import { BoundTokenPod, BoundTokenRules, RuleLevel, RuleScope } from '../src';
+import { captureWarnings, chart, errorOf, findKind, synth } from './util';
+
+function pod(c: any, id = 'Pod', tokens: any[] = [{ path: 't' }]) {
+  const sa = new kplus.ServiceAccount(c, `${id}SA`, { metadata: { name: `${id.toLowerCase()}-sa` } });
+  return new BoundTokenPod(c, id, { serviceAccount: sa, tokens, containers: [{ image: 'busybox:1.36' }] });
+}
+
+describe('BoundTokenRules', () => {
+  test('the catalogue has unique, stable ids, a level, a cause and a fix for every rule', () => {
+    const all = BoundTokenRules.all();
+    expect(new Set(all.map(r => r.id)).size).toBe(all.length);
+    for (const r of all) {
+      expect(r.id).toMatch(/^BT\d{3}$/);
+      expect([RuleLevel.ERROR, RuleLevel.WARNING]).toContain(r.level);
+      expect([RuleScope.ALL, RuleScope.CONSTRUCT, RuleScope.MANIFEST]).toContain(r.scope);
+      expect(r.cause.length).toBeGreaterThan(10);
+      expect(r.fix.length).toBeGreaterThan(5);
+    }
+    expect(BoundTokenRules.find('BT101')).toMatchObject({ id: 'BT101', level: RuleLevel.ERROR });
+  });
+
+  test('fails when asked for a rule that does not exist', () => {
+    expect(errorOf(() => BoundTokenRules.find('BT999x'))).toContain("'ruleId' names no rule of cdk8s-bound-tokens, got 'BT999x'");
+  });
+
+  test('an acknowledgement silences a warning for a construct and its children and is written as an annotation', () => {
+    const c = chart();
+    pod(c, 'Pod');
+    BoundTokenRules.acknowledge(c, 'BT120', 'the Kubernetes API server is this token\'s consumer');
+    const lines = captureWarnings(() => synth(c));
+    expect(lines.join('\n')).not.toContain('BT120');
+    const p = findKind(synth(c), 'Pod');
+    expect(p.metadata.annotations).toEqual({ 'bound-tokens.io/acknowledge-BT120': 'the Kubernetes API server is this token\'s consumer' });
+    expect(BoundTokenRules.acknowledgeAnnotation('BT120')).toBe('bound-tokens.io/acknowledge-BT120');
+  });
+
+  test('the acknowledgement is stable across synths (same YAML twice)', () => {
+    const c = chart();
+    pod(c, 'Pod');
+    BoundTokenRules.acknowledge(c, 'BT120', 'reason');
+    const first = JSON.stringify(synth(c));
+    const second = JSON.stringify(synth(c));
+    expect(second).toBe(first);
+  });
+
+  test('an acknowledgement covers only its scope', () => {
+    const c = chart();
+    const a = pod(c, 'A');
+    pod(c, 'B');
+    BoundTokenRules.acknowledge(a, 'BT120', 'reason');
+    const text = captureWarnings(() => synth(c)).join('\n');
+    expect(text).toContain('[test/B] BT120');
+    expect(text).not.toContain('[test/A] BT120');
+  });
+
+  test('fails when an acknowledgement matches no warning', () => {
+    const c = chart();
+    pod(c, 'Pod', [{ path: 't', audience: 'vault' }]);
+    BoundTokenRules.acknowledge(c, 'BT104', 'long-lived on purpose');
+    const msg = errorOf(() => synth(c));
+    expect(msg).toContain("[test] BT104: the acknowledgement of BT104 ('long-lived on purpose') matches no warning");
+  });
+
+  test('fails when acknowledging an error', () => {
+    const c = chart();
+    const msg = errorOf(() => BoundTokenRules.acknowledge(c, 'BT101', 'I know'));
+    expect(msg).toContain("[test] 'ruleId' BT101 is an error and errors cannot be acknowledged");
+  });
+
+  test('fails when acknowledging without a reason', () => {
+    const c = chart();
+    expect(errorOf(() => BoundTokenRules.acknowledge(c, 'BT120', ' '))).toContain("'reason' of the acknowledgement of BT120 must say why");
+  });
+
+  test('an acknowledgement written by hand in the YAML is honoured too', () => {
+    const c = chart();
+    const sa = new kplus.ServiceAccount(c, 'SA');
+    new BoundTokenPod(c, 'Pod', {
+      metadata: { annotations: { 'bound-tokens.io/acknowledge-BT120': 'checked by hand' } },
+      serviceAccount: sa,
+      tokens: [{ path: 't' }],
+      containers: [{ image: 'busybox:1.36' }],
+    });
+    expect(captureWarnings(() => synth(c)).join('\n')).not.toContain('BT120');
+  });
+
+  test('strict mode does not make acknowledged warnings errors', () => {
+    const c = chart();
+    pod(c, 'Pod');
+    BoundTokenRules.strict(c);
+    BoundTokenRules.acknowledge(c, 'BT120', 'reason');
+    expect(() => synth(c)).not.toThrow();
+  });
+
+  test('errors stay errors however warnings are treated', () => {
+    const c = chart();
+    pod(c, 'Pod', [{ path: '/abs' }]);
+    BoundTokenRules.acknowledge(c, 'BT120', 'reason');
+    expect(errorOf(() => synth(c))).toContain('BT111');
+  });
+});
