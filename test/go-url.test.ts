@@ -39,21 +39,21 @@ describe('parseGoUrl: results Go gives', () => {
   test.each([
     'https://[::1]:443/',
     'https://kubernetes.default.svc',
-    'https://x/a b',            // the path is not checked for characters
-    'https://x/?%zz',           // nor is the query
-    'https://x:80:90',          // Go checks only the text after the last ':' as the port
-    'https://x:',               // an empty port is a valid optional port
-    'https://',                 // an empty host
+    'https://x/a b', // the path is not checked for characters
+    'https://x/?%zz', // nor is the query
+    'https://x:80:90', // Go checks only the text after the last ':' as the port
+    'https://x:', // an empty port is a valid optional port
+    'https://', // an empty host
     'https://[fe80::1%25en0]/', // an IPv6 zone (RFC 6874)
     'https://[fe80::1%25%41]/', // a zone may escape any byte a host may hold
-    'https://x%C3%A9/',         // a host may %-encode non-ASCII bytes
-    'https://ex<ample/',        // < > " are let through in hosts
+    'https://x%C3%A9/', // a host may %-encode non-ASCII bytes
+    'https://ex<ample/', // < > " are let through in hosts
     'https://u:p@x/',
-    'https:opaque%zz',          // an opaque URL is not unescaped
+    'https:opaque%zz', // an opaque URL is not unescaped
     'mailto:a@b',
-    '///a b',                   // three slashes: a path, not an authority
+    '///a b', // three slashes: a path, not an authority
     '*',
-    'https://x/#a\tb',          // the fragment is cut off before the control check
+    'https://x/#a\tb', // the fragment is cut off before the control check
     'HTTPS://X/',
     'kubernetes.default.svc',
   ])('%j parses', raw => ok(raw));
