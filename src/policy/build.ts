@@ -84,7 +84,7 @@ function byKind(o: string, parts: KindParts, fallback: string): string {
     + ` : ${KIND} == 'PodTemplate' ? ${at(['template', ...parts.template.slice(2)])}`
     + ` : ${KIND} == 'CronJob' ? ${at(parts.cronJob)}`
     + ` : ${KIND} in ${celStringList(TEMPLATE_KINDS)} ? ${at(parts.template)}`
-    + ` : ${IS_AUTHENTICATION} ? ${at(parts.issuer)}`
+    + (parts.issuer ? ` : ${IS_AUTHENTICATION} ? ${at(parts.issuer)}` : '')
     + ` : ${fallback}`;
 }
 
@@ -219,8 +219,12 @@ export function enforcedRuleIds(level: 'error' | 'warning', disabled: readonly s
   return ruleCoverage().filter(c => c.expressed && c.def.level === level && !disabled.includes(c.def.id)).map(c => c.def.id);
 }
 
-/** A problem with the options, in the house message shape. */
-export class PolicyOptionError extends Error {}
+/** A problem with the options, in the house message shape. `prop` names the option. */
+export class PolicyOptionError extends Error {
+  constructor(public readonly prop: string, message: string) {
+    super(message);
+  }
+}
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const NAMESPACE_PREFIX = /^[a-z0-9][-a-z0-9]*$/;
@@ -228,7 +232,7 @@ const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 function fail(prop: string, problem: string, got: string, fix: string): never {
-  throw new PolicyOptionError(`'${prop}' ${problem}, got ${got}; ${fix}`);
+  throw new PolicyOptionError(prop, `'${prop}' ${problem}, got ${got}; ${fix}`);
 }
 
 function isLabelKey(key: string): boolean {
