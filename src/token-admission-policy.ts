@@ -146,9 +146,10 @@ const ACTION_NAMES: Record<PolicyAction, ActionName> = {
  * Needs Kubernetes 1.30+ or OpenShift 4.17+ (`admissionregistration.k8s.io/v1`).
  * On Kubernetes 1.28 and 1.29 the same objects work as `v1beta1` once the
  * `ValidatingAdmissionPolicy` feature gate and the runtime config
- * `admissionregistration.k8s.io/v1beta1=true` are on (change `apiVersion`
- * with `ApiObject.of(...)`/`addJsonPatch` or in the YAML); before 1.28 there
- * is no ValidatingAdmissionPolicy at all.
+ * `admissionregistration.k8s.io/v1beta1=true` are on (change `apiVersion` in
+ * the YAML, or with `errorPolicy.addJsonPatch(JsonPatch.replace('/apiVersion', ...))`
+ * and likewise for the other three objects); before 1.28 there is no
+ * ValidatingAdmissionPolicy at all.
  *
  * @see https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
  */

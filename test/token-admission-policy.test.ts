@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Chart, Testing } from 'cdk8s';
+import { App, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as YAML from 'yaml';
 import { expectValidManifests } from './schema';
 import { chart, errorOf, synth } from './util';
@@ -60,6 +60,15 @@ describe('TokenAdmissionPolicy', () => {
 
   test('the policy and binding YAML (snapshot)', () => {
     expect(synthYaml({})).toMatchSnapshot();
+  });
+
+  test('a cluster on 1.28 or 1.29 gets v1beta1 with a JSON patch, as the docs say', () => {
+    const c = chart();
+    const policy = new TokenAdmissionPolicy(c, 'Policy');
+    for (const o of [policy.errorPolicy, policy.errorBinding, policy.warningPolicy, policy.warningBinding]) {
+      o!.addJsonPatch(JsonPatch.replace('/apiVersion', 'admissionregistration.k8s.io/v1beta1'));
+    }
+    expect(synth(c).map(o => o.apiVersion)).toEqual(Array(4).fill('admissionregistration.k8s.io/v1beta1'));
   });
 
   test('is cluster-scoped: no namespace, even in a chart that has one', () => {
