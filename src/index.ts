@@ -6,3 +6,4 @@ export * from './gitops';
 export * from './issuer-rotation-restart';
 export * from './cluster-issuer-config';
 export * from './bound-token-rules';
+export * from './token-admission-policy';

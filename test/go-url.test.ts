@@ -1,4 +1,5 @@
 import * as fc from 'fast-check';
+import { checkIssuerValue } from '../src/rules';
 import { parseGoUrl } from '../src/rules/go-url';
 
 // The OpenShift kube-apiserver operator validates an issuer containing ':' with
@@ -229,5 +230,23 @@ describe('parseGoUrl: property tests against the reference', () => {
       // eslint-disable-next-line no-control-regex
       if (/[\x00-\x1f\x7f]/.test(beforeHash)) expect(r.ok).toBe(false);
     }), { numRuns: 2000 });
+  });
+});
+
+// Cases where the port once differed from Go.
+
+describe('parseGoUrl: fixed differences', () => {
+  test("checks the fragment of '*' as Go's Parse does (parse returns early, Parse still unescapes the fragment)", () => {
+    expect(parseGoUrl('*').ok).toBe(true);
+    expect(parseGoUrl('*#ok').ok).toBe(true);
+    const r = parseGoUrl('*#%zz');
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.error).toContain('invalid URL escape "%zz"');
+  });
+
+  test("fails when an issuer '*#%:' holds a bad escape in its fragment (BT162, not BT164)", () => {
+    const f = checkIssuerValue('*#%:', '/spec/serviceAccountIssuer', 'serviceAccountIssuer');
+    expect(f.map(x => x.ruleId)).toEqual(['BT162']);
+    expect(f[0].message).toContain("contains ':' but is not a valid URL");
   });
 });

@@ -136,7 +136,8 @@ export function parseGoUrl(rawUrl: string): GoUrlResult {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(u)) return fail('net/url: invalid control character in URL');
   if (u === '*') {
-    return { ok: true, url: { scheme: '', opaque: '', host: '', path: '*', rawQuery: '', forceQuery: false, fragment: frag, hasFragment: hashAt >= 0 } };
+    // Go returns early from parse() here, but Parse still checks the fragment.
+    return finish({ scheme: '', opaque: '', host: '', path: '*', rawQuery: '', forceQuery: false });
   }
   const sch = getScheme(u);
   if ('error' in sch) return fail(sch.error);
