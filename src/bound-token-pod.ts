@@ -2,11 +2,9 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ProjectedTokenVolume } from './projected-token-volume';
 import { finding, R } from './rules';
+import { DEFAULT_TOKEN_MOUNT_PATH } from './token-binding';
 import { ServiceAccountTokenProjection } from './token-projection';
 import { watchWorkload } from './workload-subject';
-
-/** The mount path of token volumes unless told otherwise. */
-const DEFAULT_TOKEN_MOUNT_PATH = '/var/run/secrets/tokens';
 
 /** Props of a `BoundTokenPod`. */
 export interface BoundTokenPodProps extends kplus.PodProps {

@@ -115,6 +115,8 @@ patchSessions(Chart.prototype, 'toJson');
 interface RenderHook {
   readonly original: () => any;
   readonly transforms: Map<object, (json: any) => void>;
+  /** Run after `transforms` (e.g. annotations that describe the final pod spec). */
+  readonly late: Map<object, (json: any) => void>;
 }
 const HOOKS = new WeakMap<ApiObject, RenderHook>();
 
@@ -122,7 +124,7 @@ function hookOf(obj: ApiObject): RenderHook {
   let hook = HOOKS.get(obj);
   if (hook) return hook;
   const original = obj.toJson;
-  const h: RenderHook = { original, transforms: new Map() };
+  const h: RenderHook = { original, transforms: new Map(), late: new Map() };
   hook = h;
   HOOKS.set(obj, h);
   Object.defineProperty(obj, 'toJson', {
@@ -139,17 +141,19 @@ function hookOf(obj: ApiObject): RenderHook {
 function renderWith(obj: ApiObject, hook: RenderHook): any {
   const json = hook.original.call(obj);
   for (const t of hook.transforms.values()) t(json);
+  for (const t of hook.late.values()) t(json);
   return json;
 }
 
 /**
  * Adds a step that edits the object's rendered JSON on every render (for
  * validation and for the write alike), once per `key`. Transforms run in the
- * order they were added.
+ * order they were added; `late` ones after all others.
  */
-export function addRenderTransform(obj: ApiObject, key: object, transform: (json: any) => void): void {
+export function addRenderTransform(obj: ApiObject, key: object, transform: (json: any) => void, late = false): void {
   const hook = hookOf(obj);
-  if (!hook.transforms.has(key)) hook.transforms.set(key, transform);
+  const map = late ? hook.late : hook.transforms;
+  if (!map.has(key)) map.set(key, transform);
 }
 
 /** Renders an object afresh (with its transforms), never from or into the memo. */

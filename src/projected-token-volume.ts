@@ -1,12 +1,15 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { registerSubject } from './engine';
+import { enableDiscovery, usersOf } from './discovery';
+import { registerSubject, subjectOf } from './engine';
 import { labelFromId, wholeSeconds } from './internal';
 import {
   checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
   R, refreshAfterSeconds,
 } from './rules';
+import { mountIntoApiObject, mountIntoWorkload } from './token-binding';
+import { TokenMountOptions } from './token-mount';
 import { ServiceAccountTokenProjection } from './token-projection';
 import { createProjectedVolume } from './volume-bridge';
 
@@ -43,9 +46,13 @@ export interface ProjectedTokenVolumeProps {
  * A projected volume of `serviceAccountToken` sources: short-lived tokens the
  * kubelet requests for the pod's service account, bound to an audience.
  *
- * Mount it on any cdk8s-plus-27 workload with
+ * Bind it to a whole workload with `mountInto()` (cdk8s-plus-27 Pod,
+ * Deployment, StatefulSet, DaemonSet, Job, CronJob) or `mountIntoApiObject()`
+ * (KubeDeployment and the other generated kinds, objects loaded with
+ * `Include`), or mount it yourself with
  * `container.mount(path, volume, { readOnly: true })`; `asVolume()` returns
- * the same `kplus.Volume` every time.
+ * the same `kplus.Volume` every time. Every workload that uses it is checked
+ * by the rules at synth time; a volume that no workload uses is warning BT143.
  *
  * @see https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken
  */
@@ -75,6 +82,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   private readonly _tokens: ServiceAccountTokenProjection[] = [];
   private readonly _volume: kplus.Volume;
   private readonly _nameError?: Finding;
+  private _exported = false;
 
   constructor(scope: Construct, id: string, props: ProjectedTokenVolumeProps = {}) {
     super(scope, id);
@@ -95,7 +103,50 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     registerSubject({
       construct: this,
       extraFindings: () => this.findings(),
+      // an acknowledged warning of the volume is written on the workloads that use it
+      annotate: (key, value) => usersOf(this).forEach(u => subjectOf(u)?.annotate?.(key, value)),
     });
+    enableDiscovery(this);
+  }
+
+  /**
+   * Mounts the volume, read-only, into every container and init container of
+   * a cdk8s-plus-27 workload (also containers added later), or into the ones
+   * named in `options.containers`, and optionally exports token file paths
+   * as environment variables. Calling it again with the same volume, workload
+   * and mount path changes nothing (the options merge).
+   *
+   * The workload is then checked by the rules at synth time, on its manifest
+   * as it will be written: a mount path or volume name that collides with
+   * another volume (BT141, BT133), a container name it does not have (BT145),
+   * an env var already set to something else (BT146), a bare Pod without
+   * service account (BT151), ...
+   *
+   * @param workload the Pod, Deployment, StatefulSet, DaemonSet, Job or CronJob
+   * @param options where to mount and what to export
+   */
+  public mountInto(workload: kplus.AbstractPod, options: TokenMountOptions = {}): void {
+    mountIntoWorkload(this, workload, options);
+  }
+
+  /**
+   * Mounts the volume, read-only, into a plain ApiObject that carries a pod
+   * spec: `KubePod`, `KubeDeployment`, `KubeStatefulSet`, `KubeDaemonSet`,
+   * `KubeJob`, `KubeCronJob`, `KubeReplicaSet`, `KubeReplicationController`,
+   * `KubePodTemplate`, or an object loaded with `Include` (also kinds such as
+   * Argo `Rollout` with a pod template at `spec.template.spec`).
+   *
+   * The volume, mounts and env vars are added to the object's JSON when it
+   * renders, after its own JSON patches; volumes, mounts and env vars already
+   * there are kept as they are, and a `volumes` list is created when the pod
+   * has none. Idempotent like `mountInto()`. An object without a pod spec is
+   * error BT148.
+   *
+   * @param obj the object to mount the volume into
+   * @param options where to mount and what to export
+   */
+  public mountIntoApiObject(obj: ApiObject, options: TokenMountOptions = {}): void {
+    mountIntoApiObject(this, obj, options);
   }
 
   /** The tokens of the volume (a copy). */
@@ -113,8 +164,18 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     return this._volume;
   }
 
-  /** The volume as it appears in a pod spec (`spec.volumes[]`), as plain JSON. */
+  /**
+   * The volume as it appears in a pod spec (`spec.volumes[]`), as plain JSON,
+   * for objects you write by hand. Once called, the library cannot know where
+   * the volume is used, so it no longer warns that it is mounted nowhere (BT143).
+   */
   public toVolumeJson(): any {
+    this._exported = true;
+    return this._renderVolume();
+  }
+
+  /** @internal */
+  public _renderVolume(): any {
     return { name: this.name, projected: this.renderProjected() };
   }
 
@@ -134,7 +195,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   private findings(): Finding[] {
     const out: Finding[] = [];
     if (this._nameError) out.push(this._nameError);
-    const vol = this.toVolumeJson();
+    const vol = this._renderVolume();
     const all = checkProjectedVolume(vol, '', { style: CONSTRUCT_STYLE });
     out.push(...all.filter(f => !(this._nameError && f.ruleId === R.VOLUME_NAME.id)));
     this._tokens.forEach((t, i) => {
@@ -144,6 +205,10 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
           `${Math.round(t.expiration.toMilliseconds({ integral: false })) / 1000} seconds`));
       }
     });
+    if (!this._exported && usersOf(this).length === 0) {
+      out.push(finding(R.MOUNT_NOWHERE, '', 'volume', `'${this.name}' is mounted in no workload, so no application can read its tokens`, 'no workload',
+        'mount it with mountInto(), mountIntoApiObject() or container.mount(), or remove it'));
+    }
     return out;
   }
 }
