@@ -9,25 +9,31 @@
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { onPass } from './engine';
+import { Slot } from './slot';
 import { ownerOf } from './volume-bridge';
 import { bridgedVolumes, watchWorkload } from './workload-subject';
 
-const USERS = new WeakMap<object, Set<IConstruct>>();
+/** The workloads using a volume: one directly (the common case), more in a Set. */
+const USERS = new Slot<IConstruct | Set<IConstruct>>('users');
 const KEYS = new WeakMap<IConstruct, object>();
 
 /** Records that `workload` uses `volume` (the ProjectedTokenVolume). */
 export function addUser(volume: object, workload: IConstruct): void {
-  let set = USERS.get(volume);
-  if (!set) {
-    set = new Set();
-    USERS.set(volume, set);
-  }
-  set.add(workload);
+  const users = USERS.get(volume);
+  if (users === undefined) USERS.set(volume, workload);
+  else if (users instanceof Set) users.add(workload);
+  else if (users !== workload) USERS.set(volume, new Set([users, workload]));
 }
 
 /** The workloads known to use `volume`, in the order they were found. */
 export function usersOf(volume: object): IConstruct[] {
-  return [...(USERS.get(volume) ?? [])];
+  const users = USERS.get(volume);
+  return users === undefined ? [] : users instanceof Set ? [...users] : [users];
+}
+
+/** True when some workload is known to use `volume`. */
+export function hasUsers(volume: object): boolean {
+  return USERS.has(volume);
 }
 
 /** Scans `c`'s app for cdk8s-plus workloads using library-made volumes, at the start of every pass. */

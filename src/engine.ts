@@ -22,6 +22,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ackAnnotation, checkObject, CONSTRUCT_STYLE, Finding, findRule, getAt, locatePodSpec } from './rules';
+import { Slot } from './slot';
 
 /** Something the rules check, reported at `construct`'s path. */
 export interface Subject {
@@ -55,7 +56,6 @@ interface Ack {
 
 interface RootState {
   readonly subjects: Subject[];
-  readonly byConstruct: Map<IConstruct, Subject>;
   /** Errors of the current pass, by construct; consumed by the subject's validation. */
   errors: Map<IConstruct, string[]>;
   /** Acknowledgements that matched a warning in the current pass. */
@@ -114,34 +114,34 @@ patchSessions(Chart.prototype, 'toJson');
 
 interface RenderHook {
   readonly original: () => any;
-  readonly transforms: Map<object, (json: any) => void>;
+  /** Keyed transforms; created on first use (most objects have none). */
+  transforms?: Map<object, (json: any) => void>;
   /** Run after `transforms` (e.g. annotations that describe the final pod spec). */
-  readonly late: Map<object, (json: any) => void>;
+  late?: Map<object, (json: any) => void>;
 }
-const HOOKS = new WeakMap<ApiObject, RenderHook>();
+const HOOKS = new Slot<RenderHook>('render');
+
+/** The object's `toJson`, taken over once: it answers from the session memo, then applies the transforms. */
+function memoizedToJson(this: ApiObject): any {
+  if (sessionDepth > 0) {
+    const memo = SESSION_MEMO.get(this);
+    if (memo !== undefined) return memo;
+  }
+  return renderWith(this, HOOKS.get(this)!);
+}
 
 function hookOf(obj: ApiObject): RenderHook {
   let hook = HOOKS.get(obj);
   if (hook) return hook;
-  const original = obj.toJson;
-  const h: RenderHook = { original, transforms: new Map(), late: new Map() };
-  hook = h;
-  HOOKS.set(obj, h);
-  Object.defineProperty(obj, 'toJson', {
-    configurable: true,
-    writable: true,
-    value: function (this: ApiObject) {
-      if (sessionDepth > 0 && SESSION_MEMO.has(obj)) return SESSION_MEMO.get(obj);
-      return renderWith(obj, h);
-    },
-  });
-  return h;
+  hook = HOOKS.set(obj, { original: obj.toJson });
+  Object.defineProperty(obj, 'toJson', { configurable: true, writable: true, value: memoizedToJson });
+  return hook;
 }
 
 function renderWith(obj: ApiObject, hook: RenderHook): any {
   const json = hook.original.call(obj);
-  for (const t of hook.transforms.values()) t(json);
-  for (const t of hook.late.values()) t(json);
+  if (hook.transforms) for (const t of hook.transforms.values()) t(json);
+  if (hook.late) for (const t of hook.late.values()) t(json);
   return json;
 }
 
@@ -152,7 +152,7 @@ function renderWith(obj: ApiObject, hook: RenderHook): any {
  */
 export function addRenderTransform(obj: ApiObject, key: object, transform: (json: any) => void, late = false): void {
   const hook = hookOf(obj);
-  const map = late ? hook.late : hook.transforms;
+  const map = late ? (hook.late ??= new Map()) : (hook.transforms ??= new Map());
   if (!map.has(key)) map.set(key, transform);
 }
 
@@ -167,7 +167,6 @@ function stateOf(c: IConstruct): RootState {
   if (!state) {
     const s: RootState = {
       subjects: [],
-      byConstruct: new Map(),
       errors: new Map(),
       used: new Set(),
       passHooks: [],
@@ -181,31 +180,38 @@ function stateOf(c: IConstruct): RootState {
   return state;
 }
 
+const SUBJECT = new Slot<Subject>('subject');
+
+/** A subject's own validation: it returns the errors the root's pass found for it. */
+class SubjectValidation {
+  constructor(private readonly state: RootState, private readonly subject: Subject) {}
+
+  public validate(): string[] {
+    const errors = this.state.errors.get(this.subject.construct);
+    if (errors) {
+      this.state.errors.delete(this.subject.construct);
+      return errors;
+    }
+    // validated on its own, outside the root's pass: evaluate afresh
+    for (const hook of this.state.passHooks) hook();
+    return evaluate(this.subject, this.state, []).errors;
+  }
+}
+
 /** Registers a subject once (by construct) and gives it its validation. */
 export function registerSubject(subject: Subject): Subject {
-  const state = stateOf(subject.construct);
-  const existing = state.byConstruct.get(subject.construct);
+  const existing = SUBJECT.get(subject.construct);
   if (existing) return existing;
+  const state = stateOf(subject.construct);
   state.subjects.push(subject);
-  state.byConstruct.set(subject.construct, subject);
-  subject.construct.node.addValidation({
-    validate: () => {
-      const errors = state.errors.get(subject.construct);
-      if (errors) {
-        state.errors.delete(subject.construct);
-        return errors;
-      }
-      // validated on its own, outside the root's pass: evaluate afresh
-      for (const hook of state.passHooks) hook();
-      return evaluate(subject, state, []).errors;
-    },
-  });
+  SUBJECT.set(subject.construct, subject);
+  subject.construct.node.addValidation(new SubjectValidation(state, subject));
   return subject;
 }
 
 /** The subject registered for a construct, if any. */
 export function subjectOf(c: IConstruct): Subject | undefined {
-  return ROOTS.get(c.node.root)?.byConstruct.get(c);
+  return SUBJECT.get(c);
 }
 
 /** Runs `hook` at the start of every validation pass of `c`'s app. */
@@ -235,7 +241,8 @@ export function subjectsUnder(scope: IConstruct): Subject[] {
 export function renderForValidation(obj: ApiObject): any {
   const hook = hookOf(obj);
   if (sessionDepth === 0) return renderWith(obj, hook);
-  if (SESSION_MEMO.has(obj)) return SESSION_MEMO.get(obj);
+  const memo = SESSION_MEMO.get(obj);
+  if (memo !== undefined) return memo;
   const json = renderWith(obj, hook);
   SESSION_MEMO.set(obj, json);
   return json;
@@ -269,19 +276,20 @@ function runPass(state: RootState): string[] {
 }
 
 function evaluate(subject: Subject, state: RootState, warnings: string[]): { errors: string[] } {
-  const findings: Finding[] = [...(subject.precheck?.() ?? [])];
+  let findings: Finding[] = subject.precheck?.() ?? [];
   const blocked = findings.some(f => f.level === 'error');
   const manifest = subject.apiObject && !blocked ? renderForValidation(subject.apiObject) : undefined;
   if (manifest) {
-    findings.push(...checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes: subject.managedVolumes?.() }));
+    findings = findings.concat(checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes: subject.managedVolumes?.() }));
   }
-  if (!blocked) {
-    findings.push(...(subject.extraFindings?.(manifest) ?? []).filter(f => findRule(f.ruleId)?.scope !== 'manifest'));
+  if (!blocked && subject.extraFindings) {
+    const extra = subject.extraFindings(manifest);
+    if (extra.length > 0) findings = findings.concat(extra.filter(f => findRule(f.ruleId)?.scope !== 'manifest'));
   }
+  // the common case, and the one that must stay cheap for thousands of workloads
+  if (findings.length === 0) return { errors: [] };
   if (subject.exclude && subject.exclude.size > 0) {
-    const kept = findings.filter(f => !subject.exclude!.has(f.ruleId));
-    findings.length = 0;
-    findings.push(...kept);
+    findings = findings.filter(f => !subject.exclude!.has(f.ruleId));
   }
   const acks = acksFor(subject.construct);
   const strict = isStrict(subject.construct);

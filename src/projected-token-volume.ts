@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { enableDiscovery, usersOf } from './discovery';
+import { enableDiscovery, hasUsers, usersOf } from './discovery';
 import { registerSubject, subjectOf } from './engine';
 import { labelFromId, wholeSeconds } from './internal';
 import {
@@ -11,7 +11,7 @@ import {
 import { mountIntoApiObject, mountIntoWorkload } from './token-binding';
 import { TokenMountOptions } from './token-mount';
 import { ServiceAccountTokenProjection } from './token-projection';
-import { createProjectedVolume } from './volume-bridge';
+import { createProjectedVolume, setProjected } from './volume-bridge';
 
 /** Props of a `ProjectedTokenVolume`. */
 export interface ProjectedTokenVolumeProps {
@@ -83,6 +83,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   private readonly _volume: kplus.Volume;
   private readonly _nameError?: Finding;
   private _exported = false;
+  private _checked?: { readonly tokens: number; readonly findings: Finding[] };
 
   constructor(scope: Construct, id: string, props: ProjectedTokenVolumeProps = {}) {
     super(scope, id);
@@ -99,14 +100,13 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     }
     this.defaultMode = props.defaultMode;
     for (const t of props.tokens ?? []) this.addToken(t);
-    this._volume = createProjectedVolume(this, 'Volume', this.name, () => this.renderProjected(), this);
+    this._volume = createProjectedVolume(this.name, this.renderProjected(), this);
     registerSubject({
       construct: this,
       extraFindings: () => this.findings(),
       // an acknowledged warning of the volume is written on the workloads that use it
       annotate: (key, value) => usersOf(this).forEach(u => subjectOf(u)?.annotate?.(key, value)),
     });
-    enableDiscovery(this);
   }
 
   /**
@@ -157,10 +157,27 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   /** Adds a token source. */
   public addToken(token: ServiceAccountTokenProjection): void {
     this._tokens.push({ ...token });
+    // rendered once per change, not on every render of every workload that mounts it
+    if (this._volume) setProjected(this._volume, this.renderProjected());
   }
 
-  /** The `kplus.Volume` to mount; the same object every time. */
+  /**
+   * The `kplus.Volume` to mount; the same object every time. cdk8s-plus calls
+   * it in `container.mount(path, volume)`; every cdk8s-plus workload that
+   * uses it is then found at synth time and checked by the rules.
+   */
   public asVolume(): kplus.Volume {
+    // handed out: the library no longer knows where it goes, so it looks
+    enableDiscovery(this);
+    return this._volume;
+  }
+
+  /**
+   * The `kplus.Volume`, for the library's own mounts (which record where the
+   * volume goes, so no tree scan is needed).
+   * @internal
+   */
+  public get _kplusVolume(): kplus.Volume {
     return this._volume;
   }
 
@@ -193,6 +210,15 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   }
 
   private findings(): Finding[] {
+    const own = this.ownFindings();
+    if (this._exported || hasUsers(this)) return own;
+    return [...own, finding(R.MOUNT_NOWHERE, '', 'volume', `'${this.name}' is mounted in no workload, so no application can read its tokens`, 'no workload',
+      'mount it with mountInto(), mountIntoApiObject() or container.mount(), or remove it')];
+  }
+
+  /** The checks of the volume's own content; they change only when a token is added. */
+  private ownFindings(): Finding[] {
+    if (this._checked && this._checked.tokens === this._tokens.length) return this._checked.findings;
     const out: Finding[] = [];
     if (this._nameError) out.push(this._nameError);
     const vol = this._renderVolume();
@@ -205,10 +231,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
           `${Math.round(t.expiration.toMilliseconds({ integral: false })) / 1000} seconds`));
       }
     });
-    if (!this._exported && usersOf(this).length === 0) {
-      out.push(finding(R.MOUNT_NOWHERE, '', 'volume', `'${this.name}' is mounted in no workload, so no application can read its tokens`, 'no workload',
-        'mount it with mountInto(), mountIntoApiObject() or container.mount(), or remove it'));
-    }
+    this._checked = { tokens: this._tokens.length, findings: out };
     return out;
   }
 }

@@ -21,6 +21,7 @@ import { addUser } from './discovery';
 import { addRenderTransform, onPass } from './engine';
 import type { ProjectedTokenVolume } from './projected-token-volume';
 import { Finding, finding, getAt, locatePodSpec, R, show } from './rules';
+import { Slot } from './slot';
 import { TokenMountOptions } from './token-mount';
 import { enableRotationAnnotations, setSorted, watchApiObject, watchWorkload } from './workload-subject';
 
@@ -32,11 +33,13 @@ interface Binding {
   readonly mountPath: string;
   /** Container names; undefined: every container and init container. */
   containers?: Set<string>;
-  /** Env var name -> token path. */
-  readonly envVars: Map<string, string>;
+  /** Env var name -> token path; undefined when there are none. */
+  envVars?: Map<string, string>;
+  /** Containers + init containers of the workload at the last sync (-1: sync again). */
+  synced: number;
 }
 
-const BINDINGS = new WeakMap<IConstruct, Binding[]>();
+const BINDINGS = new Slot<Binding[]>('bindings');
 
 /** The path of a token file under a mount path. */
 export function tokenFilePath(mountPath: string, tokenPath: string): string {
@@ -45,32 +48,33 @@ export function tokenFilePath(mountPath: string, tokenPath: string): string {
 
 /** Records (or merges) a binding after checking the options; returns it and whether the target is new. */
 function bind(volume: ProjectedTokenVolume, target: IConstruct, options: TokenMountOptions, method: string): { binding: Binding; first: boolean } {
-  const where = `[${volume.node.path}] ${method}(${target.node.path})`;
+  // (a function: construct paths cost time, and thousands of calls succeed)
+  const where = () => `[${volume.node.path}] ${method}(${target.node.path})`;
   const mountPath = options.mountPath ?? DEFAULT_TOKEN_MOUNT_PATH;
   if (typeof mountPath !== 'string') {
-    throw new Error(`${where}: 'mountPath' must be an absolute path, got ${show(mountPath)}; e.g. '${DEFAULT_TOKEN_MOUNT_PATH}'`);
+    throw new Error(`${where()}: 'mountPath' must be an absolute path, got ${show(mountPath)}; e.g. '${DEFAULT_TOKEN_MOUNT_PATH}'`);
   }
   if (options.containers !== undefined) {
     if (!Array.isArray(options.containers) || options.containers.length === 0) {
-      throw new Error(`${where}: 'containers' must name at least one container, got ${show(options.containers)}; omit it to mount into every container and init container`);
+      throw new Error(`${where()}: 'containers' must name at least one container, got ${show(options.containers)}; omit it to mount into every container and init container`);
     }
     for (const n of options.containers) {
       if (typeof n !== 'string' || n === '') {
-        throw new Error(`${where}: 'containers' must hold container names, got ${show(n)}; name a container of the workload`);
+        throw new Error(`${where()}: 'containers' must hold container names, got ${show(n)}; name a container of the workload`);
       }
     }
   }
   const env = new Map<string, string>();
   for (const e of options.envVars ?? []) {
     if (!e || typeof e.name !== 'string' || e.name === '' || e.name.includes('=')) {
-      throw new Error(`${where}: 'envVars' name must be a non-empty variable name without '=', got ${show(e?.name)}; e.g. 'VAULT_TOKEN_FILE'`);
+      throw new Error(`${where()}: 'envVars' name must be a non-empty variable name without '=', got ${show(e?.name)}; e.g. 'VAULT_TOKEN_FILE'`);
     }
     if (typeof e.tokenPath !== 'string' || e.tokenPath === '') {
-      throw new Error(`${where}: 'envVars' tokenPath of '${e.name}' must be the path of one of the volume's tokens, got ${show(e.tokenPath)}; e.g. 'token'`);
+      throw new Error(`${where()}: 'envVars' tokenPath of '${e.name}' must be the path of one of the volume's tokens, got ${show(e.tokenPath)}; e.g. 'token'`);
     }
     const prior = env.get(e.name);
     if (prior !== undefined && prior !== e.tokenPath) {
-      throw new Error(`${where}: 'envVars' sets '${e.name}' twice, to '${prior}' and '${e.tokenPath}', got both; export each variable once`);
+      throw new Error(`${where()}: 'envVars' sets '${e.name}' twice, to '${prior}' and '${e.tokenPath}', got both; export each variable once`);
     }
     env.set(e.name, e.tokenPath);
   }
@@ -83,18 +87,19 @@ function bind(volume: ProjectedTokenVolume, target: IConstruct, options: TokenMo
   }
   let binding = list.find(b => b.volume === volume && b.mountPath === mountPath);
   if (!binding) {
-    binding = { volume, mountPath, containers: options.containers ? new Set(options.containers) : undefined, envVars: new Map() };
+    binding = { volume, mountPath, containers: options.containers ? new Set(options.containers) : undefined, synced: -1 };
     list.push(binding);
   } else if (binding.containers) {
     if (options.containers) options.containers.forEach(n => binding!.containers!.add(n));
     else binding.containers = undefined;
   }
+  binding.synced = -1;
   for (const [name, tokenPath] of env) {
-    const prior = binding.envVars.get(name);
+    const prior = binding.envVars?.get(name);
     if (prior !== undefined && prior !== tokenPath) {
-      throw new Error(`${where}: 'envVars' '${name}' is already bound to token '${prior}' of this volume, got '${tokenPath}'; export each variable once`);
+      throw new Error(`${where()}: 'envVars' '${name}' is already bound to token '${prior}' of this volume, got '${tokenPath}'; export each variable once`);
     }
-    binding.envVars.set(name, tokenPath);
+    (binding.envVars ??= new Map()).set(name, tokenPath);
   }
   addUser(volume, target);
   if (options.rotationAnnotations) enableRotationAnnotations(target);
@@ -111,9 +116,25 @@ export function mountIntoWorkload(volume: ProjectedTokenVolume, workload: kplus.
   if (first) {
     const list = BINDINGS.get(workload)!;
     watchWorkload(workload, { extraFindings: (manifest) => bindingFindings(list, manifest, false) });
-    // containers added after this call get the mount at the start of every validation pass
-    onPass(workload, list, () => list.forEach(b => syncWorkload(workload, b)));
+    syncAtEveryPass(workload);
   }
+}
+
+const SYNCED = new WeakMap<IConstruct, kplus.AbstractPod[]>();
+
+/** Containers added after mountInto get the mount at the start of every validation pass (one hook per app). */
+function syncAtEveryPass(workload: kplus.AbstractPod): void {
+  const root = workload.node.root;
+  let list = SYNCED.get(root);
+  if (!list) {
+    const l: kplus.AbstractPod[] = [];
+    list = l;
+    SYNCED.set(root, l);
+    onPass(root, l, () => {
+      for (const w of l) for (const b of BINDINGS.get(w) ?? []) syncWorkload(w, b);
+    });
+  }
+  list.push(workload);
 }
 
 /** `ProjectedTokenVolume.mountIntoApiObject`. */
@@ -139,15 +160,22 @@ function describe(x: unknown): string {
   return `${ctor ?? typeof x}${path !== undefined ? ` at '${path}'` : ''}`;
 }
 
-/** Mounts the volume (and sets the env vars) in the matching containers that lack it. Idempotent. */
+/**
+ * Mounts the volume (and sets the env vars) in the matching containers that
+ * lack it. Idempotent; does nothing when no container was added since the
+ * last sync (cdk8s-plus cannot remove containers).
+ */
 function syncWorkload(workload: kplus.AbstractPod, b: Binding): void {
-  const volume = b.volume.asVolume();
-  for (const c of [...workload.initContainers, ...workload.containers]) {
+  const containers = [...workload.initContainers, ...workload.containers];
+  if (containers.length === b.synced) return;
+  b.synced = containers.length;
+  const volume = b.volume._kplusVolume;
+  for (const c of containers) {
     if (b.containers && !b.containers.has(c.name)) continue;
     if (!c.mounts.some(m => m.volume === volume && m.path === b.mountPath)) {
-      c.mount(b.mountPath, b.volume, { readOnly: true });
+      c.mount(b.mountPath, volume, { readOnly: true });
     }
-    if (b.envVars.size === 0) continue;
+    if (!b.envVars) continue;
     const vars = c.env.variables;
     for (const [name, tokenPath] of b.envVars) {
       // an existing variable is never overwritten; BT146 reports a different value
@@ -176,7 +204,7 @@ function applyToJson(json: any, bindings: Binding[]): void {
         if (Array.isArray(c.volumeMounts) && !c.volumeMounts.some((m: any) => m?.name === volume.name && m?.mountPath === b.mountPath)) {
           c.volumeMounts.push({ mountPath: b.mountPath, name: volume.name, readOnly: true });
         }
-        if (b.envVars.size === 0) continue;
+        if (!b.envVars) continue;
         if (c.env === undefined || c.env === null) setSorted(c, 'env', []);
         if (!Array.isArray(c.env)) continue;
         for (const [name, tokenPath] of b.envVars) {
@@ -200,6 +228,8 @@ function sameJson(a: any, b: any): boolean {
 
 /** The checks of a workload's bindings, on its manifest as it will be written. */
 function bindingFindings(bindings: Binding[], manifest: any, apiObject: boolean): Finding[] {
+  // nothing to check without a container filter or env vars, when the pod spec is certain
+  if (!apiObject && bindings.every(b => b.containers === undefined && !b.envVars)) return [];
   const out: Finding[] = [];
   const loc = manifest ? locatePodSpec(manifest) : undefined;
   if (!loc) {
@@ -222,7 +252,7 @@ function bindingFindings(bindings: Binding[], manifest: any, apiObject: boolean)
       }
     }
     const tokenPaths = b.volume.tokens.map(t => t.path);
-    for (const [name, tokenPath] of b.envVars) {
+    for (const [name, tokenPath] of b.envVars ?? []) {
       if (!tokenPaths.includes(tokenPath)) {
         out.push(finding(R.TOKEN_ENV_UNKNOWN_TOKEN, `${loc.specPath}/containers`, 'tokenPath',
           `of env variable '${name}' names no token of volume '${vname}' (its tokens: ${tokenPaths.map(p => `'${p}'`).join(', ') || 'none'})`,

@@ -7,9 +7,10 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { addRenderTransform, registerSubject, Subject } from './engine';
+import { addRenderTransform, registerSubject, Subject, subjectsUnder } from './engine';
 import { Finding, finding, getAt, locatePodSpec, R, show } from './rules';
 import { rotationAnnotations } from './rules/rotation';
+import { Slot } from './slot';
 import { ownerOf } from './volume-bridge';
 
 /** The names of the bridged (library-made) volumes a workload uses. */
@@ -71,44 +72,110 @@ export interface WatchOptions {
   readonly managedVolumes?: () => Iterable<string>;
 }
 
-interface Watch {
-  readonly subject: Subject;
-  readonly extra: Array<(manifest: any) => Finding[]>;
-  readonly exclude: Set<string>;
-  readonly managed: Array<() => Iterable<string>>;
+const NONE: Finding[] = Object.freeze([]) as unknown as Finding[];
+
+/**
+ * The rule subject of one watched workload. Its checks are the engine's
+ * manifest checks plus what each caller added (options add up).
+ */
+abstract class Watch implements Subject {
+  public exclude?: Set<string>;
+  private extra?: Array<(manifest: any) => Finding[]>;
+  private managed?: Array<() => Iterable<string>>;
+
+  constructor(public readonly construct: IConstruct, public readonly apiObject: ApiObject) {}
+
+  public add(options: WatchOptions): void {
+    if (options.extraFindings) (this.extra ??= []).push(options.extraFindings);
+    for (const id of options.exclude ?? []) (this.exclude ??= new Set()).add(id);
+    if (options.managedVolumes) (this.managed ??= []).push(options.managedVolumes);
+  }
+
+  public extraFindings(manifest: any): Finding[] {
+    if (!this.extra) return NONE;
+    if (this.extra.length === 1) return this.extra[0](manifest);
+    return this.extra.flatMap(f => f(manifest));
+  }
+
+  public managedVolumes(): ReadonlySet<string> {
+    const out = new Set(this.baseManaged());
+    for (const m of this.managed ?? []) for (const n of m()) out.add(n);
+    return out;
+  }
+
+  protected abstract baseManaged(): Iterable<string>;
+  public abstract annotate(key: string, value: string): void;
 }
 
-const WATCHED = new WeakMap<IConstruct, Watch>();
+/** A cdk8s-plus workload. */
+class WorkloadWatch extends Watch {
+  constructor(private readonly workload: kplus.AbstractPod) {
+    super(workload, ApiObject.of(workload));
+  }
 
-function addOptions(w: Watch, options: WatchOptions): void {
-  if (options.extraFindings) w.extra.push(options.extraFindings);
-  for (const id of options.exclude ?? []) w.exclude.add(id);
-  if (options.managedVolumes) w.managed.push(options.managedVolumes);
+  public precheck(): Finding[] {
+    return kplusVolumeCollisions(this.workload);
+  }
+
+  protected baseManaged(): Iterable<string> {
+    return managedVolumeNames(this.workload);
+  }
+
+  public annotate(key: string, value: string): void {
+    this.workload.metadata.addAnnotation(key, value);
+    if (this.workload.podMetadata !== this.workload.metadata) this.workload.podMetadata.addAnnotation(key, value);
+  }
 }
 
-function collect(w: Watch, manifest: any): Finding[] {
-  return w.extra.flatMap(f => f(manifest));
+/** A plain ApiObject; acknowledgements land on the object and its pod template. */
+class ApiObjectWatch extends Watch {
+  private acks?: Map<string, string>;
+
+  protected baseManaged(): Iterable<string> {
+    return NO_NAMES;
+  }
+
+  public annotate(key: string, value: string): void {
+    const acks = (this.acks ??= new Map());
+    acks.set(key, value);
+    // the renders to come carry it on the object and its pod template
+    addRenderTransform(this.apiObject, ACK_TRANSFORM, (json) => {
+      const loc = locatePodSpec(json);
+      for (const [k, v] of acks) {
+        putAnnotation(json, '/metadata', k, v);
+        if (loc && loc.templateMetadataPath) putAnnotation(json, loc.templateMetadataPath, k, v);
+      }
+    });
+  }
 }
 
-function managedOf(w: Watch, base: Iterable<string>): Set<string> {
-  const out = new Set(base);
-  for (const m of w.managed) for (const n of m()) out.add(n);
-  return out;
-}
+const NO_NAMES: string[] = [];
+const ACK_TRANSFORM = {};
+const WATCHED = new Slot<Watch>('watch');
 
 /** Scopes whose watched workloads carry rotation annotations (TokenRotation.annotate). */
 const ROTATION_SCOPES = new WeakSet<IConstruct>();
+let rotationScopeCount = 0;
 const ROTATION_TRANSFORM = {};
 
-/** Turns the rotation annotations on for every watched workload at or below `scope`. */
+/** Turns the rotation annotations on for every watched workload at or below `scope`, now and later. */
 export function enableRotationAnnotations(scope: IConstruct): void {
+  if (ROTATION_SCOPES.has(scope)) return;
   ROTATION_SCOPES.add(scope);
+  rotationScopeCount++;
+  for (const s of subjectsUnder(scope)) {
+    if (WATCHED.has(s.construct) && s.apiObject) installRotation(s.apiObject);
+  }
 }
 
-/** Every watched workload adds its rotation annotations when a scope of it asked for them. */
-function installRenderHooks(workload: IConstruct, obj: ApiObject): void {
+/** Installs the rotation annotations on a newly watched workload when a scope of it asked for them. */
+function maybeInstallRotation(workload: IConstruct, obj: ApiObject): void {
+  if (rotationScopeCount > 0 && workload.node.scopes.some(s => ROTATION_SCOPES.has(s))) installRotation(obj);
+}
+
+/** Annotates the pod template with the rotation of its tokens, read from the final pod spec. */
+function installRotation(obj: ApiObject): void {
   addRenderTransform(obj, ROTATION_TRANSFORM, (json) => {
-    if (!workload.node.scopes.some(s => ROTATION_SCOPES.has(s))) return;
     const loc = locatePodSpec(json);
     if (!loc) return;
     for (const [k, v] of rotationAnnotations(json)) putAnnotation(json, loc.templateMetadataPath || '/metadata', k, v);
@@ -117,34 +184,7 @@ function installRenderHooks(workload: IConstruct, obj: ApiObject): void {
 
 /** Puts a cdk8s-plus workload (Pod, Deployment, ...) under the rules, once; options add up. */
 export function watchWorkload(workload: kplus.AbstractPod, options: WatchOptions = {}): Subject {
-  const existing = WATCHED.get(workload);
-  if (existing) {
-    addOptions(existing, options);
-    return existing.subject;
-  }
-  const apiObject = ApiObject.of(workload);
-  const w: Watch = {
-    extra: [],
-    exclude: new Set(),
-    managed: [],
-    subject: undefined as any,
-  };
-  addOptions(w, options);
-  (w as any).subject = registerSubject({
-    construct: workload,
-    apiObject,
-    managedVolumes: () => managedOf(w, managedVolumeNames(workload)),
-    extraFindings: (manifest) => collect(w, manifest),
-    exclude: w.exclude,
-    precheck: () => kplusVolumeCollisions(workload),
-    annotate: (key, value) => {
-      workload.metadata.addAnnotation(key, value);
-      if (workload.podMetadata !== workload.metadata) workload.podMetadata.addAnnotation(key, value);
-    },
-  });
-  WATCHED.set(workload, w);
-  installRenderHooks(workload, apiObject);
-  return w.subject;
+  return watch(workload, options, () => new WorkloadWatch(workload));
 }
 
 /**
@@ -153,37 +193,19 @@ export function watchWorkload(workload: kplus.AbstractPod, options: WatchOptions
  * and on its pod template.
  */
 export function watchApiObject(obj: ApiObject, options: WatchOptions = {}): Subject {
-  const existing = WATCHED.get(obj);
-  if (existing) {
-    addOptions(existing, options);
-    return existing.subject;
-  }
-  const acks = new Map<string, string>();
-  const w: Watch = { extra: [], exclude: new Set(), managed: [], subject: undefined as any };
-  addOptions(w, options);
-  (w as any).subject = registerSubject({
-    construct: obj,
-    apiObject: obj,
-    managedVolumes: () => managedOf(w, []),
-    extraFindings: (manifest) => collect(w, manifest),
-    exclude: w.exclude,
-    annotate: (key, value) => {
-      acks.set(key, value);
-    },
-  });
-  WATCHED.set(obj, w);
-  addRenderTransform(obj, ACK_TRANSFORM, (json) => {
-    for (const [k, v] of acks) {
-      putAnnotation(json, '/metadata', k, v);
-      const loc = locatePodSpec(json);
-      if (loc && loc.templateMetadataPath) putAnnotation(json, loc.templateMetadataPath, k, v);
-    }
-  });
-  installRenderHooks(obj, obj);
-  return w.subject;
+  return watch(obj, options, () => new ApiObjectWatch(obj, obj));
 }
 
-const ACK_TRANSFORM = {};
+function watch(c: IConstruct, options: WatchOptions, make: () => Watch): Subject {
+  let w = WATCHED.get(c);
+  if (!w) {
+    w = WATCHED.set(c, make());
+    registerSubject(w);
+    maybeInstallRotation(c, w.apiObject);
+  }
+  w.add(options);
+  return w;
+}
 
 /** The construct is watched (a subject of the rules as a workload). */
 export function isWatched(c: IConstruct): boolean {
