@@ -20,7 +20,7 @@ const TOKEN_VOLUME = {
 };
 
 /** A pod spec with one container, an init container and no volumes. */
-function pod(extra: Record<string, unknown> = {}): k8s.PodSpec {
+function pod(extra: Record<string, unknown> = {}): kplus.k8s.PodSpec {
   return {
     serviceAccountName: 'app',
     containers: [{ name: 'app', image: IMAGE }],
