@@ -1,13 +1,20 @@
 // Benchmark (issue 3): synthesizing N cdk8s-plus Deployments, each with a
-// bound token, through the library (ProjectedTokenVolume + mountInto, rules
-// and all) against the same Deployments rendering the IDENTICAL manifest
-// without the library (plain cdk8s-plus-27 plus the projected volume added by
-// hand with JSON patches). Both write YAML with app.synth(), validation
-// included. The runs alternate (library first in odd rounds, baseline first
-// in even ones) and the ratio of the medians is printed.
+// bound token, through the library (a ProjectedTokenVolume per Deployment +
+// mountInto, rules and all) against the same Deployments rendering the
+// IDENTICAL manifest without the library (plain cdk8s-plus-27 plus the
+// projected volume added by hand with JSON patches). Both build the app and
+// write YAML with app.synth(), validation included, into a fresh folder.
 //
-//   npm run bench -- --only=synth [--n=1000,5000] [--rounds=7]
-//   npm run bench -- --only=synth --n=5000 --rounds=1 --variant=library   (one run, e.g. under node --cpu-prof)
+// A third variant, the baseline plus one bare construct per Deployment,
+// shows the floor that any API with a construct per volume pays: cdk8s walks
+// and graphs every construct of the tree several times per synth.
+//
+// The runs alternate (the order rotates every round); medians of wall time
+// and of CPU time (this process, all threads: less sensitive to a busy
+// machine) are printed, with the ratios to the baseline.
+//
+//   npm run bench -- --only=synth [--n=1000,5000] [--rounds=9]
+//   npm run bench -- --only=synth --n=5000 --variant=library   (one run each, e.g. under node --cpu-prof)
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -15,10 +22,11 @@ import * as v8 from 'v8';
 import * as vm from 'vm';
 import { ApiObject, App, Chart, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import { ProjectedTokenVolume } from '../../src';
 import type { BenchOptions, BenchSection } from '../bench';
 
-type Variant = 'library' | 'baseline';
+type Variant = 'library' | 'baseline' | 'baseline+construct';
 
 const TOKEN = { path: 'token', audience: 'vault', expiration: Duration.hours(1) };
 const VOLUME_JSON = {
@@ -41,6 +49,8 @@ export function buildApp(variant: Variant, n: number, outdir: string): App {
     if (variant === 'library') {
       new ProjectedTokenVolume(chart, `Token${i}`, { name: 'token', tokens: [TOKEN] }).mountInto(d);
     } else {
+      // the floor of any API with a construct per volume: one bare construct per workload
+      if (variant === 'baseline+construct') new Construct(chart, `Token${i}`);
       // cdk8s-plus omits an empty volumes list, so `add /spec/.../volumes/-` would fail: add the lists
       ApiObject.of(d).addJsonPatch(
         JsonPatch.add('/spec/template/spec/volumes', [VOLUME_JSON]),
@@ -61,16 +71,23 @@ const gc: () => void = (() => {
   return vm.runInNewContext('gc');
 })();
 
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 /** One timed run: build and synthesize (validate and write) into a fresh folder. */
-function timeRun(variant: Variant, n: number, keep = false): { ms: number; out?: Map<string, string> } {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bt-bench-${variant}-`));
+function timeRun(variant: Variant, n: number, keep = false): { ms: number; cpu: number; out?: Map<string, string> } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `bt-bench-${variant.replace(/\W/g, '-')}-`));
   gc();
+  const cpu0 = cpuMs();
   const start = process.hrtime.bigint();
   buildApp(variant, n, outdir).synth();
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const cpu = cpuMs() - cpu0;
   const out = keep ? readOutput(outdir) : undefined;
   fs.rmSync(outdir, { recursive: true, force: true });
-  return { ms, out };
+  return { ms, cpu, out };
 }
 
 /** Renders per synth of the library variant: ApiObject.prototype.toJson calls, by object. */
@@ -114,13 +131,14 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+const VARIANTS: Variant[] = ['library', 'baseline', 'baseline+construct'];
+
 function run(options: BenchOptions): void {
   const ns = options.quick ? [10] : (options.args.n ?? '1000,5000').split(',').map(Number);
-  const rounds = options.quick ? 1 : Number(options.args.rounds ?? 7);
   const only = options.args.variant as Variant | undefined;
 
   if (only) {
-    // a single run, e.g. under `node --cpu-prof`
+    // one run per N, e.g. under `node --cpu-prof`
     for (const n of ns) console.log(`${only} N=${n}: ${timeRun(only, n).ms.toFixed(0)} ms`);
     return;
   }
@@ -135,20 +153,28 @@ function run(options: BenchOptions): void {
       console.log(`N=${n}: outputs identical; ${renders} renders for ${objects} objects`);
       continue;
     }
-    // warm up both, then alternate
-    timeRun('library', n);
-    timeRun('baseline', n);
-    const times: Record<Variant, number[]> = { library: [], baseline: [] };
+    const rounds = Number(options.args.rounds ?? (n <= 1000 ? 11 : 7));
+    // warm up every variant, then alternate, rotating the order every round
+    VARIANTS.forEach(v => timeRun(v, n));
+    const wall: Record<string, number[]> = {};
+    const cpu: Record<string, number[]> = {};
     for (let r = 0; r < rounds; r++) {
-      const order: Variant[] = r % 2 === 0 ? ['library', 'baseline'] : ['baseline', 'library'];
-      for (const v of order) times[v].push(timeRun(v, n).ms);
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]);
+      for (const v of order) {
+        const t = timeRun(v, n);
+        (wall[v] ??= []).push(t.ms);
+        (cpu[v] ??= []).push(t.cpu);
+      }
     }
-    const lib = median(times.library);
-    const base = median(times.baseline);
     console.log(`N=${n}: outputs identical (byte for byte); ${renders} renders for ${objects} objects; ${rounds} rounds alternated`);
-    console.log(`  library  median ${lib.toFixed(0)} ms  (runs: ${times.library.map(t => t.toFixed(0)).join(', ')})`);
-    console.log(`  baseline median ${base.toFixed(0)} ms  (runs: ${times.baseline.map(t => t.toFixed(0)).join(', ')})`);
-    console.log(`  ratio of medians: ${(lib / base).toFixed(3)}x (target <= 1.10x)`);
+    const base = { wall: median(wall.baseline), cpu: median(cpu.baseline) };
+    for (const v of VARIANTS) {
+      const w = median(wall[v]);
+      const c = median(cpu[v]);
+      const ratio = v === 'baseline' ? '' : `  ratio ${(w / base.wall).toFixed(3)}x wall, ${(c / base.cpu).toFixed(3)}x cpu`;
+      console.log(`  ${v.padEnd(18)} median ${w.toFixed(0).padStart(5)} ms wall, ${c.toFixed(0).padStart(5)} ms cpu${ratio}`);
+    }
+    console.log(`  library / baseline, ratio of medians: ${(median(wall.library) / base.wall).toFixed(3)}x (target <= 1.10x)`);
   }
 }
 
