@@ -13,6 +13,9 @@ import { TokenMountOptions } from './token-mount';
 import { ServiceAccountTokenProjection } from './token-projection';
 import { createProjectedVolume, setProjected } from './volume-bridge';
 
+/** Content checks of volumes, by content (see `ownFindings`). */
+const CHECKED = new Map<string, Finding[]>();
+
 /** Props of a `ProjectedTokenVolume`. */
 export interface ProjectedTokenVolumeProps {
   /**
@@ -216,9 +219,31 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
       'mount it with mountInto(), mountIntoApiObject() or container.mount(), or remove it')];
   }
 
-  /** The checks of the volume's own content; they change only when a token is added. */
+  /**
+   * The checks of the volume's own content; they change only when a token is
+   * added, and volumes with the same content share them (apps often have
+   * thousands of identical token volumes).
+   */
   private ownFindings(): Finding[] {
     if (this._checked && this._checked.tokens === this._tokens.length) return this._checked.findings;
+    const key = this.contentKey();
+    let out = CHECKED.get(key);
+    if (!out) {
+      out = this.checkContent();
+      if (CHECKED.size >= 1000) CHECKED.clear();
+      CHECKED.set(key, out);
+    }
+    this._checked = { tokens: this._tokens.length, findings: out };
+    return out;
+  }
+
+  /** Everything the content checks depend on, as a string. */
+  private contentKey(): string {
+    const tokens = this._tokens.map(t => `${t.path}\u0000${t.audience ?? '\u0001'}\u0000${t.expiration ? t.expiration.toMilliseconds({ integral: false }) : ''}`);
+    return `${this.name}\u0000${this.defaultMode ?? ''}\u0000${this._nameError ? 1 : 0}\u0000${tokens.join('\u0000')}`;
+  }
+
+  private checkContent(): Finding[] {
     const out: Finding[] = [];
     if (this._nameError) out.push(this._nameError);
     const vol = this._renderVolume();
@@ -231,7 +256,6 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
           `${Math.round(t.expiration.toMilliseconds({ integral: false })) / 1000} seconds`));
       }
     });
-    this._checked = { tokens: this._tokens.length, findings: out };
     return out;
   }
 }

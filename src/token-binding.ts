@@ -23,7 +23,7 @@ import type { ProjectedTokenVolume } from './projected-token-volume';
 import { Finding, finding, getAt, locatePodSpec, R, show } from './rules';
 import { Slot } from './slot';
 import { TokenMountOptions } from './token-mount';
-import { enableRotationAnnotations, setSorted, watchApiObject, watchWorkload } from './workload-subject';
+import { enableRotationAnnotations, setSorted, watchApiObject, WatchOptions, watchWorkload } from './workload-subject';
 
 /** The mount path of token volumes unless told otherwise. */
 export const DEFAULT_TOKEN_MOUNT_PATH = '/var/run/secrets/tokens';
@@ -114,11 +114,19 @@ export function mountIntoWorkload(volume: ProjectedTokenVolume, workload: kplus.
   const { binding, first } = bind(volume, workload, options, 'mountInto');
   syncWorkload(workload, binding);
   if (first) {
-    const list = BINDINGS.get(workload)!;
-    watchWorkload(workload, { extraFindings: (manifest) => bindingFindings(list, manifest, false) });
+    watchWorkload(workload, WORKLOAD_CHECKS);
     syncAtEveryPass(workload);
   }
 }
+
+/** The checks of bound workloads: one set of functions for all of them. */
+const WORKLOAD_CHECKS: WatchOptions = {
+  extraFindings: (manifest, c) => bindingFindings(BINDINGS.get(c) ?? [], manifest, false),
+};
+const API_OBJECT_CHECKS: WatchOptions = {
+  extraFindings: (manifest, c) => bindingFindings(BINDINGS.get(c) ?? [], manifest, true),
+  managedVolumes: (c) => (BINDINGS.get(c) ?? []).map(b => b.volume.name),
+};
 
 const SYNCED = new WeakMap<IConstruct, kplus.AbstractPod[]>();
 
@@ -145,10 +153,7 @@ export function mountIntoApiObject(volume: ProjectedTokenVolume, obj: ApiObject,
   const { first } = bind(volume, obj, options, 'mountIntoApiObject');
   if (first) {
     const list = BINDINGS.get(obj)!;
-    watchApiObject(obj, {
-      extraFindings: (manifest) => bindingFindings(list, manifest, true),
-      managedVolumes: () => list.map(b => b.volume.name),
-    });
+    watchApiObject(obj, API_OBJECT_CHECKS);
     addRenderTransform(obj, list, (json) => applyToJson(json, list));
   }
 }

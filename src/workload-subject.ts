@@ -64,12 +64,12 @@ function kplusVolumeCollisions(workload: kplus.AbstractPod): Finding[] {
 }
 
 export interface WatchOptions {
-  /** Checks only the construct can do. */
-  readonly extraFindings?: (manifest: any) => Finding[];
+  /** Checks only the construct can do (given the watched construct, so one function can serve all). */
+  readonly extraFindings?: (manifest: any, construct: IConstruct) => Finding[];
   /** Rule ids this subject leaves to another rule. */
   readonly exclude?: string[];
   /** Names of volumes whose own checks their construct reports. */
-  readonly managedVolumes?: () => Iterable<string>;
+  readonly managedVolumes?: (construct: IConstruct) => Iterable<string>;
 }
 
 const NONE: Finding[] = Object.freeze([]) as unknown as Finding[];
@@ -80,26 +80,26 @@ const NONE: Finding[] = Object.freeze([]) as unknown as Finding[];
  */
 abstract class Watch implements Subject {
   public exclude?: Set<string>;
-  private extra?: Array<(manifest: any) => Finding[]>;
-  private managed?: Array<() => Iterable<string>>;
+  private extra?: Array<(manifest: any, construct: IConstruct) => Finding[]>;
+  private managed?: Array<(construct: IConstruct) => Iterable<string>>;
 
   constructor(public readonly construct: IConstruct, public readonly apiObject: ApiObject) {}
 
   public add(options: WatchOptions): void {
-    if (options.extraFindings) (this.extra ??= []).push(options.extraFindings);
+    if (options.extraFindings && !this.extra?.includes(options.extraFindings)) (this.extra ??= []).push(options.extraFindings);
     for (const id of options.exclude ?? []) (this.exclude ??= new Set()).add(id);
-    if (options.managedVolumes) (this.managed ??= []).push(options.managedVolumes);
+    if (options.managedVolumes && !this.managed?.includes(options.managedVolumes)) (this.managed ??= []).push(options.managedVolumes);
   }
 
   public extraFindings(manifest: any): Finding[] {
     if (!this.extra) return NONE;
-    if (this.extra.length === 1) return this.extra[0](manifest);
-    return this.extra.flatMap(f => f(manifest));
+    if (this.extra.length === 1) return this.extra[0](manifest, this.construct);
+    return this.extra.flatMap(f => f(manifest, this.construct));
   }
 
   public managedVolumes(): ReadonlySet<string> {
     const out = new Set(this.baseManaged());
-    for (const m of this.managed ?? []) for (const n of m()) out.add(n);
+    for (const m of this.managed ?? []) for (const n of m(this.construct)) out.add(n);
     return out;
   }
 
