@@ -277,6 +277,23 @@ describe('ProjectedTokenVolume.mountInto', () => {
       expect(captureWarnings(() => synth(c))).toEqual([]);
     });
 
+    test('volumes with the same content are each reported at their own path, and only what differs counts', () => {
+      const c = chart();
+      const d = new kplus.Deployment(c, 'D', { serviceAccount: account(c), containers: [{ image: IMAGE, name: 'app' }] });
+      new ProjectedTokenVolume(c, 'A', { name: 'same', tokens: [{ path: 't' }] }).mountInto(d, { mountPath: '/a' });
+      new ProjectedTokenVolume(c, 'B', { name: 'same2', tokens: [{ path: 't' }] }).mountInto(d, { mountPath: '/b' });
+      // renders like 3601 s, but is not a whole number of seconds
+      new ProjectedTokenVolume(c, 'C', { tokens: [{ path: 't', audience: 'x', expiration: Duration.millis(3600500) }] }).mountInto(d, { mountPath: '/c' });
+      new ProjectedTokenVolume(c, 'E', { tokens: [{ path: 't', audience: 'x', expiration: Duration.seconds(3601) }] }).mountInto(d, { mountPath: '/e' });
+      let msg = '';
+      const lines = captureWarnings(() => { msg = errorOf(() => synth(c)); });
+      expect(lines.filter(l => l.includes('BT120')).map(l => l.slice(0, l.indexOf(' BT120')))).toEqual([
+        '[cdk8s-bound-tokens] Warning: [test/A]', '[cdk8s-bound-tokens] Warning: [test/B]',
+      ]);
+      expect(msg).toContain("[test/C] BT103: 'expiration' of token 't' in volume 'c' must be a whole number of seconds, got 3600.5 seconds");
+      expect(msg).not.toContain('[test/E]');
+    });
+
     test("the volume's own warnings are reported once, at the volume", () => {
       const c = chart();
       const d = new kplus.Deployment(c, 'D', { serviceAccount: account(c), containers: [{ image: IMAGE, name: 'app' }] });
