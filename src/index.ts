@@ -1,5 +1,7 @@
 export * from './token-projection';
 export * from './projected-token-volume';
+export * from './token-mount';
+export * from './token-rotation';
 export * from './bound-token-pod';
 export * from './authentication';
 export * from './gitops';

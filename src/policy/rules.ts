@@ -247,6 +247,10 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT169: {
     notExpressible: 'construct-only: needs the identity presets and the issuer of the same app at once',
   },
+  BT145: { notExpressible: 'construct-only: checks the containers named in the options of mountInto / mountIntoApiObject' },
+  BT146: { notExpressible: 'construct-only: checks the environment variables a token mount sets against the container\'s own, before they are merged' },
+  BT147: { notExpressible: 'construct-only: checks the options of a token mount' },
+  BT148: { notExpressible: 'construct-only: checks the object given to mountIntoApiObject' },
   BT180: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT181: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT182: { notExpressible: 'construct-only: checks the options of the issuer restart Job against the app' },

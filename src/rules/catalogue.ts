@@ -175,6 +175,21 @@ export const R = {
   RESTART_NAMESPACE_EXCLUDED: rule('BT185', 'warning',
     'A namespace named for the issuer restart is also excluded (by a pattern, or because the Job runs there), so it will not be restarted.',
     'remove it from namespaces, or from excludeNamespaces', 'construct'),
+
+  // --- issue 3: workloads ---
+  MOUNT_CONTAINER_UNKNOWN: rule('BT145', 'error',
+    'A token mount (mountInto, mountIntoApiObject) names a container that the workload does not have.',
+    "name containers or init containers of the workload in 'containers', or omit 'containers' to mount into all of them", 'construct'),
+  TOKEN_ENV_CONFLICT: rule('BT146', 'error',
+    'A container already sets an environment variable that a token mount sets to the token file path, to something else.',
+    'remove the other definition of the variable or export the token path under another name', 'construct'),
+  TOKEN_ENV_UNKNOWN_TOKEN: rule('BT147', 'error',
+    'An environment variable of a token mount points at a token path that the volume does not project.',
+    "set 'tokenPath' to the path of one of the volume's tokens", 'construct'),
+  MOUNT_NO_POD_SPEC: rule('BT148', 'error',
+    'mountIntoApiObject was given an object that carries no pod spec (spec, template.spec, spec.template.spec or spec.jobTemplate.spec.template.spec).',
+    'mount token volumes into a Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or another kind with a pod template', 'construct'),
+  // --- end issue 3 ---
 };
 
 /** All rules, in id order. */
