@@ -4,7 +4,7 @@
 // validation plugin. It must not load cdk8s, cdk8s-plus or constructs.
 import {
   acknowledgements, applyTemplates, checkIssuerCount, checkObject, checkShape, Finding, finding,
-  Level, MANIFEST_STYLE, podSpecLocationOf, R, show,
+  isMapping, Level, MANIFEST_STYLE, podSpecLocationOf, R, show,
 } from '../rules';
 import { Document, splitDocuments } from './documents';
 
@@ -63,8 +63,6 @@ interface Pending {
   /** 0-based line in the document, when known without a lookup. */
   readonly line?: number;
 }
-
-const isMapping = (v: unknown): v is Record<string, any> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function isList(v: unknown): v is { kind: string; items: unknown[] } {
   return isMapping(v) && typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items);

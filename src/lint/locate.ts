@@ -10,6 +10,7 @@
 // the scanner is tested against.
 import type * as Y from 'yaml';
 import { kubeScalar } from './yaml';
+import { pointerSegments, ptr } from '../rules/finding';
 
 /** The field is not in the document. */
 export const ABSENT = -1;
@@ -28,12 +29,6 @@ interface Node {
 const BLANK = -1;
 const TAB = -2;
 const OPAQUE_START = '&*![{';
-
-/** Splits a JSON pointer into its segments. */
-export function segmentsOf(pointer: string): string[] {
-  if (pointer === '') return [];
-  return pointer.slice(1).split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
 
 /** Reads block YAML by indentation. One instance per document text. */
 export class BlockScanner {
@@ -63,7 +58,7 @@ export class BlockScanner {
         const seen = new Map<string, number>();
         let ok = true;
         const complete = this.eachKey(node, (line, key, valueCol) => {
-          const kp = path + '/' + key.replace(/~/g, '~0').replace(/\//g, '~1');
+          const kp = path + ptr(key);
           const first = seen.get(key);
           if (first !== undefined) out.push({ path: kp, key, line, firstLine: first });
           else seen.set(key, line);
@@ -99,7 +94,7 @@ export class BlockScanner {
     if (node === undefined) return UNSURE;
     if (node === null) return ABSENT;
     let line = node.line;
-    const segments = segmentsOf(pointer);
+    const segments = pointerSegments(pointer);
     // start from the longest prefix already found
     let start = 0;
     let prefix = pointer;
@@ -132,7 +127,7 @@ export class BlockScanner {
       } else {
         return ABSENT;
       }
-      at += '/' + seg.replace(/~/g, '~0').replace(/\//g, '~1');
+      at += ptr(seg);
       this.found.set(at, { node, line });
     }
     return line;
@@ -342,7 +337,7 @@ export function astLine(doc: Y.Document, pointer: string, Yp: typeof Y, lineOf: 
   let node: unknown = doc.contents;
   if (!node) return ABSENT;
   let offset = (node as Y.Node).range?.[0];
-  for (const seg of segmentsOf(pointer)) {
+  for (const seg of pointerSegments(pointer)) {
     if (Yp.isAlias(node)) node = node.resolve(doc);
     if (Yp.isMap(node)) {
       let hit: Y.Pair | undefined;

@@ -40,3 +40,9 @@ export function finding(def: RuleDef, path: string, prop: string, problem: strin
 export function ptr(...segments: Array<string | number>): string {
   return segments.map(s => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }
+
+/** The segments of a JSON pointer, unescaped (RFC 6901); [] for ''. */
+export function pointerSegments(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer.slice(1).split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}

@@ -3,7 +3,7 @@
 // wrong type, a value that is an unrendered template, and the per-file count
 // of cluster issuer objects. Pure: no cdk8s, no YAML parser.
 import { R } from './catalogue';
-import { Finding, finding, ptr, show } from './finding';
+import { Finding, finding, pointerSegments, ptr, show } from './finding';
 import { isAuthentication, locatePodSpec, PodSpecLocation } from './manifest';
 
 /** Kinds whose pod spec sits at spec.template.spec (the ones Kubernetes itself serves). */
@@ -34,7 +34,10 @@ function describe(value: unknown): string {
   return `a ${typeof value} ${s.length > 40 ? s.slice(0, 37) + '...' : s}`;
 }
 
-const isMapping = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** True for a YAML mapping read as a plain object (not a list, not null). */
+export function isMapping(v: unknown): v is Record<string, any> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
 
 /**
  * BT902: the fields the rules read, with the wrong type. A missing or null
@@ -162,7 +165,7 @@ export interface TemplateValue {
 
 /** The name of the field at a JSON pointer, for messages: `audience`, `volumes[0]`, `document`. */
 export function propOf(pointer: string): string {
-  const segs = pointer === '' ? [] : pointer.slice(1).split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segs = pointerSegments(pointer);
   const last = segs.pop();
   if (last === undefined) return 'document';
   if (/^\d+$/.test(last) && segs.length > 0) return `${segs[segs.length - 1]}[${last}]`;
