@@ -91,24 +91,30 @@ export class Linter {
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const json = /\.json$/i.test(file);
     const chunks = json ? [{ text, line: 0 }] : splitDocuments(text);
-    const pending: Pending[] = [];
-    const units: Unit[] = [];
+    // each document is checked and located at once, so that it is garbage before the next one is
+    // read (keeping a file's documents alive makes the garbage collector copy them): only the
+    // Authentication objects wait for the end of the file (or run), for the one-issuer rule
+    const issuerUnits: Unit[] = [];
     for (const chunk of chunks) {
       const doc = new Document(chunk, json);
       const root: Unit = { file, order, doc, base: '', obj: undefined };
       if (doc.error) {
-        pending.push(doc.hasTemplateSyntax()
+        this.locate([doc.hasTemplateSyntax()
           ? { unit: root, line: doc.firstTemplateLine(), finding: finding(R.INPUT_TEMPLATE, '', 'document', 'holds unrendered template syntax and is not valid YAML until rendered, so it was not checked', `a syntax error at line ${chunk.line + doc.error.line + 1}`) }
-          : { unit: root, line: doc.error.line, finding: finding(R.INPUT_PARSE, '', 'document', `is not valid ${json ? 'JSON' : 'YAML'} (${doc.error.reason})`, `a syntax error at line ${chunk.line + doc.error.line + 1}, column ${doc.error.col}`) });
+          : { unit: root, line: doc.error.line, finding: finding(R.INPUT_PARSE, '', 'document', `is not valid ${json ? 'JSON' : 'YAML'} (${doc.error.reason})`, `a syntax error at line ${chunk.line + doc.error.line + 1}, column ${doc.error.col}`) }]);
         continue;
       }
       if (doc.value === undefined || doc.value === null) continue;
-      const docUnits: Unit[] = [];
-      this.expand(doc, doc.value, '', file, order, docUnits);
-      for (const unit of docUnits) pending.push(...this.checkUnit(unit));
+      const units: Unit[] = [];
+      this.expand(doc, doc.value, '', file, order, units);
+      const pending: Pending[] = [];
+      for (const unit of units) {
+        pending.push(...this.checkUnit(unit));
+        if (isMapping(unit.obj) && unit.obj.kind === 'Authentication') issuerUnits.push(unit);
+      }
       // duplicate keys: reported on the object that holds them (or the document, for a List's own keys)
       for (const d of doc.duplicates) {
-        const unit = docUnits.find(u => u.base !== '' && (d.path === u.base || d.path.startsWith(u.base + '/')))
+        const unit = units.find(u => u.base !== '' && (d.path === u.base || d.path.startsWith(u.base + '/')))
           ?? { ...root, obj: doc.value };
         const rel = d.path.slice(unit.base.length);
         const f = finding(R.INPUT_DUPLICATE_KEY, rel, d.key,
@@ -116,14 +122,13 @@ export class Linter {
           `a duplicate at line ${chunk.line + d.line + 1}`);
         pending.push({ unit, line: d.line, finding: withAck(f, unit.obj) });
       }
-      units.push(...docUnits);
+      this.locate(pending);
     }
     if (this.issuerScope === 'file') {
-      pending.push(...issuers(units, 'file or stream'));
+      this.locate(issuers(issuerUnits, 'file or stream'));
     } else {
-      this.runIssuers.push(...units.filter(u => isMapping(u.obj) && u.obj.kind === 'Authentication'));
+      this.runIssuers.push(...issuerUnits);
     }
-    this.locate(pending);
   }
 
   /** The findings so far. */

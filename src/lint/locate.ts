@@ -44,7 +44,7 @@ export class BlockScanner {
    * of a key, as that is the one read. Otherwise the first is the only one.
    */
   constructor(text: string, private readonly lastKey = false) {
-    this.lines = text.split(/\r?\n/);
+    this.lines = text.includes('\r') ? text.split(/\r?\n/) : text.split('\n');
   }
 
   /**
