@@ -324,6 +324,19 @@ const SARIF_REQUIRED = {
   },
 };
 
+describe('README', () => {
+  test("the README's example output is what the command prints", () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const command = '$ npx cdk8s-bound-tokens lint test/fixtures/manifests/pod-mistakes.yaml\n';
+    const start = readme.indexOf(command);
+    expect(start).toBeGreaterThan(0);
+    const shown = readme.slice(start + command.length, readme.indexOf('```', start));
+    const r = run(['lint', 'test/fixtures/manifests/pod-mistakes.yaml']);
+    expect(r.code).toBe(1);
+    expect(shown).toBe(r.out);
+  });
+});
+
 describe('the command as a process', () => {
   const hookDir = tmpdir('bt-hook-');
   const hook = path.join(hookDir, 'record-cdk8s.js');

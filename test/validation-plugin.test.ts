@@ -171,13 +171,16 @@ describe('the plugin run by the real cdk8s-cli (`cdk8s synth`, offline)', () => 
   });
 
   const compiled = fs.existsSync(path.join(ROOT, 'lib', 'index.js'));
-  (compiled ? test : test.skip)('loaded by package name and exact version, as users configure it, from a prepared plugins directory (needs lib/ from `npx projen compile`)', () => {
+  (compiled ? test : test.skip)("loaded by package name and exact version with the README's cdk8s.yaml, from a prepared plugins directory (needs lib/ from `npx projen compile`)", () => {
     // what `npm install cdk8s-bound-tokens@<version> --prefix <pluginsDirectory>/cdk8s-bound-tokens/<version>` would lay out
     const plugins = tmpdir('bt-cdk8s-plugins-');
     const where = path.join(plugins, 'cdk8s-bound-tokens', '0.0.0', 'node_modules');
     fs.mkdirSync(where, { recursive: true });
     fs.symlinkSync(ROOT, path.join(where, 'cdk8s-bound-tokens'), 'dir');
-    const dir = cdk8sApp(`pluginsDirectory: ${plugins}\nvalidations:\n  - package: cdk8s-bound-tokens\n    version: 0.0.0\n    class: BoundTokenValidation\n`);
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const block = /```yaml\n(validations:\n[\s\S]*?)```/.exec(readme)![1];
+    expect(block).toContain('version: 1.2.3');
+    const dir = cdk8sApp(`pluginsDirectory: ${plugins}\n${block.replace('version: 1.2.3', 'version: 0.0.0')}`);
     const r = synth(dir);
     expect(r.out).not.toContain('Installing validation plugin');
     expect(r.code).toBe(2);
