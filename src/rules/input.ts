@@ -283,8 +283,8 @@ export function checkIssuerCount(objects: readonly any[], where: string): Map<nu
   if (idx.length < 2) return out;
   idx.forEach((i, n) => {
     out.set(i, finding(R.ISSUER_MULTIPLE, '/metadata/name', 'metadata.name',
-      `'cluster' of an Authentication must appear once per ${where}, but it has ${idx.length}`,
-      `object ${n + 1} of ${idx.length}`));
+      `is 'cluster' on ${idx.length} Authentication objects of this ${where}, and the last one applied silently wins`,
+      `object ${n + 1} of ${idx.length}`, `keep exactly one Authentication named cluster per ${where}`));
   });
   return out;
 }
