@@ -156,6 +156,11 @@ describe('input rules', () => {
     expect(r.findings[0].message).toContain('holds unrendered template syntax and is not valid YAML until rendered');
   });
 
+  test('fails when a document with ${VAR} values does not parse: that is broken YAML (BT900), not a template', () => {
+    const r = lint('kind: Pod\nmetadata:\n  name: ${NAME}\n  labels: {a: b\n');
+    expect(r.findings.map(f => f.ruleId)).toEqual(['BT900']);
+  });
+
   test('clean input has no input findings (compliant case of BT900-BT904)', () => {
     const r = lint(pod('path: token\naudience: vault'));
     expect(r.findings).toEqual([]);

@@ -83,8 +83,6 @@ export interface ParseError {
 /** How often a line had to come from the `yaml` package's syntax tree (the slow path); for tests and the benchmark. */
 export const documentStats = { locatedWithSyntaxTree: 0 };
 
-const TEMPLATE_MARK = /\{\{|\$\{[A-Za-z_]/;
-
 /** True when a value read by js-yaml had a mapping or list for a key (js-yaml writes it as '[object Object]'). */
 function hasCollectionKey(value: unknown, seen = new Set<object>()): boolean {
   if (!value || typeof value !== 'object' || seen.has(value)) return false;
@@ -96,7 +94,7 @@ function hasCollectionKey(value: unknown, seen = new Set<object>()): boolean {
   return false;
 }
 
-/** One document: read on demand, with the lines of its fields. */
+/** One document: its value as Kubernetes reads it, its duplicate keys and template values, and the lines of its fields (found on demand). */
 export class Document {
   public value: unknown;
   public error?: ParseError;
@@ -155,15 +153,18 @@ export class Document {
     if (braces || text.includes('${')) this.templates = templateStrings(value);
   }
 
-  /** True when the document's text holds template syntax. */
+  /**
+   * True when the document holds `{{ }}` template syntax, which can make a
+   * document YAML only once rendered (`{{- if }}`, `{{ toYaml }}`). A `${VAR}`
+   * is a plain scalar: a document with one that does not parse is broken.
+   */
   public hasTemplateSyntax(): boolean {
-    return TEMPLATE_MARK.test(this.chunk.text);
+    return this.chunk.text.includes('{{');
   }
 
-  /** 0-based line (in the document) of the first template syntax, or of the first content. */
+  /** 0-based line (in the document) of the first `{{`, or of the first content. */
   public firstTemplateLine(): number {
-    const lines = this.chunk.text.split('\n');
-    const i = lines.findIndex(l => TEMPLATE_MARK.test(l));
+    const i = this.chunk.text.split('\n').findIndex(l => l.includes('{{'));
     return i >= 0 ? i : this.firstContentLine();
   }
 
