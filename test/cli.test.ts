@@ -1,23 +1,14 @@
 import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import Ajv from 'ajv';
 import { EXPECTATIONS, FIXTURES_DIR, fixturePath } from './fixtures/manifests/expectations';
+import { tmpdir } from './util';
 import { runCli } from '../src/cli/run';
 import { allRules } from '../src/rules';
 
 const ROOT = path.resolve(__dirname, '..');
-
-const TEMP_DIRS: string[] = [];
-/** A fresh temporary folder, removed after the tests. */
-function tmpdir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  TEMP_DIRS.push(dir);
-  return dir;
-}
-afterAll(() => TEMP_DIRS.forEach(d => fs.rmSync(d, { recursive: true, force: true })));
 
 function run(args: string[], stdin = ''): { code: number; out: string; err: string } {
   let out = '';

@@ -1,20 +1,10 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { BoundTokenValidation } from '../src';
-import { errorOf } from './util';
+import { errorOf, tmpdir } from './util';
 
 const ROOT = path.resolve(__dirname, '..');
-
-const TEMP_DIRS: string[] = [];
-/** A fresh temporary folder, removed after the tests. */
-function tmpdir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  TEMP_DIRS.push(dir);
-  return dir;
-}
-afterAll(() => TEMP_DIRS.forEach(d => fs.rmSync(d, { recursive: true, force: true })));
 const CDK8S_CLI = path.join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
 
 /** A stand-in for cdk8s-cli's ValidationContext that records the report. */
