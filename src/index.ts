@@ -9,3 +9,4 @@ export * from './issuer-rotation-restart';
 export * from './cluster-issuer-config';
 export * from './bound-token-rules';
 export * from './token-admission-policy';
+export * from './validation-plugin';

@@ -190,6 +190,22 @@ export const R = {
     'mountIntoApiObject was given an object that carries no pod spec (spec, template.spec, spec.template.spec or spec.jobTemplate.spec.template.spec).',
     'mount token volumes into a Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or another kind with a pod template', 'construct'),
   // --- end issue 3 ---
+  // --- issue 6: lint input (what the lint command and the cdk8s validation plugin read) ---
+  INPUT_PARSE: rule('BT900', 'error',
+    'A file or document is not valid YAML or JSON, so nothing in it was checked (the other documents and files still are).',
+    'fix the syntax error at the reported line', 'manifest'),
+  INPUT_NOT_OBJECT: rule('BT901', 'warning',
+    'A document is not a Kubernetes object (it is not a mapping, or it has no kind), so it was not checked.',
+    "give the object its 'apiVersion' and 'kind', or keep files that are not manifests (values.yaml, Chart.yaml) out of the lint run", 'manifest'),
+  INPUT_SHAPE: rule('BT902', 'error',
+    'A field the rules read has the wrong type (e.g. volumes is a mapping, not a list); the API server rejects it, and the object was not checked further.',
+    'write the field with the type the Kubernetes API expects', 'manifest'),
+  INPUT_DUPLICATE_KEY: rule('BT903', 'warning',
+    'A mapping has the same key twice: the last value wins (as Kubernetes reads it, and as the rules check it) and the first is silently ignored.',
+    'remove the duplicate key and keep the value you mean', 'manifest'),
+  INPUT_TEMPLATE: rule('BT904', 'warning',
+    'A value the rules read is an unrendered template ({{ ... }} or ${...}), so it was not checked.',
+    'lint the rendered manifests (helm template, kustomize build, envsubst) rather than their templates', 'manifest'),
 };
 
 /** All rules, in id order. */
