@@ -59,6 +59,8 @@ interface RootState {
 }
 
 const ROOTS = new WeakMap<IConstruct, RootState>();
+/** More checks for a subject, added after it registered (e.g. by presets bound to it). */
+const PROVIDERS = new WeakMap<IConstruct, Array<() => Finding[]>>();
 const ACKS = new WeakMap<IConstruct, Ack[]>();
 const STRICT = new WeakSet<IConstruct>();
 const MEMO = new WeakMap<ApiObject, any>();
@@ -95,6 +97,13 @@ export function registerSubject(subject: Subject): Subject {
     },
   });
   return subject;
+}
+
+/** Adds checks to a construct's subject (register the subject first). */
+export function addFindingsProvider(c: IConstruct, provider: () => Finding[]): void {
+  const list = PROVIDERS.get(c) ?? [];
+  list.push(provider);
+  PROVIDERS.set(c, list);
 }
 
 /** The subject registered for a construct, if any. */
@@ -166,6 +175,7 @@ function evaluate(subject: Subject, state: RootState, warnings: string[]): { err
     findings.push(...checkObject(manifest, { style: CONSTRUCT_STYLE }));
   }
   findings.push(...(subject.extraFindings?.(manifest) ?? []).filter(f => findRule(f.ruleId)?.scope !== 'manifest'));
+  for (const provider of PROVIDERS.get(subject.construct) ?? []) findings.push(...provider());
   if (subject.exclude && subject.exclude.size > 0) {
     const kept = findings.filter(f => !subject.exclude!.has(f.ruleId));
     findings.length = 0;

@@ -5,3 +5,4 @@ export * from './check-pod';
 export * from './check-issuer';
 export * from './go-url';
 export * from './manifest';
+export * from './check-preset';
