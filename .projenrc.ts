@@ -107,6 +107,12 @@ project.addTask('rules:table', {
   exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/rule-table.ts',
 });
 
+// The README's table of what the admission policy enforces is generated too.
+project.addTask('policy:table', {
+  description: 'Rewrite the admission policy table in README.md from the policy rule coverage',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/policy-table.ts',
+});
+
 // Prove the public API is usable from Python, Java, .NET and Go (offline, code only).
 const pacmak = project.addTask('pacmak:code-only', {
   description: 'Generate (not package) the jsii bindings for python, java, dotnet and go',

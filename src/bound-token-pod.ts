@@ -1,12 +1,11 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { addUser } from './discovery';
 import { ProjectedTokenVolume } from './projected-token-volume';
 import { finding, R } from './rules';
+import { DEFAULT_TOKEN_MOUNT_PATH } from './token-binding';
 import { ServiceAccountTokenProjection } from './token-projection';
 import { watchWorkload } from './workload-subject';
-
-/** The mount path of token volumes unless told otherwise. */
-const DEFAULT_TOKEN_MOUNT_PATH = '/var/run/secrets/tokens';
 
 /** Props of a `BoundTokenPod`. */
 export interface BoundTokenPodProps extends kplus.PodProps {
@@ -65,6 +64,7 @@ export class BoundTokenPod extends kplus.Pod {
     this.tokenVolume = props.tokenVolume
       ?? new ProjectedTokenVolume(this, 'TokenVolume', { name: props.tokenVolumeName ?? 'tokens' });
     for (const t of props.tokens ?? []) this.tokenVolume.addToken(t);
+    addUser(this.tokenVolume, this);
     for (const c of [...this.initContainers, ...this.containers]) this.mountTokens(c);
     watchWorkload(this, {
       // BT150 says it for this construct; the manifest rule BT151 would repeat it.
@@ -96,7 +96,8 @@ export class BoundTokenPod extends kplus.Pod {
   private mountTokens(c: kplus.Container): void {
     // During super() the volume does not exist yet; the constructor mounts those containers.
     if (!this.tokenVolume) return;
-    if (c.mounts.some(m => m.volume === this.tokenVolume.asVolume())) return;
-    c.mount(this.tokenMountPath, this.tokenVolume, { readOnly: true });
+    const volume = this.tokenVolume._kplusVolume;
+    if (c.mounts.some(m => m.volume === volume)) return;
+    c.mount(this.tokenMountPath, volume, { readOnly: true });
   }
 }

@@ -1,15 +1,42 @@
 import { Construct } from 'constructs';
 import { Authentication } from './authentication';
 import { registerSubject } from './engine';
-import { Finding, finding, PLATFORM_DEFAULT_ISSUER, R } from './rules';
+import { GitOps, GitOpsOptions } from './gitops';
+import { registerIssuerConfig, restartsOf } from './issuer-internal';
+import { IssuerRestartOptions, IssuerRotationRestart } from './issuer-rotation-restart';
+import { appPublicIssuerNeeds, appTokenAudiences } from './issuer-scan';
+import {
+  checkIssuerAudiences, checkIssuerPublic, Finding, finding, PLATFORM_DEFAULT_ISSUER, R, show,
+} from './rules';
+
+/** Options of a `ClusterIssuerConfig`, apart from the issuer itself. */
+export interface ClusterIssuerConfigOptions {
+  /**
+   * Opt-in annotations that make Argo CD or Flux apply the change
+   * server-side, never prune the cluster's `Authentication`, and apply it
+   * before workloads.
+   *
+   * @default - no GitOps annotations
+   */
+  readonly gitOps?: GitOpsOptions;
+
+  /**
+   * Restart the workloads once the new issuer is in effect: a Job with its
+   * own ServiceAccount and least RBAC (see `IssuerRotationRestart`), run
+   * once per issuer value. Without it the change is warning BT165.
+   *
+   * @default - no restart; plan it yourself
+   */
+  readonly restart?: IssuerRestartOptions;
+}
 
 /** Props of a `ClusterIssuerConfig`. */
-export interface ClusterIssuerConfigProps {
+export interface ClusterIssuerConfigProps extends ClusterIssuerConfigOptions {
   /**
    * The issuer of the cluster's bound service account tokens
    * (`spec.serviceAccountIssuer` of the `Authentication` named `cluster`).
-   * To go back to the platform default, set
-   * `ClusterIssuerConfig.PLATFORM_DEFAULT_ISSUER` explicitly.
+   * To go back to the platform default, use
+   * `ClusterIssuerConfig.platformDefault()`; an empty value is error BT161.
    *
    * @see https://docs.openshift.com/container-platform/4.14/authentication/bound-service-account-tokens.html
    */
@@ -20,20 +47,42 @@ export interface ClusterIssuerConfigProps {
  * Sets the issuer of an OpenShift cluster's bound service account tokens:
  * renders `config.openshift.io/v1` `Authentication` named `cluster` with only
  * `spec.serviceAccountIssuer` (apply it with server-side apply or a merge
- * patch: the object's other fields belong to other owners), and never a
- * namespace.
+ * patch: the object's other fields belong to other owners; the `gitOps`
+ * option annotates it for Argo CD and Flux), and never a namespace.
  *
- * Changing the issuer invalidates tokens already in use: the previous issuer
- * stays trusted for 24 hours, so pods holding its tokens must be restarted
- * within that window (warning BT165, acknowledge it once planned).
+ * Changing the issuer invalidates tokens already in use: OpenShift trusts the
+ * previous issuer for 24 hours after the change, so pods holding its tokens
+ * must get new ones within that window. The `restart` option adds a Job that
+ * restarts them once the kube-apiserver signs with the new issuer; without
+ * it the change is warning BT165.
  *
- * On vanilla Kubernetes the issuer is a kube-apiserver flag
- * (`--service-account-issuer`), not an object: this construct does not
- * configure it.
+ * The issuer is checked as the platform and external verifiers would
+ * (BT161-BT164), and against the rest of the app: token audiences equal to it
+ * or differing by a trailing slash (BT168, BT167), and cloud identities that
+ * need a publicly reachable issuer (BT169).
+ *
+ * On vanilla Kubernetes the issuer is not an object but kube-apiserver flags
+ * (`--service-account-issuer`, given twice during a rotation: the first signs,
+ * every one is accepted; `--service-account-jwks-uri`; `--api-audiences`):
+ * this construct does not configure them.
  */
 export class ClusterIssuerConfig extends Construct {
   /** The issuer OpenShift documents as its default. */
   public static readonly PLATFORM_DEFAULT_ISSUER = PLATFORM_DEFAULT_ISSUER;
+
+  /**
+   * Resets the cluster's issuer to the platform default
+   * (`https://kubernetes.default.svc`), written explicitly: an empty value
+   * would be error BT161. Like any change, it invalidates the tokens of the
+   * current issuer after 24 hours.
+   *
+   * @param scope the parent construct
+   * @param id the construct id
+   * @param options GitOps annotations and the restart
+   */
+  public static platformDefault(scope: Construct, id: string, options: ClusterIssuerConfigOptions = {}): ClusterIssuerConfig {
+    return new ClusterIssuerConfig(scope, id, { ...options, serviceAccountIssuer: PLATFORM_DEFAULT_ISSUER });
+  }
 
   /** The issuer this construct sets. */
   public readonly serviceAccountIssuer: string;
@@ -41,12 +90,28 @@ export class ClusterIssuerConfig extends Construct {
   /** The rendered `Authentication` object (id `Resource`). */
   public readonly resource: Authentication;
 
+  /** The restart Job and its RBAC, when the `restart` option is set (id `Restart`). */
+  public readonly restart?: IssuerRotationRestart;
+
+  private readonly gitOps: GitOpsOptions;
+
   constructor(scope: Construct, id: string, props: ClusterIssuerConfigProps) {
     super(scope, id);
     this.serviceAccountIssuer = props.serviceAccountIssuer;
+    this.gitOps = { ...(props.gitOps ?? {}) };
+    const annotations = GitOps.authenticationAnnotations(this.gitOps);
     this.resource = new Authentication(this, 'Resource', {
+      metadata: Object.keys(annotations).length > 0 ? { annotations } : undefined,
       spec: { serviceAccountIssuer: props.serviceAccountIssuer },
     });
+    if (props.restart) {
+      this.restart = new IssuerRotationRestart(this, 'Restart', {
+        ...props.restart,
+        serviceAccountIssuer: props.serviceAccountIssuer,
+        gitOps: this.gitOps,
+      });
+    }
+    registerIssuerConfig(this, { issuer: props.serviceAccountIssuer, gitOps: this.gitOps });
     registerSubject({
       construct: this,
       apiObject: this.resource,
@@ -57,15 +122,30 @@ export class ClusterIssuerConfig extends Construct {
 
   private findings(): Finding[] {
     const out: Finding[] = [];
-    const others = this.node.root.node.findAll().filter(c => c instanceof ClusterIssuerConfig && c !== this);
+    const root = this.node.root;
+    const others = root.node.findAll().filter(c => c instanceof ClusterIssuerConfig && c !== this);
     if (others.length > 0) {
       out.push(finding(R.ISSUER_MULTIPLE, '', 'ClusterIssuerConfig',
         `must appear once per app, but the app has ${others.length + 1}`,
         others.map(o => `'${o.node.path}'`).join(', ') + ' besides this one'));
     }
-    out.push(finding(R.ISSUER_CHANGE, '/spec/serviceAccountIssuer', 'serviceAccountIssuer',
-      'changes the cluster issuer: tokens of the previous issuer stop being trusted 24 h after the change and their pods must be restarted',
-      `'${this.serviceAccountIssuer}'`));
+    const planned = this.restart !== undefined || restartsOf(root).some(r => r.issuer === this.serviceAccountIssuer);
+    if (!planned) {
+      out.push(finding(R.ISSUER_CHANGE, '/spec/serviceAccountIssuer', 'serviceAccountIssuer',
+        'changes the cluster issuer: tokens of the previous issuer stop being trusted 24 h after the change and their pods must be restarted',
+        `'${this.serviceAccountIssuer}'`));
+    }
+
+    const issuer = this.serviceAccountIssuer;
+    const path = '/spec/serviceAccountIssuer';
+    const audiences = appTokenAudiences(this);
+    out.push(...checkIssuerAudiences(issuer, audiences, path, 'serviceAccountIssuer'));
+    out.push(...checkIssuerPublic(issuer, appPublicIssuerNeeds(this, audiences), path, 'serviceAccountIssuer'));
+
+    const wave = this.gitOps.syncWave;
+    if (this.gitOps.argoCd && wave !== undefined && !Number.isInteger(wave)) {
+      out.push(finding(R.GITOPS_SYNC_WAVE, '/metadata/annotations', 'gitOps.syncWave', 'must be an integer', show(wave)));
+    }
     return out;
   }
 }

@@ -10,13 +10,19 @@
 // - Each subject's own validation then returns its errors, so cdk8s prefixes
 //   them with the construct path and fails the synth before anything is
 //   written.
-// - The rendered manifest is kept and handed to the very next `toJson()` of
-//   that object (the write that follows validation), so validating does not
-//   render every object twice.
+// - One synth (`app.synth()`, `app.synthYaml()`, `chart.toJson()`, which
+//   `Testing.synth()` calls) is a "session". cdk8s validates the whole app
+//   once per session and again for every chart it writes; inside a session
+//   the tree does not change, so the first pass renders each subject once and
+//   its results serve every later pass and the write itself: validating does
+//   not render any object twice, and warnings print once per synth.
+// - Outside a session (a bare `node.validate()` or `obj.toJson()`) nothing is
+//   memoized, so a result can never be stale.
 
-import { ApiObject } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ackAnnotation, checkObject, CONSTRUCT_STYLE, Finding, findRule, getAt, locatePodSpec } from './rules';
+import { Slot } from './slot';
 
 /** Something the rules check, reported at `construct`'s path. */
 export interface Subject {
@@ -25,15 +31,18 @@ export interface Subject {
   readonly apiObject?: ApiObject;
   /** Rule ids this subject leaves to another rule. */
   readonly exclude?: ReadonlySet<string>;
-  /**
-   * The library's volume constructs this subject's manifest contains. Their
-   * sources are checked as part of this manifest; their acknowledgements apply here.
-   */
-  volumeOwners?(): IConstruct[];
+  /** Volumes whose own checks (name, mode, sources) their construct reports. */
+  managedVolumes?(): ReadonlySet<string>;
   /** Checks only the construct can do. Receives the rendered manifest, if any. */
   extraFindings?(manifest: any | undefined): Finding[];
   /** Writes an acknowledgement annotation into the construct, for the renders to come. */
   annotate?(key: string, value: string): void;
+  /**
+   * Checks that must pass before the object can be rendered at all (e.g. two
+   * cdk8s-plus volumes with one name make the render throw). An error here
+   * skips the render and the other checks of the subject.
+   */
+  precheck?(): Finding[];
 }
 
 /** The context key that turns strict mode on. */
@@ -47,30 +56,123 @@ interface Ack {
 
 interface RootState {
   readonly subjects: Subject[];
-  readonly byConstruct: Map<IConstruct, Subject>;
   /** Errors of the current pass, by construct; consumed by the subject's validation. */
   errors: Map<IConstruct, string[]>;
   /** Acknowledgements that matched a warning in the current pass. */
   used: Set<Ack>;
-  /** Volume constructs that some subject's manifest contained in the current pass. */
-  usedVolumes: Set<IConstruct>;
   /** Hooks that run at the start of every pass (e.g. to discover subjects). */
   readonly passHooks: Array<() => void>;
+  /** The session whose pass results `lastErrors` holds (0: none). */
+  passSession: number;
+  lastErrors: Map<IConstruct, string[]>;
 }
 
 const ROOTS = new WeakMap<IConstruct, RootState>();
-/** More checks for a subject, added after it registered (e.g. by presets bound to it). */
-const PROVIDERS = new WeakMap<IConstruct, Array<() => Finding[]>>();
 const ACKS = new WeakMap<IConstruct, Ack[]>();
 const STRICT = new WeakSet<IConstruct>();
-const MEMO = new WeakMap<ApiObject, any>();
-const HOOKED = new WeakSet<ApiObject>();
+
+// --- synth sessions --------------------------------------------------------
+
+let sessionDepth = 0;
+let sessionId = 0;
+/** Renders kept for the rest of the current session (cleared when it ends). */
+const SESSION_MEMO = new Map<ApiObject, any>();
+
+function inSession<T>(fn: () => T): T {
+  if (sessionDepth === 0) sessionId++;
+  sessionDepth++;
+  try {
+    return fn();
+  } finally {
+    sessionDepth--;
+    if (sessionDepth === 0) SESSION_MEMO.clear();
+  }
+}
+
+const PATCHED = Symbol.for('cdk8s-bound-tokens.session');
+
+/**
+ * Marks every synth entry point of cdk8s as a session. The prototypes are
+ * wrapped (not the instances) so that calls from jsii hosts (Python, Java,
+ * ...), which invoke prototype methods, are sessions too. The wrapper only
+ * counts; it changes nothing else.
+ */
+function patchSessions(proto: any, method: string): void {
+  const original = proto[method];
+  if (typeof original !== 'function' || original[PATCHED]) return;
+  const wrapped = function (this: unknown, ...args: unknown[]) {
+    return inSession(() => original.apply(this, args));
+  };
+  (wrapped as any)[PATCHED] = true;
+  proto[method] = wrapped;
+}
+patchSessions(App.prototype, 'synth');
+patchSessions(App.prototype, 'synthYaml');
+patchSessions(Chart.prototype, 'toJson');
+
+// --- rendering -------------------------------------------------------------
+
+interface RenderHook {
+  readonly original: () => any;
+  /** Keyed transforms; created on first use (most objects have none). */
+  transforms?: Map<object, (json: any) => void>;
+  /** Run after `transforms` (e.g. annotations that describe the final pod spec). */
+  late?: Map<object, (json: any) => void>;
+}
+const HOOKS = new Slot<RenderHook>('render');
+
+/** The object's `toJson`, taken over once: it answers from the session memo, then applies the transforms. */
+function memoizedToJson(this: ApiObject): any {
+  if (sessionDepth > 0) {
+    const memo = SESSION_MEMO.get(this);
+    if (memo !== undefined) return memo;
+  }
+  return renderWith(this, HOOKS.get(this)!);
+}
+
+function hookOf(obj: ApiObject): RenderHook {
+  let hook = HOOKS.get(obj);
+  if (hook) return hook;
+  hook = HOOKS.set(obj, { original: obj.toJson });
+  Object.defineProperty(obj, 'toJson', { configurable: true, writable: true, value: memoizedToJson });
+  return hook;
+}
+
+function renderWith(obj: ApiObject, hook: RenderHook): any {
+  const json = hook.original.call(obj);
+  if (hook.transforms) for (const t of hook.transforms.values()) t(json);
+  if (hook.late) for (const t of hook.late.values()) t(json);
+  return json;
+}
+
+/**
+ * Adds a step that edits the object's rendered JSON on every render (for
+ * validation and for the write alike), once per `key`. Transforms run in the
+ * order they were added; `late` ones after all others.
+ */
+export function addRenderTransform(obj: ApiObject, key: object, transform: (json: any) => void, late = false): void {
+  const hook = hookOf(obj);
+  const map = late ? (hook.late ??= new Map()) : (hook.transforms ??= new Map());
+  if (!map.has(key)) map.set(key, transform);
+}
+
+/** Renders an object afresh (with its transforms), never from or into the memo. */
+export function renderManifest(obj: ApiObject): any {
+  return renderWith(obj, hookOf(obj));
+}
 
 function stateOf(c: IConstruct): RootState {
   const root = c.node.root;
   let state = ROOTS.get(root);
   if (!state) {
-    const s: RootState = { subjects: [], byConstruct: new Map(), errors: new Map(), used: new Set(), usedVolumes: new Set(), passHooks: [] };
+    const s: RootState = {
+      subjects: [],
+      errors: new Map(),
+      used: new Set(),
+      passHooks: [],
+      passSession: 0,
+      lastErrors: new Map(),
+    };
     state = s;
     ROOTS.set(root, s);
     root.node.addValidation({ validate: () => runPass(s) });
@@ -78,37 +180,38 @@ function stateOf(c: IConstruct): RootState {
   return state;
 }
 
-/** Registers a subject once (by construct) and gives it its validation. */
-export function registerSubject(subject: Subject): Subject {
-  const state = stateOf(subject.construct);
-  const existing = state.byConstruct.get(subject.construct);
-  if (existing) return existing;
-  state.subjects.push(subject);
-  state.byConstruct.set(subject.construct, subject);
-  subject.construct.node.addValidation({
-    validate: () => {
-      const errors = state.errors.get(subject.construct);
-      if (errors) {
-        state.errors.delete(subject.construct);
-        return errors;
-      }
-      // validated outside a synth: evaluate afresh
-      return evaluate(subject, state, []).errors;
-    },
-  });
-  return subject;
+const SUBJECT = new Slot<Subject>('subject');
+
+/** A subject's own validation: it returns the errors the root's pass found for it. */
+class SubjectValidation {
+  constructor(private readonly state: RootState, private readonly subject: Subject) {}
+
+  public validate(): string[] {
+    const errors = this.state.errors.get(this.subject.construct);
+    if (errors) {
+      this.state.errors.delete(this.subject.construct);
+      return errors;
+    }
+    // validated on its own, outside the root's pass: evaluate afresh
+    for (const hook of this.state.passHooks) hook();
+    return evaluate(this.subject, this.state, []).errors;
+  }
 }
 
-/** Adds checks to a construct's subject (register the subject first). */
-export function addFindingsProvider(c: IConstruct, provider: () => Finding[]): void {
-  const list = PROVIDERS.get(c) ?? [];
-  list.push(provider);
-  PROVIDERS.set(c, list);
+/** Registers a subject once (by construct) and gives it its validation. */
+export function registerSubject(subject: Subject): Subject {
+  const existing = SUBJECT.get(subject.construct);
+  if (existing) return existing;
+  const state = stateOf(subject.construct);
+  state.subjects.push(subject);
+  SUBJECT.set(subject.construct, subject);
+  subject.construct.node.addValidation(new SubjectValidation(state, subject));
+  return subject;
 }
 
 /** The subject registered for a construct, if any. */
 export function subjectOf(c: IConstruct): Subject | undefined {
-  return ROOTS.get(c.node.root)?.byConstruct.get(c);
+  return SUBJECT.get(c);
 }
 
 /** Runs `hook` at the start of every validation pass of `c`'s app. */
@@ -120,43 +223,49 @@ export function onPass(c: IConstruct, key: object, hook: () => void): void {
   state.passHooks.push(hook);
 }
 
-/** Renders an object for validation and keeps the result for the write that follows. */
+/** Runs the pass hooks of `c`'s app now (e.g. before a report that must see the final tree). */
+export function runPassHooks(c: IConstruct): void {
+  for (const hook of stateOf(c).passHooks) hook();
+}
+
+/** The subjects registered at or below `scope`, in registration order. */
+export function subjectsUnder(scope: IConstruct): Subject[] {
+  const state = stateOf(scope);
+  return state.subjects.filter(s => s.construct === scope || s.construct.node.scopes.includes(scope));
+}
+
+/**
+ * Renders an object for validation. Inside a session the render is kept and
+ * serves every later pass and the write; outside one it is not kept.
+ */
 export function renderForValidation(obj: ApiObject): any {
-  if (!HOOKED.has(obj)) {
-    HOOKED.add(obj);
-    const original = obj.toJson;
-    Object.defineProperty(obj, 'toJson', {
-      configurable: true,
-      writable: true,
-      value: function (this: ApiObject) {
-        if (MEMO.has(obj)) {
-          const json = MEMO.get(obj);
-          MEMO.delete(obj);
-          return json;
-        }
-        return original.call(obj);
-      },
-    });
-    (obj as any).__boundTokensRender = original;
-  }
-  MEMO.delete(obj);
-  const json = (obj as any).__boundTokensRender.call(obj);
-  MEMO.set(obj, json);
+  const hook = hookOf(obj);
+  if (sessionDepth === 0) return renderWith(obj, hook);
+  const memo = SESSION_MEMO.get(obj);
+  if (memo !== undefined) return memo;
+  const json = renderWith(obj, hook);
+  SESSION_MEMO.set(obj, json);
   return json;
 }
 
 function runPass(state: RootState): string[] {
+  if (sessionDepth > 0 && state.passSession === sessionId) {
+    // a later pass of the same synth: the tree has not changed since the first
+    state.errors = new Map(state.lastErrors);
+    return [];
+  }
   for (const hook of state.passHooks) hook();
   state.errors = new Map();
   state.used = new Set();
-  state.usedVolumes = new Set();
   const warnings: string[] = [];
-  // Objects first, so that volume constructs know whether a manifest holds them.
-  const ordered = [...state.subjects.filter(s => s.apiObject), ...state.subjects.filter(s => !s.apiObject)];
-  for (const subject of ordered) {
+  for (const subject of [...state.subjects]) {
     const r = evaluate(subject, state, warnings);
-    if (r.errors.length > 0) state.errors.set(subject.construct, r.errors);
+    // every subject gets an entry (empty too), so that its own validation
+    // does not evaluate it a second time
+    state.errors.set(subject.construct, r.errors);
   }
+  state.lastErrors = new Map(state.errors);
+  state.passSession = sessionDepth > 0 ? sessionId : 0;
   const printed = new Set<string>();
   for (const w of warnings) {
     if (printed.has(w)) continue;
@@ -167,21 +276,22 @@ function runPass(state: RootState): string[] {
 }
 
 function evaluate(subject: Subject, state: RootState, warnings: string[]): { errors: string[] } {
-  const manifest = subject.apiObject ? renderForValidation(subject.apiObject) : undefined;
-  const findings: Finding[] = [];
-  const volumes = subject.volumeOwners?.() ?? [];
-  for (const v of volumes) state.usedVolumes.add(v);
+  let findings: Finding[] = subject.precheck?.() ?? [];
+  const blocked = findings.some(f => f.level === 'error');
+  const manifest = subject.apiObject && !blocked ? renderForValidation(subject.apiObject) : undefined;
   if (manifest) {
-    findings.push(...checkObject(manifest, { style: CONSTRUCT_STYLE }));
+    findings = findings.concat(checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes: subject.managedVolumes?.() }));
   }
-  findings.push(...(subject.extraFindings?.(manifest) ?? []).filter(f => findRule(f.ruleId)?.scope !== 'manifest'));
-  for (const provider of PROVIDERS.get(subject.construct) ?? []) findings.push(...provider());
+  if (!blocked && subject.extraFindings) {
+    const extra = subject.extraFindings(manifest);
+    if (extra.length > 0) findings = findings.concat(extra.filter(f => findRule(f.ruleId)?.scope !== 'manifest'));
+  }
+  // the common case, and the one that must stay cheap for thousands of workloads
+  if (findings.length === 0) return { errors: [] };
   if (subject.exclude && subject.exclude.size > 0) {
-    const kept = findings.filter(f => !subject.exclude!.has(f.ruleId));
-    findings.length = 0;
-    findings.push(...kept);
+    findings = findings.filter(f => !subject.exclude!.has(f.ruleId));
   }
-  const acks = acksFor(subject.construct, volumes);
+  const acks = acksFor(subject.construct);
   const strict = isStrict(subject.construct);
   const errors: string[] = [];
   const path = subject.construct.node.path;
@@ -228,26 +338,13 @@ function annotateManifest(manifest: any, key: string, value: string): void {
   }
 }
 
-/**
- * The acknowledgements in force for a construct: those of its scopes (the
- * nearest wins), then those of the volume constructs it holds.
- */
-function acksFor(c: IConstruct, volumes: IConstruct[] = []): Map<string, Ack> {
+/** The acknowledgements in force for a construct: the nearest scope wins. */
+function acksFor(c: IConstruct): Map<string, Ack> {
   const out = new Map<string, Ack>();
-  for (const v of volumes) {
-    for (const scope of v.node.scopes) {
-      for (const ack of ACKS.get(scope) ?? []) out.set(ack.ruleId, ack);
-    }
-  }
   for (const scope of c.node.scopes) {
     for (const ack of ACKS.get(scope) ?? []) out.set(ack.ruleId, ack);
   }
   return out;
-}
-
-/** True when a subject's manifest held this volume construct in the current pass. */
-export function isVolumeUsed(volume: IConstruct): boolean {
-  return ROOTS.get(volume.node.root)?.usedVolumes.has(volume) ?? false;
 }
 
 function isStrict(c: IConstruct): boolean {

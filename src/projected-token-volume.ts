@@ -1,14 +1,20 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { isVolumeUsed, registerSubject } from './engine';
+import { enableDiscovery, hasUsers, usersOf } from './discovery';
+import { registerSubject, subjectOf } from './engine';
 import { labelFromId, wholeSeconds } from './internal';
 import {
   checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
   R, refreshAfterSeconds,
 } from './rules';
+import { mountIntoApiObject, mountIntoWorkload } from './token-binding';
+import { TokenMountOptions } from './token-mount';
 import { ServiceAccountTokenProjection } from './token-projection';
-import { createProjectedVolume } from './volume-bridge';
+import { createProjectedVolume, setProjected } from './volume-bridge';
+
+/** Content checks of volumes, by content (see `ownFindings`). */
+const CHECKED = new Map<string, Finding[]>();
 
 /** Props of a `ProjectedTokenVolume`. */
 export interface ProjectedTokenVolumeProps {
@@ -43,9 +49,13 @@ export interface ProjectedTokenVolumeProps {
  * A projected volume of `serviceAccountToken` sources: short-lived tokens the
  * kubelet requests for the pod's service account, bound to an audience.
  *
- * Mount it on any cdk8s-plus-27 workload with
+ * Bind it to a whole workload with `mountInto()` (cdk8s-plus-27 Pod,
+ * Deployment, StatefulSet, DaemonSet, Job, CronJob) or `mountIntoApiObject()`
+ * (KubeDeployment and the other generated kinds, objects loaded with
+ * `Include`), or mount it yourself with
  * `container.mount(path, volume, { readOnly: true })`; `asVolume()` returns
- * the same `kplus.Volume` every time.
+ * the same `kplus.Volume` every time. Every workload that uses it is checked
+ * by the rules at synth time; a volume that no workload uses is warning BT143.
  *
  * @see https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken
  */
@@ -75,6 +85,8 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   private readonly _tokens: ServiceAccountTokenProjection[] = [];
   private readonly _volume: kplus.Volume;
   private readonly _nameError?: Finding;
+  private _exported = false;
+  private _checked?: { readonly tokens: number; readonly findings: Finding[] };
 
   constructor(scope: Construct, id: string, props: ProjectedTokenVolumeProps = {}) {
     super(scope, id);
@@ -91,11 +103,53 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     }
     this.defaultMode = props.defaultMode;
     for (const t of props.tokens ?? []) this.addToken(t);
-    this._volume = createProjectedVolume(this, 'Volume', this.name, () => this.renderProjected(), this);
+    this._volume = createProjectedVolume(this.name, this.renderProjected(), this);
     registerSubject({
       construct: this,
       extraFindings: () => this.findings(),
+      // an acknowledged warning of the volume is written on the workloads that use it
+      annotate: (key, value) => usersOf(this).forEach(u => subjectOf(u)?.annotate?.(key, value)),
     });
+  }
+
+  /**
+   * Mounts the volume, read-only, into every container and init container of
+   * a cdk8s-plus-27 workload (also containers added later), or into the ones
+   * named in `options.containers`, and optionally exports token file paths
+   * as environment variables. Calling it again with the same volume, workload
+   * and mount path changes nothing (the options merge).
+   *
+   * The workload is then checked by the rules at synth time, on its manifest
+   * as it will be written: a mount path or volume name that collides with
+   * another volume (BT141, BT133), a container name it does not have (BT145),
+   * an env var already set to something else (BT146), a bare Pod without
+   * service account (BT151), ...
+   *
+   * @param workload the Pod, Deployment, StatefulSet, DaemonSet, Job or CronJob
+   * @param options where to mount and what to export
+   */
+  public mountInto(workload: kplus.AbstractPod, options: TokenMountOptions = {}): void {
+    mountIntoWorkload(this, workload, options);
+  }
+
+  /**
+   * Mounts the volume, read-only, into a plain ApiObject that carries a pod
+   * spec: `KubePod`, `KubeDeployment`, `KubeStatefulSet`, `KubeDaemonSet`,
+   * `KubeJob`, `KubeCronJob`, `KubeReplicaSet`, `KubeReplicationController`,
+   * `KubePodTemplate`, or an object loaded with `Include` (also kinds such as
+   * Argo `Rollout` with a pod template at `spec.template.spec`).
+   *
+   * The volume, mounts and env vars are added to the object's JSON when it
+   * renders, after its own JSON patches; volumes, mounts and env vars already
+   * there are kept as they are, and a `volumes` list is created when the pod
+   * has none. Idempotent like `mountInto()`. An object without a pod spec is
+   * error BT148.
+   *
+   * @param obj the object to mount the volume into
+   * @param options where to mount and what to export
+   */
+  public mountIntoApiObject(obj: ApiObject, options: TokenMountOptions = {}): void {
+    mountIntoApiObject(this, obj, options);
   }
 
   /** The tokens of the volume (a copy). */
@@ -106,15 +160,42 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   /** Adds a token source. */
   public addToken(token: ServiceAccountTokenProjection): void {
     this._tokens.push({ ...token });
+    // rendered once per change, not on every render of every workload that mounts it
+    if (this._volume) setProjected(this._volume, this.renderProjected());
   }
 
-  /** The `kplus.Volume` to mount; the same object every time. */
+  /**
+   * The `kplus.Volume` to mount; the same object every time. cdk8s-plus calls
+   * it in `container.mount(path, volume)`; every cdk8s-plus workload that
+   * uses it is then found at synth time and checked by the rules.
+   */
   public asVolume(): kplus.Volume {
+    // handed out: the library no longer knows where it goes, so it looks
+    enableDiscovery(this);
     return this._volume;
   }
 
-  /** The volume as it appears in a pod spec (`spec.volumes[]`), as plain JSON. */
+  /**
+   * The `kplus.Volume`, for the library's own mounts (which record where the
+   * volume goes, so no tree scan is needed).
+   * @internal
+   */
+  public get _kplusVolume(): kplus.Volume {
+    return this._volume;
+  }
+
+  /**
+   * The volume as it appears in a pod spec (`spec.volumes[]`), as plain JSON,
+   * for objects you write by hand. Once called, the library cannot know where
+   * the volume is used, so it no longer warns that it is mounted nowhere (BT143).
+   */
   public toVolumeJson(): any {
+    this._exported = true;
+    return this._renderVolume();
+  }
+
+  /** @internal */
+  public _renderVolume(): any {
     return { name: this.name, projected: this.renderProjected() };
   }
 
@@ -132,14 +213,42 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   }
 
   private findings(): Finding[] {
+    const own = this.ownFindings();
+    if (this._exported || hasUsers(this)) return own;
+    return [...own, finding(R.MOUNT_NOWHERE, '', 'volume', `'${this.name}' is mounted in no workload, so no application can read its tokens`, 'no workload',
+      'mount it with mountInto(), mountIntoApiObject() or container.mount(), or remove it')];
+  }
+
+  /**
+   * The checks of the volume's own content; they change only when a token is
+   * added, and volumes with the same content share them (apps often have
+   * thousands of identical token volumes).
+   */
+  private ownFindings(): Finding[] {
+    if (this._checked && this._checked.tokens === this._tokens.length) return this._checked.findings;
+    const key = this.contentKey();
+    let out = CHECKED.get(key);
+    if (!out) {
+      out = this.checkContent();
+      if (CHECKED.size >= 1000) CHECKED.clear();
+      CHECKED.set(key, out);
+    }
+    this._checked = { tokens: this._tokens.length, findings: out };
+    return out;
+  }
+
+  /** Everything the content checks depend on, as a string. */
+  private contentKey(): string {
+    const tokens = this._tokens.map(t => `${t.path}\u0000${t.audience ?? '\u0001'}\u0000${t.expiration ? t.expiration.toMilliseconds({ integral: false }) : ''}`);
+    return `${this.name}\u0000${this.defaultMode ?? ''}\u0000${this._nameError ? 1 : 0}\u0000${tokens.join('\u0000')}`;
+  }
+
+  private checkContent(): Finding[] {
     const out: Finding[] = [];
     if (this._nameError) out.push(this._nameError);
-    if (!isVolumeUsed(this)) {
-      // No checked manifest holds this volume: check its sources here, and say it is unused.
-      const vol = this.toVolumeJson();
-      const all = checkProjectedVolume(vol, '', { style: CONSTRUCT_STYLE });
-      out.push(...all.filter(f => !(this._nameError && f.ruleId === R.VOLUME_NAME.id)));
-    }
+    const vol = this._renderVolume();
+    const all = checkProjectedVolume(vol, '', { style: CONSTRUCT_STYLE });
+    out.push(...all.filter(f => !(this._nameError && f.ruleId === R.VOLUME_NAME.id)));
     this._tokens.forEach((t, i) => {
       if (t.expiration && !wholeSeconds(t.expiration).whole) {
         out.push(finding(R.LIFETIME_NOT_WHOLE, `/projected/sources/${i}/serviceAccountToken/expirationSeconds`, 'expiration',

@@ -1,44 +1,245 @@
-// Registers a cdk8s-plus workload with the rule engine. Internal.
+// Registers workloads with the rule engine: cdk8s-plus workloads and plain
+// ApiObjects that carry a pod spec. Internal.
+//
+// A workload is registered once; later callers (BoundTokenPod, mountInto,
+// mountIntoApiObject, the discovery of plain `container.mount` users, the
+// rotation annotations) add their own checks to the same subject.
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { registerSubject, Subject } from './engine';
-import { Finding } from './rules';
+import { addRenderTransform, registerSubject, Subject, subjectsUnder } from './engine';
+import { Finding, finding, getAt, locatePodSpec, R, show } from './rules';
+import { rotationAnnotations } from './rules/rotation';
+import { Slot } from './slot';
 import { ownerOf } from './volume-bridge';
 
-/** The library's volume constructs a workload uses (as volumes or through mounts). */
-export function volumeOwnersOf(workload: kplus.AbstractPod): IConstruct[] {
-  const owners = new Set<IConstruct>();
+/** The names of the bridged (library-made) volumes a workload uses. */
+export function managedVolumeNames(workload: kplus.AbstractPod): Set<string> {
+  const names = new Set<string>();
   const add = (v: kplus.Volume) => {
-    const owner = ownerOf(v);
-    if (owner) owners.add(owner as IConstruct);
+    if (ownerOf(v) !== undefined) names.add(v.name);
   };
   workload.volumes.forEach(add);
   for (const c of [...workload.containers, ...workload.initContainers]) {
     for (const m of c.mounts) add(m.volume);
   }
-  return [...owners];
+  return names;
+}
+
+/** The bridged volumes a workload uses, in render order, without duplicates. */
+export function bridgedVolumes(workload: kplus.AbstractPod): kplus.Volume[] {
+  const out = new Set<kplus.Volume>();
+  for (const c of [...workload.containers, ...workload.initContainers]) {
+    for (const m of c.mounts) if (ownerOf(m.volume) !== undefined) out.add(m.volume);
+  }
+  for (const v of workload.volumes) if (ownerOf(v) !== undefined) out.add(v);
+  return [...out];
+}
+
+/**
+ * cdk8s-plus throws while rendering when two different volume objects share a
+ * name ("Invalid mount configuration"). Report it as BT133 before rendering.
+ */
+function kplusVolumeCollisions(workload: kplus.AbstractPod): Finding[] {
+  const byName = new Map<string, kplus.Volume>();
+  const out: Finding[] = [];
+  const reported = new Set<string>();
+  const visit = (v: kplus.Volume) => {
+    const first = byName.get(v.name);
+    if (!first) {
+      byName.set(v.name, v);
+      return;
+    }
+    if (first === v || reported.has(v.name)) return;
+    reported.add(v.name);
+    const which = (x: kplus.Volume) => (ownerOf(x) !== undefined ? 'a token volume' : 'another volume');
+    out.push(finding(R.VOLUME_NAME_DUPLICATE, '/spec/volumes', 'name',
+      `of ${which(v)} is already used by ${which(first)} of the workload`, show(v.name)));
+  };
+  for (const c of [...workload.containers, ...workload.initContainers]) {
+    for (const m of c.mounts) visit(m.volume);
+  }
+  workload.volumes.forEach(visit);
+  return out;
 }
 
 export interface WatchOptions {
-  /** Checks only the construct can do. */
-  readonly extraFindings?: (manifest: any) => Finding[];
+  /** Checks only the construct can do (given the watched construct, so one function can serve all). */
+  readonly extraFindings?: (manifest: any, construct: IConstruct) => Finding[];
   /** Rule ids this subject leaves to another rule. */
   readonly exclude?: string[];
+  /** Names of volumes whose own checks their construct reports. */
+  readonly managedVolumes?: (construct: IConstruct) => Iterable<string>;
 }
 
-/** Puts a cdk8s-plus workload (Pod, Deployment, ...) under the rules, once. */
+const NONE: Finding[] = Object.freeze([]) as unknown as Finding[];
+
+/**
+ * The rule subject of one watched workload. Its checks are the engine's
+ * manifest checks plus what each caller added (options add up).
+ */
+abstract class Watch implements Subject {
+  public exclude?: Set<string>;
+  private extra?: Array<(manifest: any, construct: IConstruct) => Finding[]>;
+  private managed?: Array<(construct: IConstruct) => Iterable<string>>;
+
+  constructor(public readonly construct: IConstruct, public readonly apiObject: ApiObject) {}
+
+  public add(options: WatchOptions): void {
+    if (options.extraFindings && !this.extra?.includes(options.extraFindings)) (this.extra ??= []).push(options.extraFindings);
+    for (const id of options.exclude ?? []) (this.exclude ??= new Set()).add(id);
+    if (options.managedVolumes && !this.managed?.includes(options.managedVolumes)) (this.managed ??= []).push(options.managedVolumes);
+  }
+
+  public extraFindings(manifest: any): Finding[] {
+    if (!this.extra) return NONE;
+    if (this.extra.length === 1) return this.extra[0](manifest, this.construct);
+    return this.extra.flatMap(f => f(manifest, this.construct));
+  }
+
+  public managedVolumes(): ReadonlySet<string> {
+    const out = new Set(this.baseManaged());
+    for (const m of this.managed ?? []) for (const n of m(this.construct)) out.add(n);
+    return out;
+  }
+
+  protected abstract baseManaged(): Iterable<string>;
+  public abstract annotate(key: string, value: string): void;
+}
+
+/** A cdk8s-plus workload. */
+class WorkloadWatch extends Watch {
+  constructor(private readonly workload: kplus.AbstractPod) {
+    super(workload, ApiObject.of(workload));
+  }
+
+  public precheck(): Finding[] {
+    return kplusVolumeCollisions(this.workload);
+  }
+
+  protected baseManaged(): Iterable<string> {
+    return managedVolumeNames(this.workload);
+  }
+
+  public annotate(key: string, value: string): void {
+    this.workload.metadata.addAnnotation(key, value);
+    if (this.workload.podMetadata !== this.workload.metadata) this.workload.podMetadata.addAnnotation(key, value);
+  }
+}
+
+/** A plain ApiObject; acknowledgements land on the object and its pod template. */
+class ApiObjectWatch extends Watch {
+  private acks?: Map<string, string>;
+
+  protected baseManaged(): Iterable<string> {
+    return NO_NAMES;
+  }
+
+  public annotate(key: string, value: string): void {
+    const acks = (this.acks ??= new Map());
+    acks.set(key, value);
+    // the renders to come carry it on the object and its pod template
+    addRenderTransform(this.apiObject, ACK_TRANSFORM, (json) => {
+      const loc = locatePodSpec(json);
+      for (const [k, v] of acks) {
+        putAnnotation(json, '/metadata', k, v);
+        if (loc && loc.templateMetadataPath) putAnnotation(json, loc.templateMetadataPath, k, v);
+      }
+    });
+  }
+}
+
+const NO_NAMES: string[] = [];
+const ACK_TRANSFORM = {};
+const WATCHED = new Slot<Watch>('watch');
+
+/** Scopes whose watched workloads carry rotation annotations (TokenRotation.annotate). */
+const ROTATION_SCOPES = new WeakSet<IConstruct>();
+let rotationScopeCount = 0;
+const ROTATION_TRANSFORM = {};
+
+/** Turns the rotation annotations on for every watched workload at or below `scope`, now and later. */
+export function enableRotationAnnotations(scope: IConstruct): void {
+  if (ROTATION_SCOPES.has(scope)) return;
+  ROTATION_SCOPES.add(scope);
+  rotationScopeCount++;
+  for (const s of subjectsUnder(scope)) {
+    if (WATCHED.has(s.construct) && s.apiObject) installRotation(s.apiObject);
+  }
+}
+
+/** Installs the rotation annotations on a newly watched workload when a scope of it asked for them. */
+function maybeInstallRotation(workload: IConstruct, obj: ApiObject): void {
+  if (rotationScopeCount > 0 && workload.node.scopes.some(s => ROTATION_SCOPES.has(s))) installRotation(obj);
+}
+
+/** Annotates the pod template with the rotation of its tokens, read from the final pod spec. */
+function installRotation(obj: ApiObject): void {
+  addRenderTransform(obj, ROTATION_TRANSFORM, (json) => {
+    const loc = locatePodSpec(json);
+    if (!loc) return;
+    for (const [k, v] of rotationAnnotations(json)) putAnnotation(json, loc.templateMetadataPath || '/metadata', k, v);
+  }, true);
+}
+
+/** Puts a cdk8s-plus workload (Pod, Deployment, ...) under the rules, once; options add up. */
 export function watchWorkload(workload: kplus.AbstractPod, options: WatchOptions = {}): Subject {
-  const exclude = new Set(options.exclude ?? []);
-  return registerSubject({
-    construct: workload,
-    apiObject: ApiObject.of(workload),
-    volumeOwners: () => volumeOwnersOf(workload),
-    extraFindings: (manifest) => options.extraFindings?.(manifest) ?? [],
-    exclude,
-    annotate: (key, value) => {
-      workload.metadata.addAnnotation(key, value);
-      if (workload.podMetadata !== workload.metadata) workload.podMetadata.addAnnotation(key, value);
-    },
-  });
+  return watch(workload, options, () => new WorkloadWatch(workload));
+}
+
+/**
+ * Puts a plain ApiObject (KubeDeployment, an object loaded with Include, ...)
+ * under the rules, once; options add up. Acknowledgements land on the object
+ * and on its pod template.
+ */
+export function watchApiObject(obj: ApiObject, options: WatchOptions = {}): Subject {
+  return watch(obj, options, () => new ApiObjectWatch(obj, obj));
+}
+
+function watch(c: IConstruct, options: WatchOptions, make: () => Watch): Subject {
+  let w = WATCHED.get(c);
+  if (!w) {
+    w = WATCHED.set(c, make());
+    registerSubject(w);
+    maybeInstallRotation(c, w.apiObject);
+  }
+  w.add(options);
+  return w;
+}
+
+/** The construct is watched (a subject of the rules as a workload). */
+export function isWatched(c: IConstruct): boolean {
+  return WATCHED.has(c);
+}
+
+/**
+ * Sets one annotation in the metadata at `metaPointer`, creating what is
+ * missing and keeping keys sorted, as cdk8s renders them.
+ */
+export function putAnnotation(json: any, metaPointer: string, key: string, value: string): void {
+  const parentPointer = metaPointer.slice(0, metaPointer.lastIndexOf('/'));
+  const parent = getAt(json, parentPointer);
+  if (!parent || typeof parent !== 'object') return;
+  if (!parent.metadata || typeof parent.metadata !== 'object') setSorted(parent, 'metadata', {});
+  const meta = parent.metadata;
+  if (!meta.annotations || typeof meta.annotations !== 'object') setSorted(meta, 'annotations', {});
+  setSorted(meta.annotations, key, value);
+}
+
+/** Sets `obj[key]`, inserting a new key at its sorted place (cdk8s sorts keys). */
+export function setSorted(obj: any, key: string, value: unknown): void {
+  if (key in obj) {
+    obj[key] = value;
+    return;
+  }
+  const entries = Object.entries(obj);
+  entries.push([key, value]);
+  const sorted = isSorted(entries.slice(0, -1)) ? entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : entries;
+  for (const [k] of entries) delete obj[k];
+  for (const [k, v] of sorted) obj[k] = v;
+}
+
+function isSorted(entries: Array<[string, unknown]>): boolean {
+  for (let i = 1; i < entries.length; i++) if (entries[i - 1][0] > entries[i][0]) return false;
+  return true;
 }

@@ -152,6 +152,6 @@ describe('BoundTokenPod', () => {
     new BoundTokenPod(c, 'Pod', { serviceAccount: account(c), tokens: [{ path: 't' }], containers: [{ image: 'busybox:1.36' }] });
     const lines = captureWarnings(() => synth(c));
     expect(lines.filter(l => l.includes('BT120'))).toHaveLength(1);
-    expect(lines[0]).toContain('[test/Pod] BT120');
+    expect(lines[0]).toContain('[test/Pod/TokenVolume] BT120');
   });
 });

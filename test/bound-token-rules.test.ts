@@ -1,5 +1,5 @@
 import * as kplus from 'cdk8s-plus-27';
-import { BoundTokenPod, BoundTokenRules, RuleLevel, RuleScope } from '../src';
+import { BoundTokenPod, BoundTokenRules, ProjectedTokenVolume, RuleLevel, RuleScope } from '../src';
 import { captureWarnings, chart, errorOf, findKind, synth } from './util';
 
 function pod(c: any, id = 'Pod', tokens: any[] = [{ path: 't' }]) {
@@ -51,8 +51,8 @@ describe('BoundTokenRules', () => {
     pod(c, 'B');
     BoundTokenRules.acknowledge(a, 'BT120', 'reason');
     const text = captureWarnings(() => synth(c)).join('\n');
-    expect(text).toContain('[test/B] BT120');
-    expect(text).not.toContain('[test/A] BT120');
+    expect(text).toContain('[test/B/TokenVolume] BT120');
+    expect(text).not.toContain('[test/A/TokenVolume] BT120');
   });
 
   test('fails when an acknowledgement matches no warning', () => {
@@ -74,16 +74,16 @@ describe('BoundTokenRules', () => {
     expect(errorOf(() => BoundTokenRules.acknowledge(c, 'BT120', ' '))).toContain("'reason' of the acknowledgement of BT120 must say why");
   });
 
-  test('an acknowledgement written by hand in the YAML is honoured too', () => {
+  test('an acknowledgement written by hand in the pod\'s YAML is honoured for the pod\'s own warnings', () => {
     const c = chart();
     const sa = new kplus.ServiceAccount(c, 'SA');
     new BoundTokenPod(c, 'Pod', {
-      metadata: { annotations: { 'bound-tokens.io/acknowledge-BT120': 'checked by hand' } },
+      metadata: { annotations: { 'bound-tokens.io/acknowledge-BT132': 'the app runs as root in this pod' } },
       serviceAccount: sa,
-      tokens: [{ path: 't' }],
+      tokenVolume: new ProjectedTokenVolume(c, 'V', { defaultMode: 0o440, tokens: [{ path: 't', audience: 'a' }] }),
       containers: [{ image: 'busybox:1.36' }],
     });
-    expect(captureWarnings(() => synth(c)).join('\n')).not.toContain('BT120');
+    expect(captureWarnings(() => synth(c)).join('\n')).not.toContain('BT132');
   });
 
   test('strict mode does not make acknowledged warnings errors', () => {

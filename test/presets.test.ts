@@ -10,7 +10,7 @@ import { build as stsExample } from '../examples/openshift-sts';
 import { build as vaultExample } from '../examples/vault-agent';
 import {
   AwsEksPodIdentity, AwsIamRole, AzureCloud, AzureWorkloadIdentity, BoundTokenPod, GcpWorkloadIdentityFederation,
-  IstioToken, OpenShiftShortTermCredentials, SpireAgentToken, VaultAuthMethod, VaultToken,
+  IstioToken, OpenShiftShortTermCredentials, SpireAgentToken, VaultAuthMethod, VaultToken, ClusterIssuerConfig, BoundTokenRules,
 } from '../src';
 
 const ROLE = 'arn:aws:iam::111122223333:role/app';
@@ -120,10 +120,21 @@ describe('AwsIamRole (IRSA)', () => {
     expect(spec.containers[1].volumeMounts).toBeUndefined();
   });
 
-  test('fails when a container named does not exist (BT207)', () => {
+  test('fails when a container named does not exist (BT145, through mountInto)', () => {
     const c = chart();
     new AwsIamRole({ roleArn: ROLE }).bind(deployment(c), { containers: ['nope'] });
-    expect(errorOf(() => synth(c))).toContain("BT207: 'containers' of the AWS IAM roles for service accounts preset names a container the workload does not have, got 'nope'");
+    expect(errorOf(() => synth(c))).toContain("BT145: 'containers' of the mount of token volume 'aws-iam-token' names a container the workload does not have (it has 'app'), got 'nope'");
+  });
+
+  test('containers added after binding get the token, the mount and the env too', () => {
+    const c = chart();
+    const d = deployment(c);
+    new AwsIamRole({ roleArn: ROLE }).bind(d);
+    d.addContainer({ name: 'later', image: 'busybox:1.36' });
+    const spec = podSpec(synth(c));
+    expect(spec.containers[1].volumeMounts).toEqual([{ mountPath: '/var/run/secrets/eks.amazonaws.com/serviceaccount', name: 'aws-iam-token', readOnly: true }]);
+    expect(envOf(spec.containers[1]).AWS_ROLE_ARN).toBe(ROLE);
+    expect(envOf(spec.containers[1]).AWS_WEB_IDENTITY_TOKEN_FILE).toBe('/var/run/secrets/eks.amazonaws.com/serviceaccount/token');
   });
 
   test('fails when a container sets a needed variable to another value (BT208)', () => {
@@ -131,7 +142,7 @@ describe('AwsIamRole (IRSA)', () => {
     const d = deployment(c);
     d.containers[0].env.addVariable('AWS_ROLE_ARN', kplus.EnvValue.fromValue('arn:aws:iam::999999999999:role/other'));
     new AwsIamRole({ roleArn: ROLE }).bind(d);
-    expect(errorOf(() => synth(c))).toContain("BT208: 'env AWS_ROLE_ARN' of container 'app' is already set");
+    expect(errorOf(() => synth(c))).toContain("BT208: 'env AWS_ROLE_ARN' of container 'app' is already set, to another value than the AWS IAM roles for service accounts preset's 'arn:aws:iam::111122223333:role/app', got 'arn:aws:iam::999999999999:role/other'");
   });
 
   test('fails when the lifetime is below what STS accepts (BT101 / BT202)', () => {
@@ -358,5 +369,90 @@ describe('VaultToken, IstioToken, SpireAgentToken', () => {
     const specs = objs.filter(o => !['ServiceAccount', 'Service'].includes(o.kind)).map(o => o.kind === 'Pod' ? o.spec : o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec);
     expect(specs).toHaveLength(6);
     for (const s of specs) expect(s.volumes[0].name).toBe('spire-agent');
+  });
+});
+
+describe('presets on plain ApiObjects (bindApiObject, through mountIntoApiObject)', () => {
+  function kubeDeployment(c: any, extraEnv: any[] = []) {
+    return new kplus.k8s.KubeDeployment(c, 'Raw', {
+      metadata: { name: 'raw' },
+      spec: {
+        selector: { matchLabels: { app: 'raw' } },
+        template: {
+          metadata: { labels: { app: 'raw' } },
+          spec: {
+            serviceAccountName: 'raw',
+            containers: [{ name: 'app', image: 'busybox:1.36', env: extraEnv }],
+            volumes: [{ name: 'scratch', emptyDir: {} }],
+          },
+        },
+      },
+    });
+  }
+
+  test('AWS IRSA on a KubeDeployment: volume, mount and env added, what was there kept', () => {
+    const c = chart();
+    const raw = kubeDeployment(c, [{ name: 'KEEP', value: 'me' }]);
+    const preset = new AwsIamRole({ roleArn: ROLE });
+    preset.bindApiObject(raw);
+    preset.bindApiObject(raw);
+    const objs = synth(c);
+    const spec = findKind(objs, 'Deployment').spec.template.spec;
+    expect(spec.volumes).toEqual([
+      { name: 'scratch', emptyDir: {} },
+      { name: 'aws-iam-token', projected: { sources: [{ serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 86400, path: 'token' } }] } },
+    ]);
+    expect(spec.containers[0].volumeMounts).toEqual([{ mountPath: '/var/run/secrets/eks.amazonaws.com/serviceaccount', name: 'aws-iam-token', readOnly: true }]);
+    expect(envOf(spec.containers[0])).toEqual({
+      KEEP: 'me',
+      AWS_ROLE_ARN: ROLE,
+      AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
+      AWS_STS_REGIONAL_ENDPOINTS: 'regional',
+    });
+    expectValidManifests(objs);
+  });
+
+  test('GCP on a KubeDeployment: the credential configuration volume and mount too', () => {
+    const c = chart();
+    new GcpWorkloadIdentityFederation({ projectNumber: '123456789012', poolId: 'my-pool', providerId: 'my-provider' }).bindApiObject(kubeDeployment(c));
+    const objs = synth(c);
+    const spec = findKind(objs, 'Deployment').spec.template.spec;
+    const cm = findKind(objs, 'ConfigMap');
+    expect(spec.volumes.map((v: any) => v.name)).toEqual(['scratch', 'token', 'workload-identity-credential-configuration']);
+    expect(spec.volumes[2]).toEqual({ name: 'workload-identity-credential-configuration', configMap: { name: cm.metadata.name } });
+    expect(spec.containers[0].volumeMounts).toContainEqual({ mountPath: '/etc/workload-identity', name: 'workload-identity-credential-configuration', readOnly: true });
+    expect(envOf(spec.containers[0]).GOOGLE_APPLICATION_CREDENTIALS).toBe('/etc/workload-identity/credential-configuration.json');
+    expectValidManifests(objs);
+  });
+
+  test('Vault agent annotation lands on the pod template of a raw object', () => {
+    const c = chart();
+    new VaultToken({ agentInjector: true }).bindApiObject(kubeDeployment(c));
+    const dep = findKind(synth(c), 'Deployment');
+    expect(dep.spec.template.metadata.annotations).toEqual({ 'vault.hashicorp.com/agent-service-account-token-volume-name': 'vault-token' });
+  });
+
+  test('fails when a raw container sets a needed variable to another value (BT208)', () => {
+    const c = chart();
+    new AzureWorkloadIdentity({ clientId: CLIENT, tenantId: TENANT }).bindApiObject(kubeDeployment(c, [{ name: 'AZURE_CLIENT_ID', value: 'other' }]));
+    expect(errorOf(() => synth(c))).toContain("[test/Raw] BT208: 'env AZURE_CLIENT_ID' of container 'app' is already set");
+  });
+});
+
+describe('presets and the cluster issuer', () => {
+  test('warns when a cloud preset is in an app whose issuer is cluster-internal (BT169)', () => {
+    const c = chart();
+    new AwsIamRole({ roleArn: ROLE }).bind(deployment(c));
+    new ClusterIssuerConfig(c, 'Issuer', { serviceAccountIssuer: 'https://kubernetes.default.svc' });
+    BoundTokenRules.acknowledge(c, 'BT165', 'restart planned');
+    expect(captureWarnings(() => synth(c)).join('\n')).toContain('BT169');
+  });
+
+  test('in-cluster consumers (Istio) do not need a public issuer', () => {
+    const c = chart();
+    new IstioToken().bind(deployment(c));
+    new ClusterIssuerConfig(c, 'Issuer', { serviceAccountIssuer: 'https://kubernetes.default.svc' });
+    BoundTokenRules.acknowledge(c, 'BT165', 'restart planned');
+    expect(captureWarnings(() => synth(c)).join('\n')).not.toContain('BT169');
   });
 });

@@ -91,7 +91,7 @@ describe('ProjectedTokenVolume', () => {
       ],
     }));
     const msg = errorOf(() => synth(c));
-    expect(msg).toContain("[test/Pod] BT101: 'expiration' of token 'a' in volume 'v' may not be shorter than 10 minutes (600 seconds), got 599 seconds");
+    expect(msg).toContain("[test/V] BT101: 'expiration' of token 'a' in volume 'v' may not be shorter than 10 minutes (600 seconds), got 599 seconds");
     expect(msg).toContain("BT102: 'expiration' of token 'b' in volume 'v' may not be longer than 2^32 (4294967296) seconds, got 4294967297 seconds");
   });
 

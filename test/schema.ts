@@ -47,7 +47,7 @@ export function authenticationValidator(): ((obj: any) => string[]) | null {
   const crd = YAML.parse(fs.readFileSync(AUTH_CRD_PATH, 'utf8'));
   const version = crd.spec.versions.find((v: any) => v.name === 'v1');
   const schema = stripK8sExtensions(version.schema.openAPIV3Schema);
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false }); // the CRD's formats (date-time) are status-only and unknown to bare ajv
   const validate = ajv.compile(schema);
   authValidator = (obj: any) => (validate(obj) ? [] : (validate.errors ?? []).map(e => `${e.instancePath} ${e.message}`));
   return authValidator;

@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 
 
@@ -41,6 +44,16 @@ export function findKind(objs: any[], kind: string): any {
   const o = objs.find(x => x.kind === kind);
   if (!o) throw new Error(`no ${kind} in ${objs.map(x => x.kind).join(', ')}`);
   return o;
+}
+
+const TEMP_DIRS: string[] = [];
+afterAll(() => TEMP_DIRS.forEach(d => fs.rmSync(d, { recursive: true, force: true })));
+
+/** A fresh temporary folder, removed after the test file's tests. */
+export function tmpdir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  TEMP_DIRS.push(dir);
+  return dir;
 }
 
 export { App };

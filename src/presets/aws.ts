@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { arnPartition, checkLifetimeRange, checkRegion, checkRoleArn } from '../rules';
 import { IdentityPreset } from './preset';
-import { presetSeconds, PresetEnv, setPresetSpec } from './spec';
+import { presetSeconds, PresetEnv, setPresetSpec } from './preset-spec';
 
 /** Props of `AwsIamRole`. */
 export interface AwsIamRoleProps {
@@ -75,6 +75,7 @@ export class AwsIamRole extends IdentityPreset {
       mountPath: AwsIamRole.MOUNT_PATH,
       env,
       serviceAccountAnnotations: { [AwsIamRole.ROLE_ARN_ANNOTATION]: props.roleArn },
+      publicIssuer: true,
       findings: () => [
         ...checkRoleArn(props.roleArn, 'roleArn'),
         ...checkRegion(props.region, 'region', arnPartition(props.roleArn)),

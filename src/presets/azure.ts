@@ -1,8 +1,7 @@
 import { Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
-import { checkAuthorityHost, checkGuid, checkLifetimeRange, finding, R } from '../rules';
+import { checkAuthorityHost, checkGuid, checkLifetimeRange, finding, getAt, locatePodSpec, R } from '../rules';
 import { IdentityPreset } from './preset';
-import { presetSeconds, setPresetSpec } from './spec';
+import { presetSeconds, setPresetSpec } from './preset-spec';
 
 /** An Azure cloud and its Microsoft Entra authority host. */
 export class AzureCloud {
@@ -103,8 +102,11 @@ export class AzureWorkloadIdentity extends IdentityPreset {
         ...checkAuthorityHost(host, cloud.isCustom ? undefined : cloud.authorityHost, cloud.name, 'authorityHost'),
         ...checkLifetimeRange(seconds, 3600, 86400, 'the Azure Workload Identity webhook', 'expiration'),
       ],
-      workloadFindings: (workload: kplus.AbstractPod) => {
-        const label = workload.podMetadata.getLabel(AzureWorkloadIdentity.USE_LABEL);
+      publicIssuer: true,
+      manifestFindings: (manifest: any) => {
+        const loc = locatePodSpec(manifest);
+        const meta = loc?.templateMetadataPath ? getAt(manifest, loc.templateMetadataPath) : manifest?.metadata;
+        const label = meta?.labels?.[AzureWorkloadIdentity.USE_LABEL];
         return label === undefined ? [] : [finding(R.PRESET_AZURE_USE_LABEL, '', `label ${AzureWorkloadIdentity.USE_LABEL}`,
           'makes webhook 1.6+ inject a second token volume next to the preset\'s', `'${label}'`)];
       },

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkGcpInputs } from '../rules';
 import { IdentityPreset } from './preset';
-import { setPresetSpec } from './spec';
+import { setPresetSpec } from './preset-spec';
 
 /** The coordinates of a Workload Identity Federation provider. */
 export interface GcpWorkloadIdentityProvider {
@@ -102,14 +102,19 @@ export class GcpWorkloadIdentityFederation extends IdentityPreset {
       extraMounts: [{
         id: 'GcpCredentialConfigurationVolume',
         mountPath: GcpWorkloadIdentityFederation.CONFIG_MOUNT_PATH,
+        volumeName: 'workload-identity-credential-configuration',
         create: (scope: Construct, tokenFile: string) => {
           const cm = new kplus.ConfigMap(scope, 'GcpCredentialConfiguration', {
             data: { [GcpWorkloadIdentityFederation.CONFIG_FILE]: this.credentialConfiguration(tokenFile) },
           });
-          return kplus.Volume.fromConfigMap(scope, 'GcpCredentialConfigurationVolume', cm, { name: 'workload-identity-credential-configuration' });
+          return {
+            kplus: kplus.Volume.fromConfigMap(scope, 'GcpCredentialConfigurationVolume', cm, { name: 'workload-identity-credential-configuration' }),
+            json: { configMap: { name: cm.name } },
+          };
         },
       }],
       findings: () => checkGcpInputs(props),
+      publicIssuer: true,
     });
   }
 

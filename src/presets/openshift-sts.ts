@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { checkGcpInputs, checkGuid, checkRegion, checkRoleArn, arnPartition } from '../rules';
 import { GcpWorkloadIdentityProvider } from './gcp';
 import { IdentityPreset } from './preset';
-import { setPresetSpec } from './spec';
+import { setPresetSpec } from './preset-spec';
 
 /** Props of `OpenShiftShortTermCredentials.aws()`. */
 export interface OpenShiftAwsCredentialsProps {
@@ -107,6 +107,7 @@ export class OpenShiftShortTermCredentials extends IdentityPreset {
       mountPath: MOUNT_PATH,
       env: [],
       findings,
+      publicIssuer: true,
     });
   }
 

@@ -1,6 +1,7 @@
+import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { bindPreset, presetSpec } from './spec';
+import { bindPreset, bindPresetToApiObject, presetSpec } from './preset-spec';
 
 /** Where a preset binds. */
 export interface PresetBindOptions {
@@ -29,12 +30,24 @@ export interface PresetBindOptions {
 export abstract class IdentityPreset {
   /**
    * Binds the preset to a cdk8s-plus workload (Pod, Deployment, StatefulSet,
-   * DaemonSet, Job, CronJob): projects the token, mounts it read-only and sets
-   * the environment in every container and init container (or those named).
+   * DaemonSet, Job, CronJob) through `ProjectedTokenVolume.mountInto()`:
+   * projects the token, mounts it read-only and sets the environment in every
+   * container and init container (also ones added later), or those named.
    * Binding twice adds nothing twice.
    */
   public bind(workload: kplus.AbstractPod, options: PresetBindOptions = {}): void {
     bindPreset(this, workload, options);
+  }
+
+  /**
+   * Binds the preset to a plain ApiObject that carries a pod spec
+   * (`KubeDeployment` and the other generated kinds, objects loaded with
+   * `Include`, Argo `Rollout`, ...): the token volume, read-only mounts and
+   * environment are added to its manifest as it renders, keeping what is
+   * there. Binding twice adds nothing twice.
+   */
+  public bindApiObject(obj: ApiObject, options: PresetBindOptions = {}): void {
+    bindPresetToApiObject(this, obj, options);
   }
 
   /** The annotations the platform expects on the ServiceAccount (e.g. `eks.amazonaws.com/role-arn`). */

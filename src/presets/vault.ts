@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { IdentityPreset } from './preset';
-import { setPresetSpec } from './spec';
+import { setPresetSpec } from './preset-spec';
 
 /** How Vault verifies the token. */
 export enum VaultAuthMethod {

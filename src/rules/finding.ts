@@ -38,5 +38,17 @@ export function finding(def: RuleDef, path: string, prop: string, problem: strin
 
 /** Escapes one JSON pointer segment (RFC 6901). */
 export function ptr(...segments: Array<string | number>): string {
-  return segments.map(s => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+  let out = '';
+  for (const segment of segments) {
+    const s = String(segment);
+    out += '/' + (s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s);
+  }
+  return out;
+}
+
+/** The segments of a JSON pointer, unescaped (RFC 6901); [] for ''. */
+export function pointerSegments(pointer: string): string[] {
+  if (pointer === '') return [];
+  const segments = pointer.slice(1).split('/');
+  return pointer.includes('~') ? segments.map(s => s.replace(/~1/g, '/').replace(/~0/g, '~')) : segments;
 }

@@ -2,6 +2,14 @@
 // string is accepted. The OpenShift kube-apiserver operator validates an
 // issuer that contains ':' with it, and Node's WHATWG URL is stricter in
 // places (and laxer in others), so where they differ we follow Go.
+//
+// Which Go: the one OpenShift 4.14's operator is built with (1.20). Go
+// 1.24.8 / 1.25.2 and later also reject text between brackets in the host
+// that is not an IPv6 address (CVE-2025-47912); this port does not, and the
+// issuer check (check-issuer.ts) reports such hosts on its own.
+// Go works on bytes, this port on UTF-16 code units: for ASCII input they are
+// the same; for non-ASCII input the accept/reject result is the same and only
+// the quoted text of an escape error may differ.
 
 /** The parts of a URL the issuer rules need. */
 export interface GoUrl {
@@ -21,7 +29,7 @@ export type GoUrlResult = { ok: true; url: GoUrl } | { ok: false; error: string 
 
 const isHex = (c: string) => /^[0-9a-fA-F]$/.test(c);
 
-type Mode = 'path' | 'host' | 'userpass' | 'fragment';
+type Mode = 'path' | 'host' | 'zone' | 'userpass' | 'fragment';
 
 function shouldEscapeHost(c: string): boolean {
   if (/^[A-Za-z0-9]$/.test(c)) return false;
@@ -31,6 +39,7 @@ function shouldEscapeHost(c: string): boolean {
   return true;
 }
 
+/** Go's `unescape` in validation only: the error it would return, or undefined. */
 function unescape(s: string, mode: Mode): string | undefined {
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
@@ -38,11 +47,21 @@ function unescape(s: string, mode: Mode): string | undefined {
       if (i + 2 >= s.length || !isHex(s[i + 1]) || !isHex(s[i + 2])) {
         return `invalid URL escape ${JSON.stringify(s.slice(i, Math.min(i + 3, s.length)))}`;
       }
-      if (mode === 'host' && parseInt(s[i + 1], 16) < 8 && s.slice(i, i + 3) !== '%25') {
-        return `invalid URL escape ${JSON.stringify(s.slice(i, i + 3))}`;
+      const escape = s.slice(i, i + 3);
+      // In a host, %-encoding is only for non-ASCII bytes (and %25, RFC 6874).
+      if (mode === 'host' && parseInt(s[i + 1], 16) < 8 && escape !== '%25') {
+        return `invalid URL escape ${JSON.stringify(escape)}`;
+      }
+      // In an IPv6 zone, an escape may only stand for a byte that could be
+      // written as it is in a host, or for a space.
+      if (mode === 'zone') {
+        const v = parseInt(s.slice(i + 1, i + 3), 16);
+        if (escape !== '%25' && v !== 0x20 && (v >= 0x80 || shouldEscapeHost(String.fromCharCode(v)))) {
+          return `invalid URL escape ${JSON.stringify(escape)}`;
+        }
       }
       i += 2;
-    } else if (mode === 'host' && c.charCodeAt(0) < 0x80 && shouldEscapeHost(c)) {
+    } else if ((mode === 'host' || mode === 'zone') && c.charCodeAt(0) < 0x80 && shouldEscapeHost(c)) {
       return `invalid character ${JSON.stringify(c)} in host name`;
     }
   }
@@ -61,6 +80,14 @@ function parseHost(host: string): { host: string } | { error: string } {
     if (i < 0) return { error: "missing ']' in host" };
     const colonPort = host.slice(i + 1);
     if (!validOptionalPort(colonPort)) return { error: `invalid port ${JSON.stringify(colonPort)} after host` };
+    // RFC 6874: '%25' starts the zone identifier, which has its own escaping rules.
+    const zone = host.slice(0, i).indexOf('%25');
+    if (zone >= 0) {
+      const err = unescape(host.slice(0, zone), 'host')
+        ?? unescape(host.slice(zone, i), 'zone')
+        ?? unescape(host.slice(i), 'host');
+      return err ? { error: err } : { host };
+    }
   } else {
     const i = host.lastIndexOf(':');
     if (i !== -1) {
@@ -109,7 +136,8 @@ export function parseGoUrl(rawUrl: string): GoUrlResult {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(u)) return fail('net/url: invalid control character in URL');
   if (u === '*') {
-    return { ok: true, url: { scheme: '', opaque: '', host: '', path: '*', rawQuery: '', forceQuery: false, fragment: frag, hasFragment: hashAt >= 0 } };
+    // Go returns early from parse() here, but Parse still checks the fragment.
+    return finish({ scheme: '', opaque: '', host: '', path: '*', rawQuery: '', forceQuery: false });
   }
   const sch = getScheme(u);
   if ('error' in sch) return fail(sch.error);

@@ -5,4 +5,5 @@ export * from './check-pod';
 export * from './check-issuer';
 export * from './go-url';
 export * from './manifest';
+export * from './input';
 export * from './check-preset';

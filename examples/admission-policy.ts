@@ -1,0 +1,30 @@
+// Enforce the library's rules inside the cluster: the admission policies of
+// cdk8s-bound-tokens, for a platform team's chart.
+//   npm run examples      (writes dist/examples/admission-policy/)
+// The same YAML, without cdk8s code:
+//   npx cdk8s-bound-tokens policy --exclude-namespace-prefix sandbox- \
+//     --exclude-namespace-label bound-tokens.io/exempt=true --error-action warn
+import { App, Chart } from 'cdk8s';
+import { PolicyAction, TokenAdmissionPolicy } from '../src';
+
+export function build(outdir?: string): App {
+  const app = new App({ outdir });
+  // A namespace on the chart does not end up on the cluster-scoped policies.
+  const chart = new Chart(app, 'admission-policy', { namespace: 'platform' });
+
+  new TokenAdmissionPolicy(chart, 'BoundTokens', {
+    // Roll out: errors only warn and audit at first; switch to PolicyAction.DENY
+    // once the audit log shows no more violations.
+    errorAction: PolicyAction.WARN,
+    // kube-system, kube-public, kube-node-lease, openshift and openshift-* are
+    // left out by default; leave out the sandboxes and opted-out namespaces too.
+    excludeNamespacePrefixes: ['sandbox-'],
+    excludeNamespaceLabels: { 'bound-tokens.io/exempt': 'true' },
+  });
+
+  return app;
+}
+
+if (require.main === module) {
+  build().synth();
+}

@@ -1,0 +1,130 @@
+// `cdk8s-bound-tokens policy`: prints the admission policies as YAML, for
+// teams that want enforcement without writing cdk8s code. The objects are
+// those TokenAdmissionPolicy synthesizes with the same options, byte for byte.
+import { ActionName, buildPolicyObjects, PolicyBuildOptions, PolicyOptionError } from '../policy/build';
+import { toSynthYaml } from '../policy/yaml';
+
+/** Where the command writes. */
+export interface CommandIo {
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+}
+
+export const POLICY_USAGE = `Usage: cdk8s-bound-tokens policy [options]
+
+Prints two ValidatingAdmissionPolicy/Binding pairs (admissionregistration.k8s.io/v1,
+Kubernetes 1.30+ / OpenShift 4.17+) that enforce the rules of cdk8s-bound-tokens:
+<prefix>-errors denies, <prefix>-warnings warns and audits. Apply with kubectl apply -f -.
+
+Options:
+  --exclude-namespace NAME            leave out a namespace (repeatable)
+  --exclude-namespace-prefix PREFIX   leave out namespaces whose name starts with PREFIX (repeatable)
+  --exclude-namespace-label KEY=VALUE leave out namespaces carrying that label (repeatable)
+  --include-system-namespaces         also check kube-system, kube-public, kube-node-lease,
+                                      openshift and openshift-* (left out by default)
+  --disable RULE-ID                   leave a rule out, e.g. BT143 (repeatable)
+  --error-action deny|warn|audit      what the error policy's binding does (default: deny;
+                                      use warn to roll out, then deny)
+  --warning-action deny|warn|audit    what the warning policy's binding does (default: warn,
+                                      which also audits)
+  --name-prefix PREFIX                prefix of the object names (default: bound-tokens)
+  -h, --help                          show this help
+`;
+
+const FLAG_OF: Record<string, string> = {
+  policyNamePrefix: '--name-prefix',
+  errorAction: '--error-action',
+  warningAction: '--warning-action',
+  excludeNamespaces: '--exclude-namespace',
+  excludeNamespacePrefixes: '--exclude-namespace-prefix',
+  excludeNamespaceLabels: '--exclude-namespace-label',
+  disabledRules: '--disable',
+};
+
+class UsageError extends Error {}
+
+interface Mutable {
+  namePrefix?: string;
+  errorAction?: ActionName;
+  warningAction?: ActionName;
+  excludeSystemNamespaces?: boolean;
+  excludeNamespaces: string[];
+  excludeNamespacePrefixes: string[];
+  excludeNamespaceLabels: Record<string, string>;
+  disabledRules: string[];
+}
+
+function action(flag: string, value: string): ActionName {
+  const v = value.toLowerCase();
+  if (v !== 'deny' && v !== 'warn' && v !== 'audit') {
+    throw new UsageError(`'${flag}' must be deny, warn or audit, got '${value}'`);
+  }
+  return v;
+}
+
+/** Parses the arguments after `policy`. Returns undefined for --help. */
+export function parsePolicyArgs(argv: readonly string[]): PolicyBuildOptions | undefined {
+  const o: Mutable = { excludeNamespaces: [], excludeNamespacePrefixes: [], excludeNamespaceLabels: {}, disabledRules: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') return undefined;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const v = argv[i + 1];
+      if (v === undefined || (v.startsWith('--') && v.length > 2)) throw new UsageError(`'${flag}' needs a value`);
+      i++;
+      return v;
+    };
+    switch (flag) {
+      case '--exclude-namespace': o.excludeNamespaces.push(value()); break;
+      case '--exclude-namespace-prefix': o.excludeNamespacePrefixes.push(value()); break;
+      case '--exclude-namespace-label': {
+        const v = value();
+        const at = v.indexOf('=');
+        if (at <= 0) throw new UsageError(`'--exclude-namespace-label' must be KEY=VALUE, got '${v}'`);
+        o.excludeNamespaceLabels[v.slice(0, at)] = v.slice(at + 1);
+        break;
+      }
+      case '--include-system-namespaces':
+        if (eq > 0) throw new UsageError(`'${flag}' takes no value`);
+        o.excludeSystemNamespaces = false;
+        break;
+      case '--disable': o.disabledRules.push(...value().split(',').map(s => s.trim()).filter(s => s !== '')); break;
+      case '--error-action': o.errorAction = action(flag, value()); break;
+      case '--warning-action': o.warningAction = action(flag, value()); break;
+      case '--name-prefix': o.namePrefix = value(); break;
+      default:
+        throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
+    }
+  }
+  return o;
+}
+
+/**
+ * Runs `cdk8s-bound-tokens policy <argv>`: prints the policies as YAML.
+ * Returns the exit code: 0, or 2 for a usage error (message on stderr).
+ */
+export function runPolicyCommand(argv: string[], io: CommandIo): number {
+  let options: PolicyBuildOptions | undefined;
+  let yaml: string;
+  try {
+    options = parsePolicyArgs(argv);
+    if (options === undefined) {
+      io.stdout(POLICY_USAGE);
+      return 0;
+    }
+    yaml = toSynthYaml(buildPolicyObjects(options));
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof PolicyOptionError) {
+      let message = e.message;
+      if (e instanceof PolicyOptionError && FLAG_OF[e.prop]) message = message.replace(`'${e.prop}'`, `'${FLAG_OF[e.prop]}'`);
+      io.stderr(`cdk8s-bound-tokens policy: ${message}\n\n${POLICY_USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  io.stdout(yaml);
+  return 0;
+}

@@ -1,0 +1,163 @@
+// `cdk8s-bound-tokens lint`: the command's logic, testable in-process.
+// Loads only src/rules, src/lint and the bundled YAML parsers: never cdk8s,
+// cdk8s-plus or constructs (test/cli.test.ts proves it).
+import * as fs from 'fs';
+import * as path from 'path';
+import { expandInputs, readInput } from '../lint/files';
+import { Format, formatJson, formatSarif, FORMATS, formatText } from '../lint/format';
+import { Linter } from '../lint/lint';
+import { findRule } from '../rules';
+
+/** Where the command reads and writes. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** The whole of standard input. */
+  readonly stdin: () => string;
+}
+
+export const USAGE = `Usage: cdk8s-bound-tokens lint [options] <file-or-dir>...
+       cdk8s-bound-tokens policy [options]   (the ValidatingAdmissionPolicy YAML; see 'policy --help')
+
+Checks Kubernetes manifests (.yaml, .yml, .json; directories recursively;
+'-' for standard input) against the bound-token rule catalogue.
+
+Options:
+  --format <text|json|sarif>  output format (default: text)
+  --strict                    count warnings as errors
+  --disable <ids>             skip rules by id (repeatable, or comma-separated)
+  -h, --help                  show this help
+  --version                   show the version
+
+Exit codes: 0 no error, 1 at least one error (or warning with --strict),
+2 usage error or an input that does not exist or cannot be read.
+`;
+
+class UsageError extends Error {}
+
+interface Args {
+  readonly format: Format;
+  readonly strict: boolean;
+  readonly disable: Set<string>;
+  readonly inputs: string[];
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  let format: Format = 'text';
+  let strict = false;
+  const disable = new Set<string>();
+  const inputs: string[] = [];
+  let options = true;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!options || a === '-' || !a.startsWith('-')) {
+      inputs.push(a);
+      continue;
+    }
+    if (a === '--') {
+      options = false;
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const value = () => {
+      if (eq > 0) return a.slice(eq + 1);
+      if (i + 1 >= argv.length) throw new UsageError(`${name} needs a value`);
+      return argv[++i];
+    };
+    switch (name) {
+      case '--format':
+      case '-f': {
+        const f = value();
+        if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${f}'`);
+        format = f as Format;
+        break;
+      }
+      case '--strict':
+        if (eq > 0) throw new UsageError('--strict takes no value');
+        strict = true;
+        break;
+      case '--disable':
+        for (const id of value().split(',').map(s => s.trim()).filter(s => s !== '')) {
+          if (!findRule(id)) throw new UsageError(`--disable: '${id}' names no rule (see the rule table in the README)`);
+          disable.add(id);
+        }
+        break;
+      default:
+        throw new UsageError(`unknown option '${a}'`);
+    }
+  }
+  if (inputs.length === 0) throw new UsageError('name at least one file or directory to check, or - for standard input');
+  if (inputs.filter(x => x === '-').length > 1) throw new UsageError("'-' (standard input) may be named once");
+  return { format, strict, disable, inputs };
+}
+
+/** The package's name and version. */
+export function packageInfo(): { name: string; version: string; homepage: string } {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url ?? '';
+    return { name: pkg.name, version: pkg.version, homepage: repo.replace(/^git\+/, '').replace(/\.git$/, '') };
+  } catch {
+    return { name: 'cdk8s-bound-tokens', version: '0.0.0', homepage: 'https://github.com/cdk8s-bound-tokens/cdk8s-bound-tokens' };
+  }
+}
+
+/** Runs the command; returns the exit code. */
+export function runCli(argv: readonly string[], io: CliIo): number {
+  const [command, ...rest] = argv;
+  if (command === '-h' || command === '--help' || command === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (command === '--version') {
+    io.stdout(packageInfo().version + '\n');
+    return 0;
+  }
+  if (command === 'policy') {
+    // loaded only for this command, so that lint starts without it
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runPolicyCommand } = require('./policy-command') as typeof import('./policy-command');
+    return runPolicyCommand(rest, io);
+  }
+  if (command !== 'lint') {
+    io.stderr(`${command === undefined ? 'no command given' : `unknown command '${command}'`}\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  let args: Args;
+  try {
+    args = parseArgs(rest);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr(`cdk8s-bound-tokens lint: ${e.message}\n\n${USAGE}`);
+    return 2;
+  }
+
+  const { files, problems } = expandInputs(args.inputs);
+  const linter = new Linter({ disable: args.disable, issuerScope: 'file' });
+  for (const file of files) {
+    const { text, problem } = readInput(file, io.stdin);
+    if (problem) problems.push(problem);
+    else linter.addSource(file.name, text!);
+  }
+  const report = linter.report();
+  const info = packageInfo();
+  switch (args.format) {
+    case 'json':
+      io.stdout(formatJson(report));
+      break;
+    case 'sarif':
+      io.stdout(formatSarif(report, { name: info.name, version: info.version, informationUri: info.homepage }));
+      break;
+    default:
+      io.stdout(formatText(report, args.strict));
+  }
+  for (const p of problems) io.stderr(`cdk8s-bound-tokens lint: ${p.message}\n`);
+  if (problems.length > 0) return 2;
+  const failing = report.findings.some(f => f.level === 'error' || args.strict);
+  return failing ? 1 : 0;
+}

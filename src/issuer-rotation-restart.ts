@@ -1,0 +1,438 @@
+import * as crypto from 'crypto';
+import { ApiObject, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { registerSubject } from './engine';
+import { GitOps, GitOpsOptions } from './gitops';
+import { wholeSeconds } from './internal';
+import { clusterScoped, isPinnedImage, issuerConfigsOf, matchesNamespacePattern, registerRestart, restartsOf } from './issuer-internal';
+import { RESTART_ENV, RESTART_SCRIPT } from './issuer-restart-script';
+import { Finding, finding, isDns1123Label, R, show } from './rules';
+
+/** How the restart Job replaces the pods that hold tokens of the previous issuer. */
+export enum RestartMethod {
+  /**
+   * `oc rollout restart` of every Deployment, StatefulSet and DaemonSet: a
+   * graceful rollout that honours each workload's update strategy and
+   * disruption budget. Bare pods, Jobs, CronJobs, DeploymentConfigs and
+   * workloads with `updateStrategy: OnDelete` are not replaced (the Job logs
+   * the OnDelete ones).
+   */
+  ROLLOUT = 'rollout',
+  /**
+   * Deletes the running pods that a controller recreates (the seed
+   * document's method, minus the pods nobody would recreate: those are
+   * logged and left alone). Abrupt: every pod of a namespace goes at once.
+   */
+  DELETE_PODS = 'delete-pods',
+}
+
+/** Options of the restart that follows an issuer change. */
+export interface IssuerRestartOptions {
+  /**
+   * How pods are replaced.
+   *
+   * @default RestartMethod.ROLLOUT
+   */
+  readonly method?: RestartMethod;
+
+  /**
+   * The namespaces to restart, in this order. The Job then gets its
+   * workload permissions through a RoleBinding in each of them (they must
+   * exist) instead of cluster-wide.
+   *
+   * @default - every namespace of the cluster, in the order the API lists them
+   */
+  readonly namespaces?: string[];
+
+  /**
+   * Namespaces never restarted: names or patterns with `*` (e.g.
+   * `openshift-*`). Replaces the default list; the Job's own namespace is
+   * always skipped.
+   *
+   * @default IssuerRotationRestart.DEFAULT_EXCLUDED_NAMESPACES
+   *   (`openshift`, `openshift-*`, `kube-*`: the platform's own workloads,
+   *   which its operators reconcile)
+   */
+  readonly excludeNamespaces?: string[];
+
+  /**
+   * The pause between two namespaces, in whole seconds.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly pauseBetweenNamespaces?: Duration;
+
+  /**
+   * How long the Job waits for the kube-apiserver to sign tokens with the
+   * new issuer and finish its rollout before it gives up, restarting
+   * nothing. Between 1 minute and 24 hours, whole seconds.
+   *
+   * @default Duration.hours(2)
+   */
+  readonly waitTimeout?: Duration;
+
+  /**
+   * The interval between two checks while waiting, in whole seconds (at least 1).
+   *
+   * @default Duration.seconds(15)
+   */
+  readonly pollInterval?: Duration;
+
+  /**
+   * How many fresh tokens in a row must carry the new issuer, before and
+   * after the rollout, for the Job to consider it in effect. Each token
+   * request may reach another kube-apiserver instance. Between 1 and 100.
+   *
+   * @default 5
+   */
+  readonly confirmations?: number;
+
+  /**
+   * The image of the Job: it needs `bash`, `oc`, `base64`, `sed` and `tr`.
+   * Pin it: a Job's pod template cannot change once the Job exists.
+   *
+   * @default IssuerRotationRestart.DEFAULT_IMAGE
+   */
+  readonly image?: string;
+
+  /**
+   * The namespace the Job, its ServiceAccount and its token Role live in.
+   * Whoever can create pods there can act as the Job's account, which may
+   * patch workloads cluster-wide: keep it a namespace of its own.
+   *
+   * @default IssuerRotationRestart.DEFAULT_NAMESPACE, created by the construct
+   */
+  readonly namespace?: string;
+
+  /**
+   * Create the namespace.
+   *
+   * @default - true when `namespace` is not set, false otherwise
+   */
+  readonly createNamespace?: boolean;
+}
+
+/** Props of an `IssuerRotationRestart`. */
+export interface IssuerRotationRestartProps extends IssuerRestartOptions {
+  /**
+   * The issuer the cluster changes to. The Job waits until the
+   * kube-apiserver signs tokens with exactly this value, and its name
+   * carries a hash of it, so that it runs once per issuer value.
+   */
+  readonly serviceAccountIssuer: string;
+
+  /**
+   * GitOps annotations for the restart objects.
+   *
+   * @default - none
+   */
+  readonly gitOps?: GitOpsOptions;
+}
+
+const DEFAULT_NAMESPACE = 'bound-tokens-issuer-rotation';
+const SERVICE_ACCOUNT = 'issuer-restart';
+const TOKEN_ROLE = 'issuer-restart-token';
+const WAIT_ROLE = 'bound-tokens-issuer-restart-wait';
+const WORKLOAD_ROLE = 'bound-tokens-issuer-restart-workloads';
+const ISSUER_ANNOTATION = 'bound-tokens.io/issuer';
+const LABELS = { 'app.kubernetes.io/name': 'issuer-restart', 'app.kubernetes.io/managed-by': 'cdk8s-bound-tokens' };
+const PATTERN = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
+
+/**
+ * The planned restart after a change of the cluster's service account
+ * issuer (OpenShift): a Job, with its own ServiceAccount and the least RBAC
+ * it needs, that
+ *
+ * 1. waits until the kube-apiserver signs tokens with the new issuer and the
+ *    `kube-apiserver` cluster operator is no longer progressing (pods
+ *    restarted earlier could get tokens of the old issuer again);
+ * 2. restarts one namespace at a time, with a pause, skipping excluded
+ *    namespaces: a rollout restart of Deployments, StatefulSets and
+ *    DaemonSets, or the deletion of their pods.
+ *
+ * The Job's name carries a hash of the issuer and it has no TTL, so it runs
+ * once per issuer value: a GitOps re-sync finds it finished and leaves it
+ * alone. Delete it by hand only if you want it to run again.
+ *
+ * Usually created by `ClusterIssuerConfig`'s `restart` option; use this
+ * construct directly when the issuer change is applied elsewhere.
+ * OpenShift only: it waits on the `kube-apiserver` ClusterOperator.
+ */
+export class IssuerRotationRestart extends Construct {
+  /** The default image: the OpenShift CLI of OpenShift 4.14 (pulled with the cluster's global pull secret). */
+  public static readonly DEFAULT_IMAGE = 'registry.redhat.io/openshift4/ose-cli:v4.14';
+
+  /** The namespace the Job runs in unless told otherwise; created by the construct. */
+  public static readonly DEFAULT_NAMESPACE = DEFAULT_NAMESPACE;
+
+  /** The namespaces not restarted unless told otherwise: the platform's own. */
+  public static readonly DEFAULT_EXCLUDED_NAMESPACES: string[] = Object.freeze(['openshift', 'openshift-*', 'kube-*']) as string[];
+
+  /** The name of the Job's ServiceAccount. */
+  public static readonly SERVICE_ACCOUNT_NAME = SERVICE_ACCOUNT;
+
+  /** The name of the restart Job for an issuer: `issuer-restart-` and 10 hex digits of its SHA-256. */
+  public static jobNameFor(serviceAccountIssuer: string): string {
+    return `issuer-restart-${crypto.createHash('sha256').update(serviceAccountIssuer, 'utf8').digest('hex').slice(0, 10)}`;
+  }
+
+  /** The issuer the Job waits for. */
+  public readonly serviceAccountIssuer: string;
+  /** The Job's name. */
+  public readonly jobName: string;
+  /** The namespace of the Job. */
+  public readonly namespace: string;
+  /** How pods are replaced. */
+  public readonly method: RestartMethod;
+  /** The Job (id `Resource`). */
+  public readonly job: ApiObject;
+
+  private readonly props: IssuerRotationRestartProps;
+  private readonly namespaces?: string[];
+  private readonly exclude: string[];
+
+  constructor(scope: Construct, id: string, props: IssuerRotationRestartProps) {
+    super(scope, id);
+    this.props = props;
+    this.serviceAccountIssuer = props.serviceAccountIssuer;
+    this.jobName = IssuerRotationRestart.jobNameFor(props.serviceAccountIssuer);
+    this.namespace = props.namespace ?? DEFAULT_NAMESPACE;
+    this.method = props.method ?? RestartMethod.ROLLOUT;
+    this.namespaces = props.namespaces ? [...props.namespaces] : undefined;
+    this.exclude = [...(props.excludeNamespaces ?? IssuerRotationRestart.DEFAULT_EXCLUDED_NAMESPACES)];
+
+    const gitOps = props.gitOps ?? {};
+    const annotations = GitOps.restartAnnotations(gitOps, false);
+    const meta = (name: string, namespaced: boolean) => ({
+      name,
+      ...(namespaced ? { namespace: this.namespace } : {}),
+      labels: { ...LABELS },
+      ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
+    });
+
+    if (props.createNamespace ?? props.namespace === undefined) {
+      clusterScoped(new kplus.k8s.KubeNamespace(this, 'Namespace', { metadata: meta(this.namespace, false) }));
+    }
+    new kplus.k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(SERVICE_ACCOUNT, true) });
+
+    // Its own token, to see which issuer the kube-apiserver signs with.
+    new kplus.k8s.KubeRole(this, 'TokenRole', {
+      metadata: meta(TOKEN_ROLE, true),
+      rules: [{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [SERVICE_ACCOUNT], verbs: ['create'] }],
+    });
+    new kplus.k8s.KubeRoleBinding(this, 'TokenRoleBinding', {
+      metadata: meta(TOKEN_ROLE, true),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: TOKEN_ROLE },
+      subjects: [this.subject()],
+    });
+
+    // The wait (one ClusterOperator) and, for every namespace, the namespace list.
+    clusterScoped(new kplus.k8s.KubeClusterRole(this, 'WaitRole', {
+      metadata: meta(WAIT_ROLE, false),
+      rules: [
+        { apiGroups: ['config.openshift.io'], resources: ['clusteroperators'], resourceNames: ['kube-apiserver'], verbs: ['get'] },
+        ...(this.namespaces ? [] : [{ apiGroups: [''], resources: ['namespaces'], verbs: ['list'] }]),
+      ],
+    }));
+    clusterScoped(new kplus.k8s.KubeClusterRoleBinding(this, 'WaitRoleBinding', {
+      metadata: meta(WAIT_ROLE, false),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: WAIT_ROLE },
+      subjects: [this.subject()],
+    }));
+
+    // The restart itself: only the verbs the chosen method uses.
+    clusterScoped(new kplus.k8s.KubeClusterRole(this, 'WorkloadRole', {
+      metadata: meta(WORKLOAD_ROLE, false),
+      rules: this.method === RestartMethod.DELETE_PODS
+        ? [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] }]
+        : [{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'list', 'patch'] }],
+    }));
+    if (this.namespaces) {
+      for (const ns of this.restartedNamespaces()) {
+        new kplus.k8s.KubeRoleBinding(this, `WorkloadRoleBinding-${ns}`, {
+          metadata: { ...meta(WORKLOAD_ROLE, false), namespace: ns },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: WORKLOAD_ROLE },
+          subjects: [this.subject()],
+        });
+      }
+    } else {
+      clusterScoped(new kplus.k8s.KubeClusterRoleBinding(this, 'WorkloadRoleBinding', {
+        metadata: meta(WORKLOAD_ROLE, false),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: WORKLOAD_ROLE },
+        subjects: [this.subject()],
+      }));
+    }
+
+    const jobMeta = meta(this.jobName, true);
+    this.job = new kplus.k8s.KubeJob(this, 'Resource', {
+      metadata: {
+        ...jobMeta,
+        annotations: {
+          ...GitOps.restartAnnotations(gitOps, true),
+          [ISSUER_ANNOTATION]: this.serviceAccountIssuer,
+        },
+      },
+      spec: {
+        // A failed run is not retried: it may have restarted part of the cluster already.
+        backoffLimit: 0,
+        // No ttlSecondsAfterFinished: a Job deleted after it finished would be
+        // recreated by the next GitOps sync and restart everything again.
+        template: {
+          metadata: { labels: { ...LABELS } },
+          spec: {
+            serviceAccountName: SERVICE_ACCOUNT,
+            automountServiceAccountToken: true,
+            restartPolicy: 'Never',
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [{
+              name: 'restart',
+              image: props.image ?? IssuerRotationRestart.DEFAULT_IMAGE,
+              command: ['/bin/bash', '-c', RESTART_SCRIPT],
+              env: this.env().map(([name, value]) => ({ name, value })),
+              resources: {
+                requests: { cpu: kplus.k8s.Quantity.fromString('10m'), memory: kplus.k8s.Quantity.fromString('64Mi') },
+                limits: { memory: kplus.k8s.Quantity.fromString('256Mi') },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            }],
+            volumes: [{ name: 'tmp', emptyDir: {} }],
+          },
+        },
+      },
+    });
+
+    registerRestart(this, this.serviceAccountIssuer);
+    registerSubject({
+      construct: this,
+      apiObject: this.job,
+      annotate: (key, value) => this.job.metadata.addAnnotation(key, value),
+      extraFindings: () => this.findings(),
+    });
+  }
+
+  /** The namespaces named in `namespaces` that are not excluded (empty when every namespace is restarted). */
+  private restartedNamespaces(): string[] {
+    return (this.namespaces ?? []).filter(ns => !this.excluded(ns));
+  }
+
+  private excluded(ns: string): boolean {
+    return ns === this.namespace || this.exclude.some(p => matchesNamespacePattern(ns, p));
+  }
+
+  private subject() {
+    return { kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: this.namespace };
+  }
+
+  private env(): Array<[string, string]> {
+    const p = this.props;
+    return [
+      [RESTART_ENV.NEW_ISSUER, this.serviceAccountIssuer],
+      [RESTART_ENV.SELF_NAMESPACE, this.namespace],
+      [RESTART_ENV.SELF_SERVICE_ACCOUNT, SERVICE_ACCOUNT],
+      [RESTART_ENV.MODE, this.method],
+      [RESTART_ENV.NAMESPACES, (this.namespaces ?? []).join(' ')],
+      [RESTART_ENV.EXCLUDE, this.exclude.join(' ')],
+      [RESTART_ENV.PAUSE_SECONDS, String(wholeSeconds(p.pauseBetweenNamespaces ?? Duration.seconds(10)).seconds)],
+      [RESTART_ENV.POLL_SECONDS, String(wholeSeconds(p.pollInterval ?? Duration.seconds(15)).seconds)],
+      [RESTART_ENV.WAIT_TIMEOUT_SECONDS, String(wholeSeconds(p.waitTimeout ?? Duration.hours(2)).seconds)],
+      [RESTART_ENV.CONFIRMATIONS, String(p.confirmations ?? 5)],
+      ['HOME', '/tmp'],
+    ];
+  }
+
+  private findings(): Finding[] {
+    const out: Finding[] = [];
+    const p = this.props;
+
+    // namespaces and patterns
+    const label = (value: unknown, prop: string) => {
+      if (typeof value !== 'string' || !isDns1123Label(value)) {
+        out.push(finding(R.RESTART_NAMESPACE, '', prop, 'must be a DNS-1123 label (a namespace name)', show(value)));
+      }
+    };
+    label(this.namespace, 'namespace');
+    (p.namespaces ?? []).forEach((ns, i) => label(ns, `namespaces[${i}]`));
+    this.exclude.forEach((pat, i) => {
+      if (typeof pat !== 'string' || pat.length > 63 || !PATTERN.test(pat)) {
+        out.push(finding(R.RESTART_NAMESPACE, '', `excludeNamespaces[${i}]`,
+          "must be a namespace name, or a pattern of lowercase letters, digits, '-' and '*'", show(pat)));
+      }
+    });
+    if (p.namespaces && p.namespaces.length === 0) {
+      out.push(finding(R.RESTART_NAMESPACE, '', 'namespaces', 'must name at least one namespace (leave it out to restart every namespace)', '[]'));
+    }
+    for (const ns of p.namespaces ?? []) {
+      if (ns === this.namespace) {
+        out.push(finding(R.RESTART_NAMESPACE_EXCLUDED, '', 'namespaces',
+          `names '${ns}', the namespace the Job runs in, which it never restarts`, show(p.namespaces)));
+      } else {
+        const pat = this.exclude.find(x => matchesNamespacePattern(ns, x));
+        if (pat !== undefined) {
+          out.push(finding(R.RESTART_NAMESPACE_EXCLUDED, '', 'namespaces',
+            `names '${ns}', which excludeNamespaces excludes ('${pat}')`, show(p.namespaces)));
+        }
+      }
+    }
+
+    // durations and counts
+    const seconds = (d: Duration | undefined, prop: string, min: number, max: number, range: string) => {
+      if (d === undefined) return;
+      const { seconds: s, whole } = wholeSeconds(d);
+      if (!whole || s < min || s > max) {
+        out.push(finding(R.RESTART_DURATION, '', prop, `must be ${range} in whole seconds`,
+          `${Math.round(d.toMilliseconds({ integral: false })) / 1000} seconds`));
+      }
+    };
+    seconds(p.pauseBetweenNamespaces, 'pauseBetweenNamespaces', 0, 3600, 'between 0 and 1 hour');
+    seconds(p.pollInterval, 'pollInterval', 1, 3600, 'between 1 second and 1 hour');
+    seconds(p.waitTimeout, 'waitTimeout', 60, 86399, 'at least 1 minute and less than 24 hours');
+    if (p.confirmations !== undefined && (!Number.isInteger(p.confirmations) || p.confirmations < 1 || p.confirmations > 100)) {
+      out.push(finding(R.RESTART_DURATION, '', 'confirmations', 'must be a whole number between 1 and 100', show(p.confirmations)));
+    }
+
+    // image
+    const image = p.image ?? IssuerRotationRestart.DEFAULT_IMAGE;
+    if (!isPinnedImage(image)) {
+      out.push(finding(R.RESTART_IMAGE_UNPINNED, '/spec/template/spec/containers/0/image', 'image',
+        'is not pinned to a version tag or digest', show(image)));
+    }
+
+    // the app: the issuer it changes to, and one restart
+    const root = this.node.root;
+    const restarts = restartsOf(root).filter(r => r.construct !== this);
+    if (restarts.length > 0) {
+      out.push(finding(R.RESTART_ISSUER_MISMATCH, '', 'IssuerRotationRestart',
+        `must appear once per app, but the app has ${restarts.length + 1}`,
+        restarts.map(r => `'${r.construct.node.path}'`).join(', ') + ' besides this one'));
+    }
+    const configs = issuerConfigsOf(root);
+    if (configs.length > 0 && !configs.some(c => c.issuer === this.serviceAccountIssuer)) {
+      out.push(finding(R.RESTART_ISSUER_MISMATCH, '', 'serviceAccountIssuer',
+        `waits for an issuer that no ClusterIssuerConfig of the app sets (${configs.map(c => `'${c.issuer}'`).join(', ')})`,
+        show(this.serviceAccountIssuer)));
+    }
+
+    // Argo CD waves: the Job after the Authentication change
+    const gitOps = p.gitOps ?? {};
+    if (gitOps.argoCd) {
+      const restartWave = gitOps.restartSyncWave ?? GitOps.DEFAULT_RESTART_SYNC_WAVE;
+      if (!Number.isInteger(restartWave)) {
+        out.push(finding(R.GITOPS_SYNC_WAVE, '', 'gitOps.restartSyncWave', 'must be an integer', show(restartWave)));
+      } else {
+        const argoConfig = configs.find(c => c.gitOps.argoCd);
+        const issuerWave = (argoConfig ? argoConfig.gitOps.syncWave : gitOps.syncWave) ?? GitOps.DEFAULT_SYNC_WAVE;
+        if (Number.isInteger(issuerWave) && restartWave <= issuerWave) {
+          out.push(finding(R.GITOPS_SYNC_WAVE, '', 'gitOps.restartSyncWave',
+            `must be greater than the sync wave of the Authentication change (${issuerWave})`, show(restartWave)));
+        }
+      }
+    }
+    return out;
+  }
+}

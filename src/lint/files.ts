@@ -1,0 +1,110 @@
+// The inputs of a lint run: named files, directories walked for manifests,
+// and standard input. Nothing is ever written to them.
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** Extensions read from directories. A file named on the command line is read whatever its name. */
+export const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/** A file to lint, named as the output shows it. */
+export interface InputFile {
+  /** The path as given (joined below a given directory), or `-` for standard input. */
+  readonly name: string;
+  /** Where to read it; undefined for standard input. */
+  readonly path?: string;
+}
+
+/** An input that does not exist or cannot be read. */
+export interface InputProblem {
+  readonly name: string;
+  readonly message: string;
+}
+
+function problem(name: string, e: unknown): InputProblem {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return { name, message: `${name}: no such file or directory` };
+  if (code === 'EACCES' || code === 'EPERM') return { name, message: `${name}: cannot be read (permission denied)` };
+  return { name, message: `${name}: cannot be read (${(e as Error)?.message ?? e})` };
+}
+
+/**
+ * Expands the named inputs: files as they are, directories recursively
+ * (files ending in .yaml, .yml or .json, in name order; entries whose name
+ * starts with '.' and node_modules are skipped), `-` for standard input.
+ * A file reached twice is listed once.
+ */
+export function expandInputs(names: readonly string[]): { files: InputFile[]; problems: InputProblem[] } {
+  const files: InputFile[] = [];
+  const problems: InputProblem[] = [];
+  const seen = new Set<string>();
+  const add = (name: string, p: string) => {
+    let real: string;
+    try {
+      real = fs.realpathSync(p);
+    } catch {
+      real = path.resolve(p);
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    files.push({ name, path: p });
+  };
+  const walk = (dirName: string, dirPath: string, visited: Set<string>) => {
+    let real: string;
+    let entries: fs.Dirent[];
+    try {
+      real = fs.realpathSync(dirPath);
+      entries = fs.readdirSync(dirPath, { withFileTypes: true });
+    } catch (e) {
+      problems.push(problem(dirName, e));
+      return;
+    }
+    if (visited.has(real)) return; // a symbolic link loop
+    visited = new Set(visited).add(real);
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const name = path.join(dirName, entry.name);
+      const p = path.join(dirPath, entry.name);
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          const st = fs.statSync(p);
+          isDir = st.isDirectory();
+          isFile = st.isFile();
+        } catch (e) {
+          problems.push(problem(name, e));
+          continue;
+        }
+      }
+      if (isDir) walk(name, p, visited);
+      else if (isFile && MANIFEST_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) add(name, p);
+    }
+  };
+  for (const name of names) {
+    if (name === '-') {
+      files.push({ name: '-' });
+      continue;
+    }
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(name);
+    } catch (e) {
+      problems.push(problem(name, e));
+      continue;
+    }
+    if (st.isDirectory()) walk(name, name, new Set());
+    else add(name, name);
+  }
+  return { files, problems };
+}
+
+/** Reads a file as UTF-8; undefined with a problem when it cannot be read. */
+export function readInput(file: InputFile, stdin: () => string): { text?: string; problem?: InputProblem } {
+  if (file.path === undefined) return { text: stdin() };
+  try {
+    return { text: fs.readFileSync(file.path, 'utf8') };
+  } catch (e) {
+    return { problem: problem(file.name, e) };
+  }
+}

@@ -1,0 +1,213 @@
+// The lint engine: runs the rule catalogue over plain manifests, file by
+// file, and gives every finding its file, line, object and JSON pointer.
+// Shared by the `cdk8s-bound-tokens lint` command and the cdk8s-cli
+// validation plugin. It must not load cdk8s, cdk8s-plus or constructs.
+import {
+  acknowledgements, applyTemplates, checkIssuerCount, checkObject, checkShape, Finding, finding,
+  isMapping, Level, MANIFEST_STYLE, podSpecLocationOf, R, show,
+} from '../rules';
+import { Document, splitDocuments } from './documents';
+
+/** One finding, located. The field order is the JSON output's. */
+export interface LintFinding {
+  readonly ruleId: string;
+  readonly level: Level;
+  /** The file as given (`-` for standard input). */
+  readonly file: string;
+  /** 1-based line of the offending field (of the object's start where the field is absent). */
+  readonly line: number;
+  readonly kind: string | null;
+  /** metadata.name, or metadata.generateName. */
+  readonly name: string | null;
+  readonly namespace: string | null;
+  /** JSON pointer into the object ('' for a finding about a whole document or file). */
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface LintOptions {
+  /** Rule ids not to report. */
+  readonly disable?: ReadonlySet<string>;
+  /**
+   * Where the one-issuer rule (BT160) counts Authentication objects: per file
+   * or stream (the lint command: a GitOps repository holds one per cluster),
+   * or over the whole run (the validation plugin: one cdk8s app).
+   * @default 'file'
+   */
+  readonly issuerScope?: 'file' | 'run';
+}
+
+export interface LintReport {
+  /** Findings in input order, then by line. */
+  readonly findings: LintFinding[];
+  /** Warnings acknowledged by annotation (not in `findings`). */
+  readonly acknowledged: LintFinding[];
+  readonly filesChecked: number;
+  /** Every object read, pod-spec carriers or not (a List counts as its items). */
+  readonly objectsChecked: number;
+}
+
+/** One object of a document: a document's root, or an item of a List. */
+interface Unit {
+  readonly file: string;
+  readonly order: number;
+  readonly doc: Document;
+  /** JSON pointer of the object in its document ('' or '/items/<i>'). */
+  readonly base: string;
+  readonly obj: any;
+}
+
+interface Pending {
+  readonly unit: Unit;
+  readonly finding: Finding;
+  /** 0-based line in the document, when known without a lookup. */
+  readonly line?: number;
+}
+
+function isList(v: unknown): v is { kind: string; items: unknown[] } {
+  return isMapping(v) && typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items);
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/** Runs the rules over sources added one by one (files, or standard input). */
+export class Linter {
+  private readonly disable: ReadonlySet<string>;
+  private readonly issuerScope: 'file' | 'run';
+  private readonly located: Array<{ order: number; f: LintFinding }> = [];
+  private readonly acked: LintFinding[] = [];
+  private readonly runIssuers: Unit[] = [];
+  private files = 0;
+  private objects = 0;
+
+  constructor(opts: LintOptions = {}) {
+    this.disable = opts.disable ?? new Set();
+    this.issuerScope = opts.issuerScope ?? 'file';
+  }
+
+  /** Lints one file or stream. `file` is how the output names it. */
+  public addSource(file: string, text: string): void {
+    const order = this.files++;
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const json = /\.json$/i.test(file);
+    const chunks = json ? [{ text, line: 0 }] : splitDocuments(text);
+    // each document is checked and located at once, so that it is garbage before the next one is
+    // read (keeping a file's documents alive makes the garbage collector copy them): only the
+    // Authentication objects wait for the end of the file (or run), for the one-issuer rule
+    const issuerUnits: Unit[] = [];
+    for (const chunk of chunks) {
+      const doc = new Document(chunk, json);
+      const root: Unit = { file, order, doc, base: '', obj: undefined };
+      if (doc.error) {
+        this.locate([doc.hasTemplateSyntax()
+          ? { unit: root, line: doc.firstTemplateLine(), finding: finding(R.INPUT_TEMPLATE, '', 'document', 'holds unrendered template syntax and is not valid YAML until rendered, so it was not checked', `a syntax error at line ${chunk.line + doc.error.line + 1}`) }
+          : { unit: root, line: doc.error.line, finding: finding(R.INPUT_PARSE, '', 'document', `is not valid ${json ? 'JSON' : 'YAML'} (${doc.error.reason})`, `a syntax error at line ${chunk.line + doc.error.line + 1}, column ${doc.error.col}`) }]);
+        continue;
+      }
+      if (doc.value === undefined || doc.value === null) continue;
+      const units: Unit[] = [];
+      this.expand(doc, doc.value, '', file, order, units);
+      const pending: Pending[] = [];
+      for (const unit of units) {
+        pending.push(...this.checkUnit(unit));
+        if (isMapping(unit.obj) && unit.obj.kind === 'Authentication') issuerUnits.push(unit);
+      }
+      // duplicate keys: reported on the object that holds them (or the document, for a List's own keys)
+      for (const d of doc.duplicates) {
+        const unit = units.find(u => u.base !== '' && (d.path === u.base || d.path.startsWith(u.base + '/')))
+          ?? { ...root, obj: doc.value };
+        const rel = d.path.slice(unit.base.length);
+        const f = finding(R.INPUT_DUPLICATE_KEY, rel, d.key,
+          `appears more than once in one mapping (first at line ${chunk.line + d.firstLine + 1}); the last value is the one Kubernetes reads and the one checked`,
+          `a duplicate at line ${chunk.line + d.line + 1}`);
+        pending.push({ unit, line: d.line, finding: withAck(f, unit.obj) });
+      }
+      this.locate(pending);
+    }
+    if (this.issuerScope === 'file') {
+      this.locate(issuers(issuerUnits, 'file or stream'));
+    } else {
+      this.runIssuers.push(...issuerUnits);
+    }
+  }
+
+  /** The findings so far. */
+  public report(): LintReport {
+    if (this.issuerScope === 'run' && this.runIssuers.length > 0) {
+      this.locate(issuers(this.runIssuers, 'app'));
+      this.runIssuers.length = 0;
+    }
+    const findings = this.located
+      .map((x, i) => ({ ...x, i }))
+      .sort((a, b) => a.order - b.order || a.f.line - b.f.line || a.i - b.i)
+      .map(x => x.f);
+    return { findings, acknowledged: [...this.acked], filesChecked: this.files, objectsChecked: this.objects };
+  }
+
+  private expand(doc: Document, value: unknown, base: string, file: string, order: number, out: Unit[]): void {
+    if (isList(value)) {
+      value.items.forEach((item, i) => this.expand(doc, item, `${base}/items/${i}`, file, order, out));
+      return;
+    }
+    this.objects++;
+    out.push({ file, order, doc, base, obj: value });
+  }
+
+  private checkUnit(unit: Unit): Pending[] {
+    const obj = unit.obj;
+    let findings: Finding[];
+    if (!isMapping(obj)) {
+      findings = [finding(R.INPUT_NOT_OBJECT, '', 'document', 'is not a Kubernetes object (a mapping with apiVersion and kind), so it was not checked',
+        Array.isArray(obj) ? 'a list' : show(obj))];
+    } else if (typeof obj.kind !== 'string' || obj.kind === '') {
+      findings = [withAck(obj.kind === undefined
+        ? finding(R.INPUT_NOT_OBJECT, '', 'kind', 'is not set, so this is not a Kubernetes object and it was not checked', 'nothing')
+        : finding(R.INPUT_NOT_OBJECT, '/kind', 'kind', 'must be a non-empty string, so this is not a Kubernetes object and it was not checked', show(obj.kind)), obj)];
+    } else {
+      const shape = checkShape(obj);
+      findings = shape.length > 0 ? shape : checkObject(obj, { style: MANIFEST_STYLE });
+      const templates = unit.doc.templates
+        .filter(t => unit.base === '' || t.path === unit.base || t.path.startsWith(unit.base + '/'))
+        .map(t => ({ path: t.path.slice(unit.base.length), text: t.text }));
+      if (templates.length > 0) {
+        findings = applyTemplates(obj, findings, templates).map(f => withAck(f, obj));
+      }
+    }
+    return findings.map(f => ({ unit, finding: f }));
+  }
+
+  private locate(pending: Pending[]): void {
+    for (const p of pending) {
+      const { unit, finding: f } = p;
+      if (this.disable.has(f.ruleId)) continue;
+      const local = p.line ?? unit.doc.lineOf(unit.base + f.path, unit.base);
+      const obj = isMapping(unit.obj) ? unit.obj : undefined;
+      const meta = isMapping(obj?.metadata) ? obj!.metadata : undefined;
+      const located: LintFinding = {
+        ruleId: f.ruleId,
+        level: f.level,
+        file: unit.file,
+        line: unit.doc.chunk.line + local + 1,
+        kind: str(obj?.kind),
+        name: str(meta?.name) ?? str(meta?.generateName),
+        namespace: str(meta?.namespace),
+        path: f.path,
+        message: f.message,
+      };
+      if (f.acknowledged !== undefined && f.level === 'warning') this.acked.push(located);
+      else this.located.push({ order: unit.order, f: located });
+    }
+  }
+}
+
+/** Marks a warning acknowledged when the object or its pod template carries the annotation. */
+function withAck(f: Finding, obj: unknown): Finding {
+  if (f.level !== 'warning' || !isMapping(obj)) return f;
+  const reason = acknowledgements(obj, podSpecLocationOf(obj)).get(f.ruleId);
+  return reason === undefined ? f : { ...f, acknowledged: reason };
+}
+
+function issuers(units: readonly Unit[], where: string): Pending[] {
+  const found = checkIssuerCount(units.map(u => u.obj), where);
+  return [...found].map(([i, f]) => ({ unit: units[i], finding: f }));
+}

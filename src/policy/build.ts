@@ -1,0 +1,417 @@
+// Builds the ValidatingAdmissionPolicy / ValidatingAdmissionPolicyBinding
+// objects from the rule catalogue. Pure: no cdk8s, no constructs, so that the
+// construct and the command line produce the very same objects.
+// Internal: not part of the jsii API (the construct is).
+
+import { celRegex, celString, celStringList, goUrlParses, JS_WHITESPACE_CLASS } from './cel';
+import { ExpressedRule, isExpressed, POLICY_RULES, PolicyScope } from './rules';
+import { ackAnnotation, allRules, findRule, isDns1123Label, RuleDef } from '../rules';
+
+/** A binding's validation actions, by name. */
+export type ActionName = 'deny' | 'warn' | 'audit';
+
+export interface PolicyBuildOptions {
+  /** Prefix of the object names: `<prefix>-errors`, `<prefix>-warnings`. Default `bound-tokens`. */
+  readonly namePrefix?: string;
+  /** What the binding of the error-level rules does. Default 'deny'. */
+  readonly errorAction?: ActionName;
+  /** What the binding of the warning-level rules does. Default 'warn' (Warn and Audit). */
+  readonly warningAction?: ActionName;
+  /** Exclude kube-system, kube-public, kube-node-lease, openshift and openshift-*. Default true. */
+  readonly excludeSystemNamespaces?: boolean;
+  /** Namespaces excluded by exact name. */
+  readonly excludeNamespaces?: readonly string[];
+  /** Namespaces excluded by name prefix. */
+  readonly excludeNamespacePrefixes?: readonly string[];
+  /** Namespaces excluded by label: a namespace carrying any of these labels with that value. */
+  readonly excludeNamespaceLabels?: Readonly<Record<string, string>>;
+  /** Rule ids the policies leave out. */
+  readonly disabledRules?: readonly string[];
+}
+
+export const DEFAULT_NAME_PREFIX = 'bound-tokens';
+export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'openshift'];
+export const SYSTEM_NAMESPACE_PREFIXES: readonly string[] = ['openshift-'];
+export const ADMISSION_API_VERSION = 'admissionregistration.k8s.io/v1';
+export const PART_OF_LABEL = { 'app.kubernetes.io/part-of': 'cdk8s-bound-tokens' };
+
+const ACTIONS: Record<ActionName, string[]> = {
+  deny: ['Deny'],
+  warn: ['Warn', 'Audit'],
+  audit: ['Audit'],
+};
+
+/** The workload kinds whose pod template sits at spec.template. */
+const TEMPLATE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job'];
+
+/** The resources the policies match, by API group. */
+const POD_RESOURCE_RULES = [
+  { apiGroups: [''], apiVersions: ['v1'], resources: ['pods', 'podtemplates', 'replicationcontrollers'] },
+  { apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'] },
+  { apiGroups: ['batch'], apiVersions: ['v1'], resources: ['jobs', 'cronjobs'] },
+];
+const ISSUER_RESOURCE_RULE = { apiGroups: ['config.openshift.io'], apiVersions: ['v1'], resources: ['authentications'] };
+const OPERATIONS = ['CREATE', 'UPDATE'];
+
+const KIND = 'request.kind.kind';
+const IS_AUTHENTICATION = `(request.kind.group == 'config.openshift.io' && ${KIND} == 'Authentication')`;
+
+/** CEL: `cond ? path : fallback`, with every step of `path` under `root` guarded by has(). */
+function guarded(root: string, steps: string[], fallback: string): string {
+  const checks: string[] = [];
+  let cur = root;
+  for (const s of steps) {
+    cur = `${cur}.${s}`;
+    checks.push(`has(${cur})`);
+  }
+  return `(${checks.join(' && ')} ? ${cur} : ${fallback})`;
+}
+
+interface KindParts {
+  /** Steps under a Pod, or null when a Pod has no such part. */
+  readonly pod: string[] | null;
+  /** Steps under a workload that keeps its template at spec.template (a PodTemplate keeps it at template). */
+  readonly template: string[];
+  readonly cronJob: string[];
+  readonly issuer: string[] | null;
+}
+
+/** CEL: where each matched kind keeps a part of its pod template, for object `o`. */
+function byKind(o: string, parts: KindParts, fallback: string): string {
+  const at = (steps: string[] | null) => (steps ? guarded(o, steps, fallback) : fallback);
+  // parts.template starts with ['spec', 'template']; a PodTemplate has 'template' at the top.
+  return `${KIND} == 'Pod' ? ${at(parts.pod)}`
+    + ` : ${KIND} == 'PodTemplate' ? ${at(['template', ...parts.template.slice(2)])}`
+    + ` : ${KIND} == 'CronJob' ? ${at(parts.cronJob)}`
+    + ` : ${KIND} in ${celStringList(TEMPLATE_KINDS)} ? ${at(parts.template)}`
+    + (parts.issuer ? ` : ${IS_AUTHENTICATION} ? ${at(parts.issuer)}` : '')
+    + ` : ${fallback}`;
+}
+
+interface Variable { readonly name: string; readonly expression: string }
+
+/**
+ * Every variable a validation may use, in dependency order. Kubernetes
+ * evaluates a variable lazily, the first time an expression refers to it,
+ * and counts its cost once; the builder keeps only the ones referred to.
+ */
+/** Up to the host: an optional scheme, '//', and userinfo ending in the authority's last '@'. */
+const AUTHORITY_START = '([A-Za-z][A-Za-z0-9+.-]*:)?//([^/?#]*@)?';
+
+/** An IPv6 address as Go's parser (and src/rules parseIPv6) reads it: 8 groups, '::' for zeros, an IPv4 tail. */
+const IPV6 = (() => {
+  const h16 = '[0-9A-Fa-f]{1,4}';
+  const octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+  const v4 = `${octet}\\.${octet}\\.${octet}\\.${octet}`;
+  const forms = [`(${h16}:){6}(${h16}:${h16}|${v4})`];
+  for (let head = 0; head <= 7; head++) {
+    const headPart = head === 0 ? '' : `(${h16}:){${head - 1}}${h16}`;
+    const tails = [`(${h16}:){0,${6 - head}}${h16}`];
+    if (5 - head >= 0) tails.push(`(${h16}:){0,${5 - head}}${v4}`);
+    forms.push(head === 7 ? `${headPart}::` : `${headPart}::(${tails.join('|')})?`);
+  }
+  return `(${forms.join('|')})`;
+})();
+
+const VARIABLES: readonly Variable[] = [
+  {
+    name: 'podSpec',
+    expression: byKind('object', {
+      pod: ['spec'],
+      template: ['spec', 'template', 'spec'],
+      cronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+      issuer: null,
+    }, 'null'),
+  },
+  {
+    name: 'objectAnnotations',
+    expression: guarded('object', ['metadata', 'annotations'], '{}'),
+  },
+  {
+    name: 'templateAnnotations',
+    expression: byKind('object', {
+      pod: null,
+      template: ['spec', 'template', 'metadata', 'annotations'],
+      cronJob: ['spec', 'jobTemplate', 'spec', 'template', 'metadata', 'annotations'],
+      issuer: null,
+    }, '{}'),
+  },
+  {
+    name: 'volumes',
+    expression: 'variables.podSpec != null && has(variables.podSpec.volumes) ? variables.podSpec.volumes : []',
+  },
+  {
+    name: 'tokenVolumes',
+    expression: 'variables.volumes.filter(v, has(v.projected) && has(v.projected.sources) && v.projected.sources.exists(s, has(s.serviceAccountToken)))',
+  },
+  {
+    name: 'volumeNames',
+    expression: 'variables.volumes.filter(v, has(v.name)).map(v, v.name)',
+  },
+  {
+    name: 'tokenVolumeNames',
+    expression: 'variables.tokenVolumes.filter(v, has(v.name)).map(v, v.name)',
+  },
+  {
+    name: 'containers',
+    expression: 'variables.podSpec == null ? [] : '
+      + ['initContainers', 'containers', 'ephemeralContainers']
+        .map(g => `(has(variables.podSpec.${g}) ? variables.podSpec.${g} : [])`).join(' + '),
+  },
+  {
+    name: 'podOwnsFiles',
+    expression: 'variables.podSpec != null && has(variables.podSpec.securityContext) '
+      + '&& (has(variables.podSpec.securityContext.fsGroup) || has(variables.podSpec.securityContext.runAsUser))',
+  },
+  {
+    name: 'issuer',
+    expression: `${IS_AUTHENTICATION} ? ${guarded('object', ['spec', 'serviceAccountIssuer'], 'null')} : null`,
+  },
+  {
+    name: 'issuerBlank',
+    expression: `variables.issuer != null && variables.issuer.matches(${celRegex(`^[${JS_WHITESPACE_CLASS}]*$`)})`,
+  },
+  {
+    name: 'issuerUrlValid',
+    expression: `variables.issuer != null && ${goUrlParses('variables.issuer')}`,
+  },
+  {
+    name: 'issuerHttps',
+    expression: `variables.issuer != null && variables.issuer.matches(${celRegex('^[Hh][Tt][Tt][Pp][Ss]:')})`,
+  },
+  {
+    // Go: the authority runs to the first '/', '?' or '#'; the host is what follows its last '@'.
+    name: 'issuerHasHost',
+    expression: `variables.issuer != null && variables.issuer.matches(${celRegex('^[Hh][Tt][Tt][Pp][Ss]://[^/?#]*[^/?#@]([/?#]|$)')})`,
+  },
+  {
+    // The host (after the authority's last '@') is an IP literal in brackets.
+    name: 'issuerBracketed',
+    expression: `variables.issuer != null && variables.issuer.matches(${celRegex(`^${AUTHORITY_START}\\[[^/?#@]*([/?#]|$)`)})`,
+  },
+  {
+    // ... and what the brackets hold (before an RFC 6874 zone) is an IPv6 address, as Go 1.24.8+ demands.
+    name: 'issuerBracketIPv6',
+    expression: `variables.issuer != null && variables.issuer.matches(${celRegex(`^${AUTHORITY_START}\\[${IPV6}(%25[^/?#@]*)?\\][^\\]/?#@]*([/?#]|$)`)})`,
+  },
+];
+
+/** The items a scope iterates, the iteration variable and the label of an item in messages. */
+const SCOPES: Record<Exclude<PolicyScope, 'issuer'>, { list: string; item: string; label: string; noun: string }> = {
+  tokenVolume: { list: 'variables.tokenVolumes', item: 'v', label: "has(v.name) ? v.name : '?'", noun: 'volume' },
+  container: { list: 'variables.containers', item: 'c', label: "has(c.name) ? c.name : '?'", noun: 'container' },
+};
+
+export interface PolicyValidation {
+  readonly expression: string;
+  readonly message: string;
+  readonly messageExpression: string;
+}
+
+/** The validation of one expressed rule. Warnings skip objects that acknowledge them; errors never do. */
+export function validationFor(def: RuleDef, rule: ExpressedRule): PolicyValidation {
+  const message = `${def.id}: ${rule.problem}; ${def.fix}`;
+  let expression: string;
+  let messageExpression: string;
+  if (rule.scope === 'issuer') {
+    expression = `variables.issuer == null || !(${rule.violation})`;
+    messageExpression = `${celString(`${def.id}: ${rule.problem}, got '`)} + variables.issuer + ${celString(`'; ${def.fix}`)}`;
+  } else {
+    const s = SCOPES[rule.scope];
+    expression = `!${s.list}.exists(${s.item}, ${rule.violation})`;
+    messageExpression = `${celString(`${def.id}: ${rule.problem} (${s.noun} `)} + `
+      + `${s.list}.filter(${s.item}, ${rule.violation}).map(${s.item}, ${s.label}).join(', ') + ${celString(`); ${def.fix}`)}`;
+  }
+  if (def.level === 'warning') {
+    const key = celString(ackAnnotation(def.id));
+    expression = `${key} in variables.objectAnnotations || ${key} in variables.templateAnnotations || ${expression}`;
+  }
+  return { expression, message, messageExpression };
+}
+
+/** How a rule fares in the policy: its validation, or why it has none. */
+export interface RuleCoverage {
+  readonly def: RuleDef;
+  readonly expressed: ExpressedRule | undefined;
+  readonly notExpressible: string | undefined;
+}
+
+/** Every catalogue rule with its place in the policy. Throws when a rule is in neither list. */
+export function ruleCoverage(): RuleCoverage[] {
+  return allRules().map(def => {
+    const r = POLICY_RULES[def.id];
+    if (!r) throw new Error(`internal: rule ${def.id} is neither expressed in CEL nor listed as not expressible (src/policy/rules.ts)`);
+    return isExpressed(r)
+      ? { def, expressed: r, notExpressible: undefined }
+      : { def, expressed: undefined, notExpressible: r.notExpressible };
+  });
+}
+
+/** The rule ids the policies enforce at one level, given the disabled ones. */
+export function enforcedRuleIds(level: 'error' | 'warning', disabled: readonly string[] = []): string[] {
+  return ruleCoverage().filter(c => c.expressed && c.def.level === level && !disabled.includes(c.def.id)).map(c => c.def.id);
+}
+
+/** A problem with the options, in the house message shape. `prop` names the option. */
+export class PolicyOptionError extends Error {
+  constructor(public readonly prop: string, message: string) {
+    super(message);
+  }
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const NAMESPACE_PREFIX = /^[a-z0-9][-a-z0-9]*$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+function fail(prop: string, problem: string, got: string, fix: string): never {
+  throw new PolicyOptionError(prop, `'${prop}' ${problem}, got ${got}; ${fix}`);
+}
+
+function isLabelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) return false;
+  return prefix === undefined || (prefix.length > 0 && prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix));
+}
+
+/** Checks the options and fills in the defaults. Throws PolicyOptionError. */
+export function resolveOptions(o: PolicyBuildOptions): Required<PolicyBuildOptions> {
+  const namePrefix = o.namePrefix ?? DEFAULT_NAME_PREFIX;
+  if (!DNS1123_SUBDOMAIN.test(namePrefix) || namePrefix.length > 253 - '-warnings'.length) {
+    fail('policyNamePrefix', 'must be a DNS-1123 subdomain of at most 244 characters (lowercase letters, digits, - and .)', `'${namePrefix}'`,
+      "use a name such as 'bound-tokens'");
+  }
+  for (const [prop, value] of [['errorAction', o.errorAction], ['warningAction', o.warningAction]] as const) {
+    if (value !== undefined && !(value in ACTIONS)) {
+      fail(prop, 'must be one of deny, warn, audit', `'${value}'`, 'pick one of them');
+    }
+  }
+  for (const ns of o.excludeNamespaces ?? []) {
+    if (!isDns1123Label(ns)) {
+      fail('excludeNamespaces', 'must hold namespace names (DNS-1123 labels)', `'${ns}'`, "write a namespace name such as 'team-a'");
+    }
+  }
+  for (const p of o.excludeNamespacePrefixes ?? []) {
+    if (p.length === 0 || p.length > 63 || !NAMESPACE_PREFIX.test(p)) {
+      fail('excludeNamespacePrefixes', 'must hold namespace name prefixes (lowercase letters, digits and -, starting with a letter or digit)', `'${p}'`,
+        "write a prefix such as 'team-'");
+    }
+  }
+  for (const [k, v] of Object.entries(o.excludeNamespaceLabels ?? {})) {
+    if (!isLabelKey(k)) fail('excludeNamespaceLabels', 'must have label keys as keys', `'${k}'`, "use a key such as 'bound-tokens.io/exempt'");
+    if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) {
+      fail('excludeNamespaceLabels', `must have label values as values (key '${k}')`, `'${v}'`, "use a value such as 'true'");
+    }
+  }
+  for (const id of o.disabledRules ?? []) {
+    if (!findRule(id)) fail('disabledRules', 'must hold rule ids of cdk8s-bound-tokens', `'${id}'`, 'see the rule table in the README');
+  }
+  return {
+    namePrefix,
+    errorAction: o.errorAction ?? 'deny',
+    warningAction: o.warningAction ?? 'warn',
+    excludeSystemNamespaces: o.excludeSystemNamespaces ?? true,
+    excludeNamespaces: [...(o.excludeNamespaces ?? [])],
+    excludeNamespacePrefixes: [...(o.excludeNamespacePrefixes ?? [])],
+    excludeNamespaceLabels: { ...(o.excludeNamespaceLabels ?? {}) },
+    disabledRules: [...(o.disabledRules ?? [])],
+  };
+}
+
+/** The match condition that leaves excluded namespaces out, or undefined when none are. */
+function namespaceCondition(o: Required<PolicyBuildOptions>): { name: string; expression: string } | undefined {
+  const names = [...(o.excludeSystemNamespaces ? SYSTEM_NAMESPACES : []), ...o.excludeNamespaces];
+  const prefixes = [...(o.excludeSystemNamespaces ? SYSTEM_NAMESPACE_PREFIXES : []), ...o.excludeNamespacePrefixes];
+  const uniq = (xs: string[]) => [...new Set(xs)];
+  const parts: string[] = [];
+  if (names.length > 0) parts.push(`request.namespace in ${celStringList(uniq(names))}`);
+  if (prefixes.length > 0) parts.push(`${celStringList(uniq(prefixes))}.exists(prefix, request.namespace.startsWith(prefix))`);
+  if (parts.length === 0) return undefined;
+  // request.namespace, not namespaceObject: the API server binds no
+  // namespaceObject when it evaluates matchConditions (only validations get
+  // it), and it is '' for cluster-scoped objects.
+  return { name: 'exclude-namespaces', expression: `request.namespace == '' || !(${parts.join(' || ')})` };
+}
+
+/**
+ * The match condition that lets an UPDATE through unchecked when it leaves the
+ * checked part alone (the pod spec or template, the issuer): metadata-only
+ * updates by controllers (owner references, finalizers, labels) of objects
+ * created before the policy must not be refused.
+ */
+function changedCondition(): { name: string; expression: string } {
+  const part = (o: string) => `(${byKind(o, {
+    pod: ['spec'],
+    template: ['spec', 'template'],
+    cronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+    issuer: ['spec', 'serviceAccountIssuer'],
+  }, 'null')})`;
+  return { name: 'checked-part-changed', expression: `request.operation != 'UPDATE' || ${part('object')} != ${part('oldObject')}` };
+}
+
+function referencedVariables(texts: string[]): Variable[] {
+  const needed = new Set<string>();
+  const scan = (t: string) => {
+    for (const m of t.matchAll(/variables\.([A-Za-z_][A-Za-z0-9_]*)/g)) needed.add(m[1]);
+  };
+  texts.forEach(scan);
+  // Variables refer only to earlier ones: walk backwards to close the set.
+  for (let i = VARIABLES.length - 1; i >= 0; i--) {
+    if (needed.has(VARIABLES[i].name)) scan(VARIABLES[i].expression);
+  }
+  for (const n of needed) {
+    if (!VARIABLES.some(v => v.name === n)) throw new Error(`internal: unknown variable ${n}`);
+  }
+  return VARIABLES.filter(v => needed.has(v.name));
+}
+
+/** The four objects (or two, when one level has no rule left), in apply order: policy, then its binding. */
+export function buildPolicyObjects(options: PolicyBuildOptions = {}): any[] {
+  const o = resolveOptions(options);
+  const out: any[] = [];
+  const levels = [
+    { level: 'error' as const, suffix: 'errors', action: o.errorAction },
+    { level: 'warning' as const, suffix: 'warnings', action: o.warningAction },
+  ];
+  for (const { level, suffix, action } of levels) {
+    const ids = enforcedRuleIds(level, o.disabledRules);
+    if (ids.length === 0) continue;
+    const validations = ids.map(id => validationFor(findRule(id)!, POLICY_RULES[id] as ExpressedRule));
+    const issuer = ids.some(id => (POLICY_RULES[id] as ExpressedRule).scope === 'issuer');
+    const pod = ids.some(id => (POLICY_RULES[id] as ExpressedRule).scope !== 'issuer');
+    const resourceRules = [...(pod ? POD_RESOURCE_RULES : []), ...(issuer ? [ISSUER_RESOURCE_RULE] : [])]
+      .map(r => ({ ...r, operations: OPERATIONS }));
+    const matchConstraints: any = { resourceRules };
+    const labels = Object.entries(o.excludeNamespaceLabels);
+    if (labels.length > 0) {
+      // NotIn also selects namespaces without the label. Cluster-scoped objects are never skipped by it.
+      matchConstraints.namespaceSelector = {
+        matchExpressions: labels.map(([key, value]) => ({ key, operator: 'NotIn', values: [value] })),
+      };
+    }
+    const matchConditions = [namespaceCondition(o), changedCondition()].filter(c => c !== undefined);
+    const texts = validations.flatMap(v => [v.expression, v.messageExpression]);
+    const name = `${o.namePrefix}-${suffix}`;
+    out.push({
+      apiVersion: ADMISSION_API_VERSION,
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name, labels: { ...PART_OF_LABEL } },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints,
+        matchConditions,
+        variables: referencedVariables(texts).map(v => ({ name: v.name, expression: v.expression })),
+        validations,
+      },
+    });
+    out.push({
+      apiVersion: ADMISSION_API_VERSION,
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name, labels: { ...PART_OF_LABEL } },
+      spec: { policyName: name, validationActions: ACTIONS[action] },
+    });
+  }
+  return out;
+}

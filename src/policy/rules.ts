@@ -1,0 +1,273 @@
+// The CEL of every rule the admission policy enforces, keyed by rule id, and
+// the reason for every rule it does not. Internal: not part of the jsii API.
+//
+// Each expressed rule is a *violation* predicate over one item:
+// - 'tokenVolume': `v`, a volume of the pod that projects a serviceAccountToken
+//   (these are the volumes whose sources the lint checks, src/rules/check-pod.ts);
+// - 'container': `c`, any init, regular or ephemeral container of the pod;
+// - 'issuer': `variables.issuer`, the serviceAccountIssuer of an OpenShift
+//   Authentication (never null inside the predicate).
+// The builder (build.ts) turns a predicate into `!items.exists(x, violation)`,
+// adds the acknowledgement escape for warnings, and names the offending items
+// in the message. Every predicate mirrors the JavaScript check it stands for;
+// the tests evaluate both on the same fixtures.
+
+import { celRegex, JS_WHITESPACE_CLASS, stripTrailingSlashes } from './cel';
+
+/** What a predicate iterates over. */
+export type PolicyScope = 'tokenVolume' | 'container' | 'issuer';
+
+/** A rule the policy enforces. */
+export interface ExpressedRule {
+  readonly scope: PolicyScope;
+  /** CEL, true when the item breaks the rule. */
+  readonly violation: string;
+  /** What is wrong, for the message: `<RULE-ID>: <problem> (<items>); <fix>`. */
+  readonly problem: string;
+}
+
+/** A rule the policy cannot enforce, and why. */
+export interface UnexpressedRule {
+  readonly notExpressible: string;
+}
+
+export type PolicyRule = ExpressedRule | UnexpressedRule;
+
+export function isExpressed(r: PolicyRule): r is ExpressedRule {
+  return (r as ExpressedRule).violation !== undefined;
+}
+
+/** Any serviceAccountToken source of the token volume `v` for which `cond` (over `t`) holds. */
+function token(cond: string): string {
+  return `v.projected.sources.exists(s, has(s.serviceAccountToken) && [s.serviceAccountToken].exists(t, ${cond}))`;
+}
+
+/** Any volume mount of the container `c` for which `cond` (over `m`) holds. */
+function mount(cond: string): string {
+  return `has(c.volumeMounts) && c.volumeMounts.exists(m, ${cond})`;
+}
+
+const HAS_PATH = 'has(t.path)';
+const DOTDOT_SEGMENT = "'..' in t.path.split('/')";
+const API_ACCESS = "has(v.name) && v.name.startsWith('kube-api-access-')";
+
+/** The non-empty file paths one projected source writes (token path and configMap/secret/downwardAPI item paths), trailing slashes stripped. */
+const SOURCE_PATHS = '('
+  + "(has(s.serviceAccountToken) && has(s.serviceAccountToken.path) && s.serviceAccountToken.path != '' ? [s.serviceAccountToken.path] : [])"
+  + ['configMap', 'secret', 'downwardAPI'].map(k =>
+    ` + (has(s.${k}) && has(s.${k}.items) ? s.${k}.items.filter(i, has(i.path) && i.path != '').map(i, i.path) : [])`).join('')
+  + `).map(p, ${stripTrailingSlashes('p')})`;
+
+/** A container's non-empty mount paths, keyed as the lint keys them (trailing slashes stripped unless the path is one character). */
+const MOUNT_KEYS = "(has(c.volumeMounts) ? c.volumeMounts : []).filter(m, has(m.mountPath) && m.mountPath != '')"
+  + `.map(m, m.mountPath.size() > 1 ? ${stripTrailingSlashes('m.mountPath')} : m.mountPath)`;
+
+const SOURCE_KINDS = ['serviceAccountToken', 'configMap', 'secret', 'downwardAPI', 'clusterTrustBundle'];
+
+const NOT_BLANK = '!variables.issuerBlank';
+const HAS_COLON = "variables.issuer.contains(':')";
+
+/**
+ * Every rule of the catalogue: its CEL, or why the policy cannot enforce it.
+ * Rules added to the catalogue later must be added here (a test checks it).
+ */
+export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
+  // token lifetime
+  BT101: {
+    scope: 'tokenVolume',
+    violation: token('has(t.expirationSeconds) && t.expirationSeconds < 600'),
+    problem: 'a token expirationSeconds may not be shorter than 10 minutes (600 seconds)',
+  },
+  BT102: {
+    scope: 'tokenVolume',
+    violation: token('has(t.expirationSeconds) && t.expirationSeconds > 4294967296'),
+    problem: 'a token expirationSeconds may not be longer than 2^32 (4294967296) seconds',
+  },
+  BT103: {
+    notExpressible: 'construct-only: a cdk8s Duration can hold fractions of a second, a manifest cannot',
+  },
+  BT104: {
+    scope: 'tokenVolume',
+    violation: token('has(t.expirationSeconds) && t.expirationSeconds > 86400 && t.expirationSeconds <= 4294967296'),
+    problem: 'a token expirationSeconds is longer than 24 hours (86400 seconds)',
+  },
+  BT105: {
+    notExpressible: 'the API server decodes expirationSeconds as an integer before admission, so a fraction is refused before any policy runs',
+  },
+
+  // token path
+  BT110: {
+    scope: 'tokenVolume',
+    violation: token(`!${HAS_PATH} || t.path == ''`),
+    problem: 'a token path must be a non-empty relative path',
+  },
+  BT111: {
+    scope: 'tokenVolume',
+    violation: token(`${HAS_PATH} && t.path.startsWith('/')`),
+    problem: "a token path must be relative to the volume's mount point",
+  },
+  BT112: {
+    scope: 'tokenVolume',
+    violation: token(`${HAS_PATH} && ${DOTDOT_SEGMENT}`),
+    problem: "a token path must not contain a '..' segment",
+  },
+  BT113: {
+    scope: 'tokenVolume',
+    violation: token(`${HAS_PATH} && t.path.startsWith('..') && !(${DOTDOT_SEGMENT})`),
+    problem: "a token path must not start with '..' (reserved by the kubelet)",
+  },
+  BT114: {
+    scope: 'tokenVolume',
+    // Two different positions writing the same file, or one file nested under another.
+    violation: `[v.projected.sources.map(s, ${SOURCE_PATHS})].exists(ps, ps.exists(l, l.exists(x, `
+      + 'ps.filter(l2, x in l2).size() > 1 || l.filter(y, y == x).size() > 1 '
+      + "|| ps.exists(l2, l2.exists(y, y.startsWith(x + '/'))))))",
+    problem: 'two sources of the volume write the same path, or one path is nested under another',
+  },
+
+  // audience
+  BT120: {
+    scope: 'tokenVolume',
+    violation: `!(${API_ACCESS}) && ${token("!has(t.audience) || t.audience == ''")}`,
+    problem: "a token has no audience, so it is valid for the Kubernetes API server's own audiences",
+  },
+  BT121: {
+    scope: 'tokenVolume',
+    violation: token(`has(t.audience) && t.audience.matches(${celRegex(`[,${JS_WHITESPACE_CLASS}]`)})`),
+    problem: 'a token audience contains a comma or white space, and is taken literally as one audience',
+  },
+
+  // volume
+  BT130: {
+    scope: 'tokenVolume',
+    violation: `!(has(v.name) && v.name.size() <= 63 && v.name.matches(${celRegex('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')}))`,
+    problem: 'a token volume name must be a DNS-1123 label of at most 63 characters',
+  },
+  BT131: {
+    scope: 'tokenVolume',
+    violation: 'has(v.projected.defaultMode) && (v.projected.defaultMode < 0 || v.projected.defaultMode > 511)',
+    problem: 'a projected volume defaultMode must be a number between 0 and 0777 (octal)',
+  },
+  BT132: {
+    scope: 'tokenVolume',
+    violation: 'has(v.projected.defaultMode) && v.projected.defaultMode >= 0 && v.projected.defaultMode <= 511 '
+      + '&& (v.projected.defaultMode / 4) % 2 != 1 && !variables.podOwnsFiles',
+    problem: 'a restrictive defaultMode keeps the token unreadable for a non-root application (the pod sets neither securityContext.fsGroup nor runAsUser)',
+  },
+  BT133: {
+    scope: 'tokenVolume',
+    violation: 'has(v.name) && variables.volumeNames.filter(n, n == v.name).size() > 1',
+    problem: 'the token volume name is used by another volume of the pod',
+  },
+  BT134: {
+    scope: 'tokenVolume',
+    violation: `v.projected.sources.exists(s, ${SOURCE_KINDS.map(k => `!has(s.${k})`).join(' && ')})`,
+    problem: 'a projected volume has an empty source',
+  },
+  BT135: {
+    scope: 'tokenVolume',
+    violation: `v.projected.sources.exists(s, [${SOURCE_KINDS.map(k => `has(s.${k})`).join(', ')}].filter(b, b).size() > 1)`,
+    problem: 'one entry of the projected volume sources holds more than one kind',
+  },
+
+  // mounts
+  BT140: {
+    scope: 'container',
+    violation: mount("has(m.name) && m.name in variables.tokenVolumeNames && (!has(m.mountPath) || !m.mountPath.startsWith('/'))"),
+    problem: 'a token volume mountPath must be a non-empty absolute path',
+  },
+  BT141: {
+    scope: 'container',
+    violation: `[${MOUNT_KEYS}].exists(keys, keys.exists(k, keys.filter(j, j == k).size() > 1))`,
+    problem: 'a container mounts two volumes at the same path',
+  },
+  BT142: {
+    scope: 'container',
+    violation: mount("has(m.name) && m.name in variables.tokenVolumeNames && ((has(m.subPath) && m.subPath != '') || (has(m.subPathExpr) && m.subPathExpr != ''))"),
+    problem: 'a token volume is mounted with subPath or subPathExpr, which stops the kubelet from updating the rotated token',
+  },
+  BT143: {
+    scope: 'tokenVolume',
+    violation: "has(v.name) && !v.name.startsWith('kube-api-access-') "
+      + '&& !variables.containers.exists(c, has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name))',
+    problem: 'a token volume is mounted in no container, so no application can read the token',
+  },
+  BT144: {
+    scope: 'container',
+    violation: mount('has(m.name) && !(m.name in variables.volumeNames)'),
+    problem: 'a volume mount names a volume that the pod does not have',
+  },
+
+  // service account
+  BT150: {
+    notExpressible: 'construct-only: concerns the serviceAccount prop of BoundTokenPod',
+  },
+  BT151: {
+    notExpressible: "admission sees the Pod after the ServiceAccount admission plugin has set serviceAccountName: default, so a missing account cannot be told from an explicit 'default'",
+  },
+
+  // OpenShift issuer
+  BT160: {
+    notExpressible: 'needs several objects at once; admission sees one object per request',
+  },
+  BT161: {
+    scope: 'issuer',
+    violation: 'variables.issuerBlank',
+    problem: 'the service account issuer must not be empty',
+  },
+  BT162: {
+    scope: 'issuer',
+    violation: `${NOT_BLANK} && ${HAS_COLON} && (!variables.issuerUrlValid || (variables.issuerBracketed && !variables.issuerBracketIPv6))`,
+    problem: "the service account issuer contains ':' but is not a valid URL (Go's net/url refuses it)",
+  },
+  BT163: {
+    scope: 'issuer',
+    violation: `${NOT_BLANK} && ${HAS_COLON} && variables.issuerUrlValid && variables.issuerHttps && variables.issuer.matches(${celRegex('[?#]')})`,
+    problem: 'an https service account issuer must not have a query or a fragment',
+  },
+  BT164: {
+    scope: 'issuer',
+    violation: `${NOT_BLANK} && (!(${HAS_COLON} && (!variables.issuerUrlValid || variables.issuerHttps))`
+      + ` || (${HAS_COLON} && variables.issuerUrlValid && !(variables.issuerBracketed && !variables.issuerBracketIPv6)`
+      + ` && variables.issuerHttps && !variables.issuer.matches(${celRegex('[?#]')}) && !variables.issuerHasHost))`,
+    problem: 'the service account issuer is not an https URL, so no external verifier can fetch its keys',
+  },
+  BT165: {
+    notExpressible: 'construct-only: the warning comes with every ClusterIssuerConfig, whose author plans the restart of the workloads',
+  },
+  BT166: {
+    notExpressible: "lint-only: OpenShift's own admission plugin (config.openshift.io/ValidateAuthentication) already refuses any name but 'cluster'",
+  },
+  BT167: {
+    notExpressible: 'construct-only: compares the issuer with the audiences of every workload in the app; admission sees one object per request',
+  },
+  BT168: {
+    notExpressible: 'construct-only: compares the issuer with the audiences of every workload in the app; admission sees one object per request',
+  },
+  BT169: {
+    notExpressible: 'construct-only: needs the identity presets and the issuer of the same app at once',
+  },
+  BT145: { notExpressible: 'construct-only: checks the containers named in the options of mountInto / mountIntoApiObject' },
+  BT146: { notExpressible: 'construct-only: checks the environment variables a token mount sets against the container\'s own, before they are merged' },
+  BT147: { notExpressible: 'construct-only: checks the options of a token mount' },
+  BT148: { notExpressible: 'construct-only: checks the object given to mountIntoApiObject' },
+  BT200: { notExpressible: 'construct-only: checks the props of an identity preset' },
+  BT201: { notExpressible: 'construct-only: checks the props of an identity preset' },
+  BT202: { notExpressible: "construct-only: checks a preset's lifetime against its consumer; a plain manifest does not say which consumer a token is for" },
+  BT203: { notExpressible: 'construct-only: checks the props of an identity preset' },
+  BT204: { notExpressible: 'construct-only: checks the props of an identity preset' },
+  BT205: { notExpressible: 'construct-only: checks the props of an identity preset' },
+  BT206: { notExpressible: 'construct-only: applies to workloads bound with the Azure preset' },
+  BT208: { notExpressible: "construct-only: compares a container's env with the values a preset sets" },
+  BT900: { notExpressible: 'lint-only: about reading files; the API server parses the request before any policy runs' },
+  BT901: { notExpressible: 'lint-only: about reading files; every object the API server admits has a kind' },
+  BT902: { notExpressible: 'lint-only: the API server refuses a field of the wrong type when it decodes the request, before any policy runs' },
+  BT903: { notExpressible: 'lint-only: the API server reads JSON or YAML with the last duplicate winning before admission; the policy sees no duplicates' },
+  BT904: { notExpressible: 'lint-only: an unrendered template never reaches the API server as such' },
+  BT180: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
+  BT181: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
+  BT182: { notExpressible: 'construct-only: checks the options of the issuer restart Job against the app' },
+  BT183: { notExpressible: 'construct-only: checks the GitOps sync-wave options of the constructs' },
+  BT184: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
+  BT185: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
+};

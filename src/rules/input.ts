@@ -1,0 +1,290 @@
+// Rules about the input itself, for checks of plain manifests (the lint
+// command and the cdk8s validation plugin): a field the rules read with the
+// wrong type, a value that is an unrendered template, and the per-file count
+// of cluster issuer objects. Pure: no cdk8s, no YAML parser.
+import { R } from './catalogue';
+import { Finding, finding, pointerSegments, ptr, show } from './finding';
+import { isAuthentication, locatePodSpec, PodSpecLocation } from './manifest';
+
+/** Kinds whose pod spec sits at spec.template.spec (the ones Kubernetes itself serves). */
+const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job']);
+
+/**
+ * Where the pod spec of an object is, also when its shape is wrong: the
+ * built-in kinds by their kind alone, any other kind by its containers or
+ * volumes list at spec.template.spec (locatePodSpec).
+ */
+export function podSpecLocationOf(obj: any): PodSpecLocation | undefined {
+  const kind = obj?.kind;
+  if (kind === 'CronJob') {
+    return { specPath: '/spec/jobTemplate/spec/template/spec', templateMetadataPath: '/spec/jobTemplate/spec/template/metadata', bare: false };
+  }
+  if (TEMPLATE_KINDS.has(kind)) {
+    return { specPath: '/spec/template/spec', templateMetadataPath: '/spec/template/metadata', bare: false };
+  }
+  return locatePodSpec(obj);
+}
+
+/** How a value is described in a shape message: its type, and short values themselves. */
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'a mapping';
+  const s = show(value);
+  return `a ${typeof value} ${s.length > 40 ? s.slice(0, 37) + '...' : s}`;
+}
+
+/** True for a YAML mapping read as a plain object (not a list, not null). */
+export function isMapping(v: unknown): v is Record<string, any> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * BT902: the fields the rules read, with the wrong type. A missing or null
+ * field is not wrong (the API server treats null as absent); a list where a
+ * mapping belongs, or a string where a list belongs, is. The objects' other
+ * fields are not looked at.
+ */
+export function checkShape(obj: any): Finding[] {
+  return shapeOk(obj) ? [] : shapeFindings(obj);
+}
+
+/** Null, absent, or of the type. */
+const mappingOrNone = (v: any) => v === undefined || v === null || isMapping(v);
+const listOrNone = (v: any) => v === undefined || v === null || Array.isArray(v);
+
+/** The fast answer for the common case: every field checkShape reads has its type (builds no strings). */
+function shapeOk(obj: any): boolean {
+  const meta = (m: any) => mappingOrNone(m) && (m === undefined || m === null || mappingOrNone(m.annotations));
+  if (!meta(obj.metadata)) return false;
+  if (isAuthentication(obj)) return mappingOrNone(obj.spec);
+  const loc = podSpecLocationOf(obj);
+  if (!loc) return true;
+  let cur: any = obj;
+  for (const step of pointerSegments(loc.specPath)) {
+    cur = cur[step];
+    if (cur === undefined || cur === null) return true;
+    if (!isMapping(cur)) return false;
+  }
+  if (loc.templateMetadataPath) {
+    let t: any = obj;
+    for (const step of pointerSegments(loc.templateMetadataPath)) t = t?.[step];
+    if (!meta(t)) return false;
+  }
+  if (!mappingOrNone(cur.securityContext) || !listOrNone(cur.volumes)) return false;
+  for (const v of cur.volumes ?? []) {
+    if (v === undefined || v === null) continue;
+    if (!isMapping(v) || !mappingOrNone(v.projected)) return false;
+    const sources = v.projected?.sources;
+    if (!listOrNone(sources)) return false;
+    for (const src of sources ?? []) {
+      if (src !== undefined && src !== null && (!isMapping(src) || !mappingOrNone(src.serviceAccountToken))) return false;
+    }
+  }
+  for (const group of ['initContainers', 'containers', 'ephemeralContainers']) {
+    const list = cur[group];
+    if (!listOrNone(list)) return false;
+    for (const c of list ?? []) {
+      if (c === undefined || c === null) continue;
+      if (!isMapping(c) || !listOrNone(c.volumeMounts)) return false;
+      for (const m of c.volumeMounts ?? []) if (m !== undefined && m !== null && !isMapping(m)) return false;
+    }
+  }
+  return true;
+}
+
+/** The findings of checkShape, always computed (checkShape skips it when the fast check passes; the tests compare both). */
+export function shapeFindings(obj: any): Finding[] {
+  const out: Finding[] = [];
+  const want = (value: unknown, path: string, prop: string, type: 'mapping' | 'list'): boolean => {
+    if (value === undefined || value === null) return false;
+    const ok = type === 'list' ? Array.isArray(value) : isMapping(value);
+    if (!ok) {
+      out.push(finding(R.INPUT_SHAPE, path, prop, `must be a ${type}, so the object was not checked further`, describe(value)));
+    }
+    return ok;
+  };
+  const meta = (m: unknown, path: string) => {
+    if (want(m, path, 'metadata', 'mapping')) {
+      want((m as any).annotations, path + '/annotations', 'annotations', 'mapping');
+    }
+  };
+  meta(obj.metadata, '/metadata');
+
+  if (isAuthentication(obj)) {
+    want(obj.spec, '/spec', 'spec', 'mapping');
+    return out;
+  }
+  const loc = podSpecLocationOf(obj);
+  if (!loc) return out;
+  // every mapping on the way to the pod spec
+  const steps = loc.specPath.slice(1).split('/');
+  let cur: any = obj;
+  let at = '';
+  for (const step of steps) {
+    at += '/' + step;
+    const next = cur[step];
+    if (!want(next, at, step, 'mapping')) return out;
+    cur = next;
+  }
+  if (loc.templateMetadataPath) {
+    const parent = loc.templateMetadataPath.slice(0, -'/metadata'.length);
+    let t: any = obj;
+    for (const step of parent.slice(1).split('/')) t = t?.[step];
+    meta(t?.metadata, loc.templateMetadataPath);
+  }
+  const spec = cur;
+  const sp = loc.specPath;
+  want(spec.securityContext, `${sp}/securityContext`, 'securityContext', 'mapping');
+  if (want(spec.volumes, `${sp}/volumes`, 'volumes', 'list')) {
+    (spec.volumes as any[]).forEach((v, i) => {
+      const vp = `${sp}/volumes/${i}`;
+      if (!want(v, vp, `volumes[${i}]`, 'mapping')) return;
+      if (!want(v.projected, `${vp}/projected`, 'projected', 'mapping')) return;
+      if (!want(v.projected.sources, `${vp}/projected/sources`, 'sources', 'list')) return;
+      (v.projected.sources as any[]).forEach((s, j) => {
+        const sp2 = `${vp}/projected/sources/${j}`;
+        if (!want(s, sp2, `sources[${j}]`, 'mapping')) return;
+        want(s.serviceAccountToken, `${sp2}/serviceAccountToken`, 'serviceAccountToken', 'mapping');
+      });
+    });
+  }
+  for (const group of ['initContainers', 'containers', 'ephemeralContainers']) {
+    if (!want(spec[group], `${sp}/${group}`, group, 'list')) continue;
+    (spec[group] as any[]).forEach((c, i) => {
+      const cp = `${sp}/${group}/${i}`;
+      if (!want(c, cp, `${group}[${i}]`, 'mapping')) return;
+      if (!want(c.volumeMounts, `${cp}/volumeMounts`, 'volumeMounts', 'list')) return;
+      (c.volumeMounts as any[]).forEach((m, k) => want(m, `${cp}/volumeMounts/${k}`, `volumeMounts[${k}]`, 'mapping'));
+    });
+  }
+  return out;
+}
+
+const TEMPLATE = /\{\{[\s\S]*?\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:=?+-][^}]*)?\}/;
+
+/** True when a string holds an unrendered template: `{{ ... }}` (Helm, Go) or `${NAME}` (envsubst, Flux). */
+export function isTemplate(value: unknown): boolean {
+  return typeof value === 'string' && TEMPLATE.test(value);
+}
+
+/**
+ * True when the rules read the value at `pointer` (or a value under it):
+ * the kind, the way to the pod spec, the pod spec's volumes, volume mounts,
+ * service account and security context, and the Authentication's name and
+ * issuer. A template anywhere else (an image, a shell argument) does not
+ * keep the rules from checking the object.
+ */
+export function rulesRead(obj: any, pointer: string): boolean {
+  if (pointer === '' || pointer === '/kind') return true;
+  if (isAuthentication(obj)) {
+    return ['/apiVersion', '/metadata', '/metadata/name', '/spec', '/spec/serviceAccountIssuer'].includes(pointer);
+  }
+  const loc = podSpecLocationOf(obj);
+  if (!loc) return false;
+  const sp = loc.specPath;
+  if (pointer === sp || sp.startsWith(pointer + '/')) return true;
+  if (!pointer.startsWith(sp + '/')) return false;
+  const rest = pointer.slice(sp.length + 1).split('/');
+  switch (rest[0]) {
+    case 'volumes':
+    case 'serviceAccountName':
+    case 'serviceAccount':
+    case 'securityContext':
+      return true;
+    case 'initContainers':
+    case 'containers':
+    case 'ephemeralContainers':
+      return rest.length <= 2 || rest[2] === 'volumeMounts';
+    default:
+      return false;
+  }
+}
+
+/** Rules that compare names across a pod: a template in any name may make them wrong. */
+const NAME_REFERENCE_RULES = new Set([R.VOLUME_NAME_DUPLICATE.id, R.MOUNT_NOWHERE.id, R.MOUNT_UNKNOWN_VOLUME.id]);
+
+/** An unrendered template value: where it is and its source text. */
+export interface TemplateValue {
+  /** JSON pointer of the value. */
+  readonly path: string;
+  /** Its text, as written. */
+  readonly text: string;
+}
+
+/** The name of the field at a JSON pointer, for messages: `audience`, `volumes[0]`, `document`. */
+export function propOf(pointer: string): string {
+  const segs = pointerSegments(pointer);
+  const last = segs.pop();
+  if (last === undefined) return 'document';
+  if (/^\d+$/.test(last) && segs.length > 0) return `${segs[segs.length - 1]}[${last}]`;
+  return last;
+}
+
+/**
+ * BT904 for an object that holds unrendered template values: one warning for
+ * the first such value the rules read, and the findings that those values
+ * would make wrong removed (a finding at, under or above a template value,
+ * and the name cross-references when a volume or mount name is a template).
+ * `templated` lists the template values in document order.
+ */
+export function applyTemplates(obj: any, findings: Finding[], templated: readonly TemplateValue[]): Finding[] {
+  const read = templated.filter(t => rulesRead(obj, t.path));
+  if (read.length === 0) return findings;
+  const loc = podSpecLocationOf(obj);
+  const roots = new Set(['', loc?.specPath ?? '']);
+  const names = read.some(t => /\/(volumes|volumeMounts)(\/\d+(\/name)?)?$/.test(t.path));
+  const kept = findings.filter(f => {
+    if (names && NAME_REFERENCE_RULES.has(f.ruleId)) return false;
+    return !read.some(({ path: t }) => f.path === t || f.path.startsWith(t + '/') || (!roots.has(f.path) && t.startsWith(f.path + '/')));
+  });
+  const first = read[0];
+  const more = read.length > 1 ? ` (and ${read.length - 1} more template value${read.length > 2 ? 's' : ''} the rules read)` : '';
+  return [
+    finding(R.INPUT_TEMPLATE, first.path, propOf(first.path), `is an unrendered template, so it was not checked${more}`, show(first.text)),
+    ...kept,
+  ];
+}
+
+/** The JSON pointers of the string values under `value` that hold a template, in document order. */
+export function templateStrings(value: unknown): TemplateValue[] {
+  const out: TemplateValue[] = [];
+  const seen = new Set<object>();
+  const walk = (v: unknown, path: string) => {
+    if (typeof v === 'string') {
+      if (isTemplate(v)) out.push({ path, text: v as string });
+      return;
+    }
+    if (!v || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, `${path}/${i}`));
+    } else {
+      for (const [k, x] of Object.entries(v)) {
+        if (isTemplate(k)) out.push({ path, text: k }); else walk(x, path + ptr(k));
+      }
+    }
+  };
+  walk(value, '');
+  return out;
+}
+
+/**
+ * BT160 over the objects of one file or stream (or one app): every
+ * Authentication named `cluster` is reported when there is more than one.
+ * Returns the findings by index of `objects`.
+ */
+export function checkIssuerCount(objects: readonly any[], where: string): Map<number, Finding> {
+  const idx: number[] = [];
+  objects.forEach((o, i) => {
+    if (isAuthentication(o) && o?.metadata?.name === 'cluster') idx.push(i);
+  });
+  const out = new Map<number, Finding>();
+  if (idx.length < 2) return out;
+  idx.forEach((i, n) => {
+    out.set(i, finding(R.ISSUER_MULTIPLE, '/metadata/name', 'metadata.name',
+      `is 'cluster' on ${idx.length} Authentication objects of this ${where}, and the last one applied silently wins`,
+      `object ${n + 1} of ${idx.length}`, `keep exactly one Authentication named cluster per ${where}`));
+  });
+  return out;
+}

@@ -1,0 +1,28 @@
+// A private field on objects the library does not own (constructs, volumes),
+// kept under a symbol. Internal.
+//
+// Used instead of WeakMaps for per-workload bookkeeping: with thousands of
+// workloads, WeakMap entries (ephemerons) make every garbage collection of a
+// synth noticeably slower, while a symbol-keyed field costs nothing extra.
+// Symbol keys are invisible to Object.keys, JSON and cdk8s's resolver.
+
+export class Slot<T> {
+  private readonly key: symbol;
+
+  constructor(description: string) {
+    this.key = Symbol(`cdk8s-bound-tokens.${description}`);
+  }
+
+  public get(o: object): T | undefined {
+    return (o as any)[this.key];
+  }
+
+  public set(o: object, value: T): T {
+    (o as any)[this.key] = value;
+    return value;
+  }
+
+  public has(o: object): boolean {
+    return (o as any)[this.key] !== undefined;
+  }
+}

@@ -1,0 +1,171 @@
+import { ApiObject, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { IConstruct } from 'constructs';
+import { renderManifest, runPassHooks, subjectsUnder } from './engine';
+import { wholeSeconds } from './internal';
+import { locatePodSpec, R } from './rules';
+import { formatSeconds, RotationEntry, ROTATION_ANNOTATION_PREFIX, tokenRotations } from './rules/rotation';
+import { enableRotationAnnotations, isWatched, watchApiObject, watchWorkload } from './workload-subject';
+
+/**
+ * When the kubelet refreshes one token of a workload and when the token
+ * expires, counted from the moment it was issued: at the pod's start, and
+ * again at each refresh.
+ */
+export interface TokenRotationInfo {
+  /** The projected volume that holds the token. */
+  readonly volumeName: string;
+
+  /** The token's file name within the volume. */
+  readonly tokenPath: string;
+
+  /**
+   * The audience the token is issued for.
+   *
+   * @default - no audience: the API server's own audiences
+   */
+  readonly audience?: string;
+
+  /**
+   * The requested lifetime (`expirationSeconds`). A cluster started with
+   * `--service-account-max-token-expiration` may issue a shorter token.
+   */
+  readonly expiresAfter: Duration;
+
+  /**
+   * When the kubelet replaces the token: `min(L - floor(L * 20 / 100), 86400)`
+   * seconds for a lifetime of L seconds, minus up to 10 s of jitter.
+   */
+  readonly refreshAfter: Duration;
+
+  /** The containers (init containers first) that mount the volume. */
+  readonly containers: string[];
+
+  /** The absolute paths of the token file in those containers, without duplicates. */
+  readonly files: string[];
+}
+
+/** The tokens of one workload and their rotation. */
+export interface WorkloadTokenRotation {
+  /** The construct path of the workload. */
+  readonly constructPath: string;
+
+  /** The workload's kind, e.g. `Deployment`. */
+  readonly kind: string;
+
+  /** The workload's `metadata.name`. */
+  readonly name: string;
+
+  /** Its tokens, in volume and source order. */
+  readonly tokens: TokenRotationInfo[];
+}
+
+/**
+ * Makes token rotation visible: when the kubelet refreshes each token of a
+ * workload and when it expires, as a report and, on request, as pod-template
+ * annotations that operators see in the cluster.
+ *
+ * Applications must re-read the token file: the kubelet writes a new token
+ * after `refreshAfter`, and the old one stops working at `expiresAfter`.
+ *
+ * @see https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken
+ */
+export class TokenRotation {
+  /**
+   * The prefix of the rotation annotations; the volume name follows it:
+   * `token-rotation.bound-tokens.io/<volume>: <path>: refresh after 1h36m, expires after 2h`.
+   */
+  public static readonly ANNOTATION_PREFIX = ROTATION_ANNOTATION_PREFIX;
+
+  /**
+   * The tokens of one workload and when each is refreshed and expires, read
+   * from the workload's manifest as it will be written (tokens mounted by
+   * hand included).
+   *
+   * @param workload a cdk8s-plus-27 workload, or an ApiObject with a pod spec
+   */
+  public static of(workload: IConstruct): TokenRotationInfo[] {
+    const obj = TokenRotation.apiObjectOf(workload, 'of');
+    runPassHooks(workload);
+    const manifest = renderManifest(obj);
+    if (!locatePodSpec(manifest)) {
+      throw new Error(`[${workload.node.path}] TokenRotation.of: 'workload' carries no pod spec, got kind ${manifest?.kind ?? 'nothing'}; pass a Pod, a workload with a pod template, or its ApiObject`);
+    }
+    return tokenRotations(manifest).map(toInfo);
+  }
+
+  /**
+   * Every workload at or below `scope` that the library checks (bound with
+   * `mountInto` / `mountIntoApiObject`, a `BoundTokenPod`, or a cdk8s-plus
+   * workload that mounts a `ProjectedTokenVolume`), with its tokens, sorted
+   * by construct path. Workloads without tokens are left out.
+   */
+  public static report(scope: IConstruct): WorkloadTokenRotation[] {
+    runPassHooks(scope);
+    const out: WorkloadTokenRotation[] = [];
+    for (const s of subjectsUnder(scope)) {
+      if (!s.apiObject || !isWatched(s.construct)) continue;
+      const manifest = renderManifest(s.apiObject);
+      const tokens = tokenRotations(manifest).map(toInfo);
+      if (tokens.length === 0) continue;
+      out.push({
+        constructPath: s.construct.node.path,
+        kind: String(manifest.kind),
+        name: String(manifest.metadata?.name ?? ''),
+        tokens,
+      });
+    }
+    return out.sort((a, b) => (a.constructPath < b.constructPath ? -1 : a.constructPath > b.constructPath ? 1 : 0));
+  }
+
+  /**
+   * Opt-in: annotate the pod template of every checked workload at or below
+   * `scope` (or `scope` itself, when it is a workload or an ApiObject with a
+   * pod spec) with its tokens' rotation, one annotation per token volume:
+   * `token-rotation.bound-tokens.io/<volume>: <path>: refresh after 1h36m, expires after 2h`.
+   *
+   * The values are durations from the pod's start, never timestamps, so they
+   * do not change from one synth to the next and do not roll the workload;
+   * they change only when a token's lifetime does.
+   */
+  public static annotate(scope: IConstruct): void {
+    if (scope instanceof kplus.AbstractPod) watchWorkload(scope);
+    else if (ApiObject.isApiObject(scope)) watchApiObject(scope);
+    enableRotationAnnotations(scope);
+  }
+
+  /**
+   * A duration in the form of the annotations: whole hours, minutes and
+   * seconds without zero units (`1h36m`, `8m1s`, `24h`).
+   */
+  public static formatDuration(duration: Duration): string {
+    const { seconds, whole } = wholeSeconds(duration);
+    if (!whole) {
+      throw new Error(`BT103: 'duration' must be a whole number of seconds, got ${duration.toMilliseconds({ integral: false }) / 1000} seconds; ${R.LIFETIME_NOT_WHOLE.fix}`);
+    }
+    return formatSeconds(seconds);
+  }
+
+  private static apiObjectOf(workload: IConstruct, method: string): ApiObject {
+    if (ApiObject.isApiObject(workload)) return workload;
+    try {
+      return ApiObject.of(workload);
+    } catch {
+      throw new Error(`[${workload?.node?.path}] TokenRotation.${method}: 'workload' must be a cdk8s-plus-27 workload or an ApiObject, got ${(workload as any)?.constructor?.name ?? typeof workload}; pass the workload itself`);
+    }
+  }
+
+  private constructor() {}
+}
+
+function toInfo(e: RotationEntry): TokenRotationInfo {
+  return {
+    volumeName: e.volume,
+    tokenPath: e.path,
+    ...(e.audience !== undefined ? { audience: e.audience } : {}),
+    expiresAfter: Duration.seconds(e.expirationSeconds),
+    refreshAfter: Duration.seconds(e.refreshAfterSeconds),
+    containers: e.containers,
+    files: e.files,
+  };
+}

@@ -1,0 +1,105 @@
+import * as fs from 'fs';
+import { Linter, LintFinding } from './lint/lint';
+import { findRule } from './rules';
+
+/** Properties of `BoundTokenValidation`, from `properties:` of its entry in cdk8s.yaml. */
+export interface BoundTokenValidationProps {
+  /**
+   * Count warnings as errors: the validation fails on any warning.
+   * @default false
+   */
+  readonly strict?: boolean;
+
+  /**
+   * Rule ids not to report, e.g. `['BT151']`.
+   * @default - every rule is reported
+   */
+  readonly disable?: string[];
+}
+
+/**
+ * A cdk8s-cli validation plugin that runs the bound-token rule catalogue over
+ * every manifest `cdk8s synth` writes, whether or not the app uses this
+ * library's constructs. The same rules, ids and levels as the constructs and
+ * the `cdk8s-bound-tokens lint` command; the one-issuer rule (BT160) counts
+ * over the whole app. Warnings acknowledged with the annotation
+ * `bound-tokens.io/acknowledge-<RULE-ID>` are not reported.
+ *
+ * Node.js only: cdk8s-cli loads it with `require(package)[class]`, for an app
+ * in any language. In cdk8s.yaml:
+ *
+ * ```yaml
+ * validations:
+ *   - package: cdk8s-bound-tokens
+ *     version: 1.2.3          # an exact version
+ *     class: BoundTokenValidation
+ *     properties:
+ *       strict: false
+ *       disable: []
+ * ```
+ *
+ * @see https://cdk8s.io/docs/latest/cli/synth/#validation-plugins
+ */
+export class BoundTokenValidation {
+  private readonly strict: boolean;
+  private readonly disable: Set<string>;
+
+  constructor(props: BoundTokenValidationProps = {}) {
+    this.strict = props.strict === true;
+    this.disable = new Set(props.disable ?? []);
+    for (const id of this.disable) {
+      if (!findRule(id)) {
+        throw new Error(`BoundTokenValidation: 'disable' names no rule, got '${id}'; see the rule table in the cdk8s-bound-tokens README`);
+      }
+    }
+  }
+
+  /**
+   * Checks the manifests of `context` (cdk8s-cli's `ValidationContext`) and
+   * fills its report: one violation per rule, listing each object with the
+   * JSON pointer, line and message of every finding. The report fails on any
+   * error (on any warning in strict mode).
+   *
+   * @param context the cdk8s-cli validation context (`manifests`, `report`)
+   */
+  public async validate(context: any): Promise<void> {
+    const linter = new Linter({ disable: this.disable, issuerScope: 'run' });
+    for (const manifest of context.manifests as string[]) {
+      linter.addSource(manifest, fs.readFileSync(manifest, 'utf8'));
+    }
+    const report = linter.report();
+    const byRule = new Map<string, LintFinding[]>();
+    for (const f of report.findings) {
+      const list = byRule.get(f.ruleId) ?? [];
+      list.push(f);
+      byRule.set(f.ruleId, list);
+    }
+    for (const [ruleId, findings] of [...byRule].sort(([a], [b]) => a.localeCompare(b))) {
+      const rule = findRule(ruleId)!;
+      const resources = new Map<string, { resourceName: string; manifestPath: string; locations: string[] }>();
+      for (const f of findings) {
+        const resourceName = f.name ?? '(no name)';
+        const key = `${f.file}\u0000${resourceName}`;
+        const r = resources.get(key) ?? { resourceName, manifestPath: f.file, locations: [] };
+        r.locations.push(`${f.path === '' ? '/' : f.path} (line ${f.line}): ${f.message}`);
+        resources.set(key, r);
+      }
+      context.report.addViolation({
+        ruleName: `${ruleId} (${rule.level})`,
+        recommendation: rule.cause,
+        fix: rule.fix,
+        violatingResources: [...resources.values()],
+      });
+    }
+    const errors = report.findings.filter(f => f.level === 'error').length;
+    const warnings = report.findings.length - errors;
+    const failed = errors > 0 || (this.strict && warnings > 0);
+    context.report.submit(failed ? 'failure' : 'success', {
+      errors: String(errors),
+      warnings: String(warnings),
+      acknowledged: String(report.acknowledged.length),
+      objectsChecked: String(report.objectsChecked),
+      strict: String(this.strict),
+    });
+  }
+}

@@ -1,0 +1,112 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import * as YAML from 'yaml';
+import { captureWarnings } from './util';
+import { BoundTokenPod, ProjectedTokenVolume } from '../src';
+
+const IMAGE = 'busybox:1.36';
+
+/** Counts renders: every ApiObject's toJson ends in ApiObject.prototype.toJson. */
+function countRenders(fn: () => void): Map<string, number> {
+  const counts = new Map<string, number>();
+  const proto = ApiObject.prototype as any;
+  const real = proto.toJson;
+  proto.toJson = function (this: ApiObject) {
+    counts.set(this.node.path, (counts.get(this.node.path) ?? 0) + 1);
+    return real.call(this);
+  };
+  try {
+    fn();
+  } finally {
+    proto.toJson = real;
+  }
+  return counts;
+}
+
+function populate(app: App): string[] {
+  const paths: string[] = [];
+  for (const name of ['one', 'two']) {
+    const c = new Chart(app, name);
+    const sa = new kplus.ServiceAccount(c, 'SA', { metadata: { name: 'robot' } });
+    const v = new ProjectedTokenVolume(c, 'T', { tokens: [{ path: 't' }] }); // BT120: a warning
+    const d = new kplus.Deployment(c, 'D', { serviceAccount: sa, containers: [{ image: IMAGE }] });
+    v.mountInto(d);
+    new BoundTokenPod(c, 'Pod', { serviceAccount: sa, tokenVolume: v, containers: [{ image: IMAGE }] });
+    const kd = new kplus.k8s.KubeDeployment(c, 'KD', { spec: { selector: {}, template: { spec: { serviceAccountName: 'robot', containers: [{ name: 'x', image: IMAGE }] } } } });
+    v.mountIntoApiObject(kd);
+    paths.push(...c.node.findAll().filter(x => ApiObject.isApiObject(x)).map(x => x.node.path));
+  }
+  return paths;
+}
+
+describe('the engine', () => {
+  test('app.synth() renders every object exactly once, however many charts', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-engine-'));
+    const app = new App({ outdir });
+    const paths = populate(app);
+    let counts = new Map<string, number>();
+    captureWarnings(() => { counts = countRenders(() => app.synth()); });
+    expect(paths).toHaveLength(8);
+    for (const p of paths) expect([p, counts.get(p)]).toEqual([p, 1]);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['one.k8s.yaml', 'two.k8s.yaml']);
+  });
+
+  test('Testing.synth(), chart.toJson() and app.synthYaml() render every written object once', () => {
+    const app = Testing.app();
+    populate(app);
+    let counts = new Map<string, number>();
+    captureWarnings(() => { counts = countRenders(() => Testing.synth(app.charts[0])); });
+    // validation covers the whole app: the other chart's objects are rendered once too
+    expect(Math.max(...counts.values())).toBe(1);
+    captureWarnings(() => { counts = countRenders(() => app.synthYaml()); });
+    expect(Math.max(...counts.values())).toBe(1);
+  });
+
+  test('warnings print once per app.synth(), not once per validation pass', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bt-engine-')) });
+    populate(app);
+    const lines = captureWarnings(() => app.synth());
+    // one BT120 per volume (one per chart), although cdk8s validates three times
+    expect(lines.filter(l => l.includes('BT120'))).toHaveLength(2);
+  });
+
+  test('the written YAML is the validated manifest', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-engine-'));
+    const app = new App({ outdir });
+    populate(app);
+    captureWarnings(() => app.synth());
+    const written = YAML.parseAllDocuments(fs.readFileSync(path.join(outdir, 'one.k8s.yaml'), 'utf8')).map(d => d.toJS());
+    const again = captureWarningsAndReturn(() => Testing.synth(app.charts[0]));
+    expect(written).toEqual(again);
+  });
+
+  test('nothing is stale after a synth: changes made between synths are rendered', () => {
+    const app = Testing.app();
+    const a = new Chart(app, 'a');
+    const b = new Chart(app, 'b');
+    const sa = new kplus.ServiceAccount(b, 'SA', { metadata: { name: 'robot' } });
+    const d = new kplus.Deployment(b, 'D', { serviceAccount: sa, containers: [{ image: IMAGE, name: 'app' }] });
+    const v = new ProjectedTokenVolume(b, 'T', { tokens: [{ path: 't', audience: 'x' }] });
+    v.mountInto(d);
+    new kplus.ConfigMap(a, 'Cm');
+    // validating chart a renders (and checks) the Deployment of chart b without writing it
+    Testing.synth(a);
+    d.addContainer({ image: IMAGE, name: 'late' });
+    v.addToken({ path: 'u', audience: 'y' });
+    const dep = Testing.synth(b).find(o => o.kind === 'Deployment');
+    expect(dep.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['app', 'late']);
+    expect(dep.spec.template.spec.volumes[0].projected.sources).toHaveLength(2);
+    // and a direct render outside any synth is fresh too
+    d.addContainer({ image: IMAGE, name: 'later' });
+    expect(ApiObject.of(d).toJson().spec.template.spec.containers).toHaveLength(3);
+  });
+});
+
+function captureWarningsAndReturn<T>(fn: () => T): T {
+  let out: T | undefined;
+  captureWarnings(() => { out = fn(); });
+  return out as T;
+}

@@ -1,0 +1,192 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { BoundTokenValidation } from '../src';
+import { errorOf, tmpdir } from './util';
+
+const ROOT = path.resolve(__dirname, '..');
+const CDK8S_CLI = path.join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
+
+/** A stand-in for cdk8s-cli's ValidationContext that records the report. */
+function fakeContext(manifests: string[]) {
+  const violations: any[] = [];
+  let summary: any;
+  return {
+    violations,
+    summary: () => summary,
+    context: {
+      manifests,
+      report: {
+        addViolation: (v: any) => violations.push(v),
+        submit: (status: string, metadata: any) => { summary = { status, metadata }; },
+      },
+      logger: { log: () => undefined },
+    },
+  };
+}
+
+function manifest(text: string): string {
+  const dir = tmpdir('bt-plugin-');
+  const file = path.join(dir, 'app.k8s.yaml');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const BAD_POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  serviceAccountName: app\n  containers:\n    - name: app\n      volumeMounts:\n        - {name: tok, mountPath: /t}\n  volumes:\n    - name: tok\n      projected:\n        sources:\n          - serviceAccountToken: {path: /token}\n';
+
+describe('BoundTokenValidation (the plugin class)', () => {
+  test('reports one violation per rule, with the object, JSON pointer, line and message, and fails on an error', async () => {
+    const file = manifest(BAD_POD);
+    const rec = fakeContext([file]);
+    await new BoundTokenValidation().validate(rec.context);
+    expect(rec.violations).toEqual([
+      {
+        ruleName: 'BT111 (error)',
+        recommendation: 'A token path is absolute; Kubernetes 1.27 accepts it and the kubelet then fails the mount.',
+        fix: "use a path relative to the volume's mount point, e.g. 'token'",
+        violatingResources: [{
+          resourceName: 'bad',
+          manifestPath: file,
+          locations: ["/spec/volumes/0/projected/sources/0/serviceAccountToken/path (line 15): BT111: 'path' must be a relative path, got '/token'; use a path relative to the volume's mount point, e.g. 'token'"],
+        }],
+      },
+      expect.objectContaining({ ruleName: 'BT120 (warning)' }),
+    ]);
+    expect(rec.summary()).toEqual({
+      status: 'failure',
+      metadata: { errors: '1', warnings: '1', acknowledged: '0', objectsChecked: '1', strict: 'false' },
+    });
+  });
+
+  test('passes with warnings only, and fails on them in strict mode', async () => {
+    const file = manifest(BAD_POD.replace('path: /token', 'path: token'));
+    const lax = fakeContext([file]);
+    await new BoundTokenValidation().validate(lax.context);
+    expect(lax.summary().status).toBe('success');
+    expect(lax.violations.map(v => v.ruleName)).toEqual(['BT120 (warning)']);
+    const strict = fakeContext([file]);
+    await new BoundTokenValidation({ strict: true }).validate(strict.context);
+    expect(strict.summary().status).toBe('failure');
+  });
+
+  test('disabled rules are not reported', async () => {
+    const rec = fakeContext([manifest(BAD_POD)]);
+    await new BoundTokenValidation({ disable: ['BT111', 'BT120'] }).validate(rec.context);
+    expect(rec.violations).toEqual([]);
+    expect(rec.summary().status).toBe('success');
+  });
+
+  test('fails when disable names no rule', () => {
+    const msg = errorOf(() => new BoundTokenValidation({ disable: ['BT999'] }));
+    expect(msg).toContain("'disable' names no rule, got 'BT999'");
+  });
+});
+
+/** Writes a cdk8s app (plain ApiObjects: the plugin works whether or not the app uses this library) and its cdk8s.yaml. */
+function cdk8sApp(validations: string): string {
+  const dir = tmpdir('bt-cdk8s-app-');
+  const cdk8s = JSON.stringify(path.join(ROOT, 'node_modules', 'cdk8s'));
+  fs.writeFileSync(path.join(dir, 'app.js'), `
+const { App, Chart, ApiObject } = require(${cdk8s});
+const app = new App();
+const tokens = new Chart(app, 'tokens');
+const pod = (name, token) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: {
+  serviceAccountName: 'app',
+  containers: [{ name: 'app', image: 'nginx', volumeMounts: [{ name: 'tok', mountPath: '/var/run/secrets/tokens' }] }],
+  volumes: [{ name: 'tok', projected: { sources: [{ serviceAccountToken: token }] } }] } });
+new ApiObject(tokens, 'Good', pod('good', { path: 'token', audience: 'vault', expirationSeconds: 7200 }));
+new ApiObject(tokens, 'Bad', pod('bad', { path: '/token', expirationSeconds: 7200 }));
+for (const id of ['issuer-a', 'issuer-b']) {
+  const chart = new Chart(app, id);
+  new ApiObject(chart, 'Authentication', { apiVersion: 'config.openshift.io/v1', kind: 'Authentication',
+    metadata: { name: 'cluster' }, spec: { serviceAccountIssuer: 'https://' + id + '.example.com' } });
+}
+app.synth();
+`);
+  fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), `language: typescript\napp: node app.js\n${validations}`);
+  return dir;
+}
+
+function synth(dir: string): { code: number | null; out: string; report: any } {
+  const r = spawnSync(process.execPath, [CDK8S_CLI, 'synth', '--validation-reports-output-file', 'report.json'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+  });
+  const reportFile = path.join(dir, 'report.json');
+  return {
+    code: r.status,
+    out: r.stdout + r.stderr,
+    report: fs.existsSync(reportFile) ? JSON.parse(fs.readFileSync(reportFile, 'utf8')) : undefined,
+  };
+}
+
+/** A local plugin package whose main is the library's TypeScript entry (src/index.ts), through ts-node. */
+function shim(dir: string): void {
+  fs.mkdirSync(path.join(dir, 'plugin'));
+  fs.writeFileSync(path.join(dir, 'plugin', 'index.js'), `
+require(${JSON.stringify(path.join(ROOT, 'node_modules', 'ts-node'))}).register({ transpileOnly: true, project: ${JSON.stringify(path.join(ROOT, 'tsconfig.dev.json'))} });
+module.exports = require(${JSON.stringify(path.join(ROOT, 'src', 'index.ts'))});
+`);
+}
+
+const LOCATIONS = {
+  BT111: "/spec/volumes/0/projected/sources/0/serviceAccountToken/path (line 40): BT111: 'path' must be a relative path, got '/token'; use a path relative to the volume's mount point, e.g. 'token'",
+  BT120: "/spec/volumes/0/projected/sources/0/serviceAccountToken/audience (line 22): BT120: 'audience' of token '/token' in volume 'tok' is not set, so the token is valid for the Kubernetes API server's own audiences, got nothing; set the audience the token's consumer expects (e.g. 'vault', 'sts.amazonaws.com')",
+  BT160: (n: number) => `/metadata/name (line 4): BT160: 'metadata.name' is 'cluster' on 2 Authentication objects of this app, and the last one applied silently wins, got object ${n} of 2; keep exactly one Authentication named cluster per app`,
+};
+
+describe('the plugin run by the real cdk8s-cli (`cdk8s synth`, offline)', () => {
+  test('loaded from a local path (the TypeScript sources through ts-node): fails the synth with the report', () => {
+    const dir = cdk8sApp('validations:\n  - package: ./plugin\n    version: 0.0.0\n    class: BoundTokenValidation\n');
+    shim(dir);
+    const r = synth(dir);
+    expect({ code: r.code, failed: r.out.includes('Validation failed') }).toEqual({ code: 2, failed: true });
+    const report = r.report.reports[0];
+    expect(report.summary).toEqual({
+      status: 'failure',
+      plugin: path.join(dir, 'plugin'),
+      version: '0.0.0',
+      metadata: { errors: '3', warnings: '1', acknowledged: '0', objectsChecked: '4', strict: 'false' },
+    });
+    expect(report.violations.map((v: any) => [v.ruleName, v.violatingConstructs])).toEqual([
+      ['BT111 (error)', [{ resourceName: 'bad', manifestPath: 'dist/tokens.k8s.yaml', constructPath: 'tokens/Bad', locations: [LOCATIONS.BT111] }]],
+      ['BT120 (warning)', [{ resourceName: 'bad', manifestPath: 'dist/tokens.k8s.yaml', constructPath: 'tokens/Bad', locations: [LOCATIONS.BT120] }]],
+      // cdk8s-cli keys its construct metadata by metadata.name, so both objects named 'cluster' get the last path
+      ['BT160 (error)', [
+        { resourceName: 'cluster', manifestPath: 'dist/issuer-a.k8s.yaml', constructPath: 'issuer-b/Authentication', locations: [LOCATIONS.BT160(1)] },
+        { resourceName: 'cluster', manifestPath: 'dist/issuer-b.k8s.yaml', constructPath: 'issuer-b/Authentication', locations: [LOCATIONS.BT160(2)] },
+      ]],
+    ]);
+  });
+
+  const compiled = fs.existsSync(path.join(ROOT, 'lib', 'index.js'));
+  (compiled ? test : test.skip)("loaded by package name and exact version with the README's cdk8s.yaml, from a prepared plugins directory (needs lib/ from `npx projen compile`)", () => {
+    // what `npm install cdk8s-bound-tokens@<version> --prefix <pluginsDirectory>/cdk8s-bound-tokens/<version>` would lay out
+    const plugins = tmpdir('bt-cdk8s-plugins-');
+    const where = path.join(plugins, 'cdk8s-bound-tokens', '0.0.0', 'node_modules');
+    fs.mkdirSync(where, { recursive: true });
+    fs.symlinkSync(ROOT, path.join(where, 'cdk8s-bound-tokens'), 'dir');
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const block = /```yaml\n(validations:\n[\s\S]*?)```/.exec(readme)![1];
+    expect(block).toContain('version: 1.2.3');
+    const dir = cdk8sApp(`pluginsDirectory: ${plugins}\n${block.replace('version: 1.2.3', 'version: 0.0.0')}`);
+    const r = synth(dir);
+    expect(r.out).not.toContain('Installing validation plugin');
+    expect(r.code).toBe(2);
+    const report = r.report.reports[0];
+    expect(report.summary.plugin).toBe('cdk8s-bound-tokens');
+    expect(report.summary.status).toBe('failure');
+    expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT111 (error)', 'BT120 (warning)', 'BT160 (error)']);
+  });
+
+  test('passes with warnings only when errors are disabled in properties (local path)', () => {
+    const dir = cdk8sApp('validations:\n  - package: ./plugin\n    version: 0.0.0\n    class: BoundTokenValidation\n    properties:\n      disable: [BT111, BT160]\n');
+    shim(dir);
+    const r = synth(dir);
+    expect(r.code).toBe(0);
+    const report = r.report.reports[0];
+    expect(report.summary.status).toBe('success');
+    expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT120 (warning)']);
+  });
+});
