@@ -216,7 +216,9 @@ export function bindPresetToApiObject(preset: object, obj: ApiObject, options: P
         if (!c || typeof c !== 'object' || !selected(c.name, options.containers)) continue;
         for (const { extra } of extras) {
           if (!Array.isArray(c.volumeMounts)) setSorted(c, 'volumeMounts', []);
-          if (!c.volumeMounts.some((m: any) => m?.name === extra.volumeName)) c.volumeMounts.push({ mountPath: extra.mountPath, name: extra.volumeName, readOnly: true });
+          if (!c.volumeMounts.some((m: any) => m?.name === extra.volumeName)) {
+            c.volumeMounts.push({ mountPath: extra.mountPath, name: extra.volumeName, readOnly: true });
+          }
         }
         const env = constantEnv(b);
         if (env.length === 0) continue;
