@@ -10,7 +10,9 @@ const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
 function section(): string {
   const start = README.indexOf('## Mount a token on a Deployment, a CronJob or any workload');
-  const end = README.indexOf('<!-- section:', start);
+  // the section runs to the next section of another issue (presets follow it)
+  const ends = ['<!-- section:', '\n## Identity presets'].map(m => README.indexOf(m, start)).filter(i => i >= 0);
+  const end = ends.length ? Math.min(...ends) : -1;
   expect(start).toBeGreaterThanOrEqual(0);
   return README.slice(start, end < 0 ? undefined : end);
 }

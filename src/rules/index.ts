@@ -6,3 +6,4 @@ export * from './check-issuer';
 export * from './go-url';
 export * from './manifest';
 export * from './input';
+export * from './check-preset';

@@ -1,0 +1,115 @@
+import { Duration } from 'cdk8s';
+import { checkAuthorityHost, checkGuid, checkLifetimeRange, finding, getAt, locatePodSpec, R } from '../rules';
+import { IdentityPreset } from './preset';
+import { presetSeconds, setPresetSpec } from './preset-spec';
+
+/** An Azure cloud and its Microsoft Entra authority host. */
+export class AzureCloud {
+  /** Azure public cloud. */
+  public static readonly PUBLIC = new AzureCloud('AzurePublicCloud', 'https://login.microsoftonline.com/');
+  /** Azure US Government. */
+  public static readonly US_GOVERNMENT = new AzureCloud('AzureUSGovernmentCloud', 'https://login.microsoftonline.us/');
+  /** Azure operated by 21Vianet (China). */
+  public static readonly CHINA = new AzureCloud('AzureChinaCloud', 'https://login.chinacloudapi.cn/');
+
+  /** Another cloud (e.g. Azure Stack), with its authority host (https, ending in '/'). */
+  public static custom(name: string, authorityHost: string): AzureCloud {
+    return new AzureCloud(name, authorityHost, true);
+  }
+
+  private constructor(
+    /** The cloud's name. */
+    public readonly name: string,
+    /** The authority host, e.g. `https://login.microsoftonline.com/`. */
+    public readonly authorityHost: string,
+    /** True for a cloud made with `custom()`. */
+    public readonly isCustom: boolean = false,
+  ) {}
+}
+
+/** Props of `AzureWorkloadIdentity`. */
+export interface AzureWorkloadIdentityProps {
+  /** The client id (GUID) of the user-assigned managed identity or app registration. */
+  readonly clientId: string;
+  /** The tenant id (GUID). */
+  readonly tenantId: string;
+  /**
+   * The cloud, which sets `AZURE_AUTHORITY_HOST`.
+   *
+   * @default AzureCloud.PUBLIC
+   */
+  readonly cloud?: AzureCloud;
+  /**
+   * An authority host to use instead of the cloud's; it must be the cloud's.
+   *
+   * @default - the cloud's authority host
+   */
+  readonly authorityHost?: string;
+  /**
+   * The token's lifetime; the webhook accepts 3600 to 86400 seconds.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly expiration?: Duration;
+}
+
+/**
+ * Azure Workload Identity, as its webhook (v1.5 layout) injects it: audience
+ * `api://AzureADTokenExchange`, volume and file `azure-identity-token` at
+ * `/var/run/secrets/azure/tokens`, and `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`,
+ * `AZURE_FEDERATED_TOKEN_FILE`, `AZURE_AUTHORITY_HOST`. It does not add the
+ * `azure.workload.identity/use` label: webhook 1.6+ would add a second volume.
+ *
+ * Azure side: a federated identity credential on the identity with issuer =
+ * the cluster's issuer, subject `system:serviceaccount:<namespace>:<name>` and
+ * audience `api://AzureADTokenExchange`.
+ *
+ * @see https://azure.github.io/azure-workload-identity/docs/
+ */
+export class AzureWorkloadIdentity extends IdentityPreset {
+  /** The audience Microsoft Entra ID expects. */
+  public static readonly AUDIENCE = 'api://AzureADTokenExchange';
+  /** The webhook's volume (and file) name. */
+  public static readonly VOLUME_NAME = 'azure-identity-token';
+  /** The webhook's mount path. */
+  public static readonly MOUNT_PATH = '/var/run/secrets/azure/tokens';
+  /** The label that makes the webhook mutate a pod. */
+  public static readonly USE_LABEL = 'azure.workload.identity/use';
+
+  constructor(props: AzureWorkloadIdentityProps) {
+    super();
+    const cloud = props.cloud ?? AzureCloud.PUBLIC;
+    const host = props.authorityHost ?? cloud.authorityHost;
+    const seconds = presetSeconds(props.expiration, 3600);
+    setPresetSpec(this, {
+      consumer: 'Azure Workload Identity',
+      volumeName: AzureWorkloadIdentity.VOLUME_NAME,
+      token: { path: AzureWorkloadIdentity.VOLUME_NAME, audience: AzureWorkloadIdentity.AUDIENCE, expiration: props.expiration ?? Duration.hours(1) },
+      mountPath: AzureWorkloadIdentity.MOUNT_PATH,
+      env: [
+        { name: 'AZURE_CLIENT_ID', value: props.clientId },
+        { name: 'AZURE_TENANT_ID', value: props.tenantId },
+        { name: 'AZURE_FEDERATED_TOKEN_FILE', value: '{{TOKEN_FILE}}' },
+        { name: 'AZURE_AUTHORITY_HOST', value: host },
+      ],
+      serviceAccountAnnotations: {
+        'azure.workload.identity/client-id': props.clientId,
+        'azure.workload.identity/tenant-id': props.tenantId,
+      },
+      findings: () => [
+        ...checkGuid(props.clientId, 'clientId'),
+        ...checkGuid(props.tenantId, 'tenantId'),
+        ...checkAuthorityHost(host, cloud.isCustom ? undefined : cloud.authorityHost, cloud.name, 'authorityHost'),
+        ...checkLifetimeRange(seconds, 3600, 86400, 'the Azure Workload Identity webhook', 'expiration'),
+      ],
+      publicIssuer: true,
+      manifestFindings: (manifest: any) => {
+        const loc = locatePodSpec(manifest);
+        const meta = loc?.templateMetadataPath ? getAt(manifest, loc.templateMetadataPath) : manifest?.metadata;
+        const label = meta?.labels?.[AzureWorkloadIdentity.USE_LABEL];
+        return label === undefined ? [] : [finding(R.PRESET_AZURE_USE_LABEL, '', `label ${AzureWorkloadIdentity.USE_LABEL}`,
+          'makes webhook 1.6+ inject a second token volume next to the preset\'s', `'${label}'`)];
+      },
+    });
+  }
+}

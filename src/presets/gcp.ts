@@ -1,0 +1,125 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { checkGcpInputs } from '../rules';
+import { IdentityPreset } from './preset';
+import { setPresetSpec } from './preset-spec';
+
+/** The coordinates of a Workload Identity Federation provider. */
+export interface GcpWorkloadIdentityProvider {
+  /** The project NUMBER (digits, not the project id). */
+  readonly projectNumber: string;
+  /** The workload identity pool id. */
+  readonly poolId: string;
+  /** The pool's provider id. */
+  readonly providerId: string;
+}
+
+/** Props of `GcpWorkloadIdentityFederation`. */
+export interface GcpWorkloadIdentityFederationProps extends GcpWorkloadIdentityProvider {
+  /**
+   * A Google service account to impersonate. Without it, the federated
+   * identity accesses resources directly (grant roles to the principal
+   * `principal://iam.googleapis.com/projects/<NUM>/locations/global/workloadIdentityPools/<POOL>/subject/system:serviceaccount:<ns>:<name>`).
+   *
+   * @default - direct resource access, no impersonation
+   */
+  readonly serviceAccountEmail?: string;
+
+  /**
+   * The token's lifetime.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly expiration?: Duration;
+}
+
+/** The provider's full resource name, `//iam.googleapis.com/projects/<NUM>/.../providers/<PROVIDER>`. */
+function providerName(p: GcpWorkloadIdentityProvider): string {
+  return `//iam.googleapis.com/projects/${p.projectNumber}/locations/global/workloadIdentityPools/${p.poolId}/providers/${p.providerId}`;
+}
+
+/** The `external_account` credential configuration for a token file. */
+function credentialConfiguration(p: GcpWorkloadIdentityProvider, tokenFile: string, email: string | undefined): string {
+  const config: Record<string, unknown> = {
+    type: 'external_account',
+    audience: providerName(p),
+    subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+    token_url: 'https://sts.googleapis.com/v1/token',
+    credential_source: { file: tokenFile, format: { type: 'text' } },
+  };
+  if (email !== undefined) {
+    config.service_account_impersonation_url = `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${email}:generateAccessToken`;
+  }
+  return JSON.stringify(config, undefined, 2);
+}
+
+/**
+ * Google Cloud Workload Identity Federation for clusters outside GKE: a
+ * token with the provider's audience at `/var/run/service-account/token`, a
+ * ConfigMap with the `external_account` credential configuration mounted
+ * read-only at `/etc/workload-identity`, and `GOOGLE_APPLICATION_CREDENTIALS`.
+ *
+ * Google Cloud side: a pool whose OIDC provider has issuer = the cluster's
+ * issuer and the allowed audience
+ * `https://iam.googleapis.com/projects/<NUM>/locations/global/workloadIdentityPools/<POOL>/providers/<PROVIDER>`
+ * (the default), and, with impersonation, `roles/iam.workloadIdentityUser`
+ * on the service account for the principal of
+ * `system:serviceaccount:<namespace>:<name>`.
+ *
+ * @see https://cloud.google.com/iam/docs/workload-identity-federation-with-kubernetes
+ */
+export class GcpWorkloadIdentityFederation extends IdentityPreset {
+  /** The token volume's name. */
+  public static readonly VOLUME_NAME = 'token';
+  /** The token volume's mount path. */
+  public static readonly MOUNT_PATH = '/var/run/service-account';
+  /** Where the credential configuration is mounted. */
+  public static readonly CONFIG_MOUNT_PATH = '/etc/workload-identity';
+  /** The credential configuration's file (ConfigMap key). */
+  public static readonly CONFIG_FILE = 'credential-configuration.json';
+
+  /** The token audience: the provider's full resource name with `https:`. */
+  public readonly audience: string;
+
+  /** The service account to impersonate, if any. */
+  public readonly serviceAccountEmail?: string;
+
+  private readonly provider: GcpWorkloadIdentityProvider;
+
+  constructor(props: GcpWorkloadIdentityFederationProps) {
+    super();
+    this.provider = { projectNumber: props.projectNumber, poolId: props.poolId, providerId: props.providerId };
+    this.serviceAccountEmail = props.serviceAccountEmail;
+    this.audience = `https:${providerName(props)}`;
+    const configFile = `${GcpWorkloadIdentityFederation.CONFIG_MOUNT_PATH}/${GcpWorkloadIdentityFederation.CONFIG_FILE}`;
+    setPresetSpec(this, {
+      consumer: 'Google Cloud Workload Identity Federation',
+      volumeName: GcpWorkloadIdentityFederation.VOLUME_NAME,
+      token: { path: 'token', audience: this.audience, expiration: props.expiration ?? Duration.hours(1) },
+      mountPath: GcpWorkloadIdentityFederation.MOUNT_PATH,
+      env: [{ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: configFile }],
+      extraMounts: [{
+        id: 'GcpCredentialConfigurationVolume',
+        mountPath: GcpWorkloadIdentityFederation.CONFIG_MOUNT_PATH,
+        volumeName: 'workload-identity-credential-configuration',
+        create: (scope: Construct, tokenFile: string) => {
+          const cm = new kplus.ConfigMap(scope, 'GcpCredentialConfiguration', {
+            data: { [GcpWorkloadIdentityFederation.CONFIG_FILE]: this.credentialConfiguration(tokenFile) },
+          });
+          return {
+            kplus: kplus.Volume.fromConfigMap(scope, 'GcpCredentialConfigurationVolume', cm, { name: 'workload-identity-credential-configuration' }),
+            json: { configMap: { name: cm.name } },
+          };
+        },
+      }],
+      findings: () => checkGcpInputs(props),
+      publicIssuer: true,
+    });
+  }
+
+  /** The `external_account` credential configuration for a token file (default: the preset's token file). */
+  public credentialConfiguration(tokenFile?: string): string {
+    return credentialConfiguration(this.provider, tokenFile ?? this.tokenFile(), this.serviceAccountEmail);
+  }
+}

@@ -1,0 +1,125 @@
+import { ApiObjectMetadata, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { checkGcpInputs, checkGuid, checkRegion, checkRoleArn, arnPartition } from '../rules';
+import { GcpWorkloadIdentityProvider } from './gcp';
+import { IdentityPreset } from './preset';
+import { setPresetSpec } from './preset-spec';
+
+/** Props of `OpenShiftShortTermCredentials.aws()`. */
+export interface OpenShiftAwsCredentialsProps {
+  /** The IAM role the operator assumes. */
+  readonly roleArn: string;
+}
+
+/** Props of `OpenShiftShortTermCredentials.azure()`. */
+export interface OpenShiftAzureCredentialsProps {
+  /** The managed identity's client id (GUID). */
+  readonly clientId: string;
+  /** The tenant id (GUID). */
+  readonly tenantId: string;
+  /** The Azure region, e.g. `eastus`. */
+  readonly region: string;
+  /** The subscription id (GUID). */
+  readonly subscriptionId: string;
+}
+
+/** Props of `OpenShiftShortTermCredentials.gcp()`. */
+export interface OpenShiftGcpCredentialsProps extends GcpWorkloadIdentityProvider {
+  /** The Google service account to impersonate. */
+  readonly serviceAccountEmail: string;
+}
+
+/** Props of the credentials Secret. */
+export interface CredentialsSecretOptions {
+  /** The Secret's metadata (name, namespace). @default - a generated name */
+  readonly metadata?: ApiObjectMetadata;
+}
+
+const MOUNT_PATH = '/var/run/secrets/openshift/serviceaccount';
+const TOKEN_FILE = `${MOUNT_PATH}/token`;
+
+/**
+ * OpenShift short-term credentials (the cloud credential operator's STS /
+ * workload identity mode): the token `bound-sa-token` with audience
+ * `openshift` at `/var/run/secrets/openshift/serviceaccount`, and the
+ * credentials Secret layout the operator uses for AWS, Azure or GCP
+ * (`createCredentialsSecret()`).
+ *
+ * Cloud side: the cluster's issuer is the public bucket `ccoctl` filled; the
+ * role / federated credential / provider trusts audience `openshift` and the
+ * subject `system:serviceaccount:<namespace>:<name>`.
+ *
+ * @see https://docs.openshift.com/container-platform/4.14/authentication/managing_cloud_provider_credentials/cco-short-term-creds.html
+ */
+export class OpenShiftShortTermCredentials extends IdentityPreset {
+  /** The token audience. */
+  public static readonly AUDIENCE = 'openshift';
+  /** The volume name. */
+  public static readonly VOLUME_NAME = 'bound-sa-token';
+  /** The mount path. */
+  public static readonly MOUNT_PATH = MOUNT_PATH;
+
+  /** For AWS: the Secret key `credentials` with `role_arn` and `web_identity_token_file`. */
+  public static aws(props: OpenShiftAwsCredentialsProps): OpenShiftShortTermCredentials {
+    return new OpenShiftShortTermCredentials('aws', {
+      credentials: ['[default]', 'sts_regional_endpoints = regional', `role_arn = ${props.roleArn}`, `web_identity_token_file = ${TOKEN_FILE}`].join('\n') + '\n',
+    }, () => [...checkRoleArn(props.roleArn, 'roleArn'), ...checkRegion(undefined, 'region', arnPartition(props.roleArn))]);
+  }
+
+  /** For Azure: the Secret keys `azure_client_id`, `azure_tenant_id`, `azure_region`, `azure_subscription_id`, `azure_federated_token_file`. */
+  public static azure(props: OpenShiftAzureCredentialsProps): OpenShiftShortTermCredentials {
+    return new OpenShiftShortTermCredentials('azure', {
+      azure_client_id: props.clientId,
+      azure_tenant_id: props.tenantId,
+      azure_region: props.region,
+      azure_subscription_id: props.subscriptionId,
+      azure_federated_token_file: TOKEN_FILE,
+    }, () => [...checkGuid(props.clientId, 'clientId'), ...checkGuid(props.tenantId, 'tenantId'), ...checkGuid(props.subscriptionId, 'subscriptionId')]);
+  }
+
+  /** For GCP: the Secret key `service_account.json` with the `external_account` configuration. */
+  public static gcp(props: OpenShiftGcpCredentialsProps): OpenShiftShortTermCredentials {
+    const audience = `//iam.googleapis.com/projects/${props.projectNumber}/locations/global/workloadIdentityPools/${props.poolId}/providers/${props.providerId}`;
+    const config = {
+      type: 'external_account',
+      audience,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      token_url: 'https://sts.googleapis.com/v1/token',
+      credential_source: { file: TOKEN_FILE, format: { type: 'text' } },
+      service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${props.serviceAccountEmail}:generateAccessToken`,
+    };
+    return new OpenShiftShortTermCredentials('gcp', { 'service_account.json': JSON.stringify(config, undefined, 2) }, () => checkGcpInputs(props));
+  }
+
+  /** The cloud: `aws`, `azure` or `gcp`. */
+  public readonly cloud: string;
+  private readonly secretData: { [key: string]: string };
+
+  private constructor(cloud: string, secretData: { [key: string]: string }, findings: () => any[]) {
+    super();
+    this.cloud = cloud;
+    this.secretData = secretData;
+    setPresetSpec(this, {
+      consumer: `OpenShift short-term credentials (${cloud})`,
+      volumeName: OpenShiftShortTermCredentials.VOLUME_NAME,
+      token: { path: 'token', audience: OpenShiftShortTermCredentials.AUDIENCE, expiration: Duration.hours(1) },
+      mountPath: MOUNT_PATH,
+      env: [],
+      findings,
+      publicIssuer: true,
+    });
+  }
+
+  /** The credentials Secret's data, as the cloud credential operator lays it out. */
+  public credentialsData(): { [key: string]: string } {
+    return { ...this.secretData };
+  }
+
+  /** Creates the credentials Secret (stringData) in the operator's layout. */
+  public createCredentialsSecret(scope: Construct, id: string, options: CredentialsSecretOptions = {}): kplus.Secret {
+    const secret = new kplus.Secret(scope, id, { metadata: options.metadata });
+    for (const [k, v] of Object.entries(this.secretData)) secret.addStringData(k, v);
+    return secret;
+  }
+}

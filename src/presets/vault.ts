@@ -1,0 +1,65 @@
+import { Duration } from 'cdk8s';
+import { IdentityPreset } from './preset';
+import { setPresetSpec } from './preset-spec';
+
+/** How Vault verifies the token. */
+export enum VaultAuthMethod {
+  /** The Kubernetes auth method: the role's `audience` must be in the token's `aud`. */
+  KUBERNETES = 'kubernetes',
+  /** The JWT auth method: the role's `bound_audiences`; since Vault 1.17 a token with `aud` needs them. */
+  JWT = 'jwt',
+}
+
+/** Props of `VaultToken`. */
+export interface VaultTokenProps {
+  /** @default VaultAuthMethod.KUBERNETES */
+  readonly authMethod?: VaultAuthMethod;
+  /** The audience the Vault role expects. @default 'vault' */
+  readonly audience?: string;
+  /** The token's lifetime. @default Duration.hours(2) */
+  readonly expiration?: Duration;
+  /**
+   * Adds `vault.hashicorp.com/agent-service-account-token-volume-name: vault-token`
+   * to the pod template, so the Vault Agent injector uses this token.
+   *
+   * @default false
+   */
+  readonly agentInjector?: boolean;
+}
+
+/**
+ * A token for HashiCorp Vault's Kubernetes or JWT auth, in the seed
+ * document's layout: volume and file `vault-token`, audience `vault`,
+ * lifetime 2 h, mounted at `/var/run/secrets/tokens`.
+ *
+ * Vault side: the role's `audience` (Kubernetes auth) or `bound_audiences`
+ * (JWT auth) is the token's audience, and `bound_service_account_names` /
+ * `bound_subject` name the ServiceAccount (`system:serviceaccount:<namespace>:<name>`).
+ *
+ * @see https://developer.hashicorp.com/vault/docs/auth/kubernetes
+ */
+export class VaultToken extends IdentityPreset {
+  /** The volume (and file) name. */
+  public static readonly VOLUME_NAME = 'vault-token';
+  /** The mount path. */
+  public static readonly MOUNT_PATH = '/var/run/secrets/tokens';
+  /** The Vault Agent injector annotation. */
+  public static readonly AGENT_TOKEN_VOLUME_ANNOTATION = 'vault.hashicorp.com/agent-service-account-token-volume-name';
+
+  /** How Vault verifies the token. */
+  public readonly authMethod: VaultAuthMethod;
+
+  constructor(props: VaultTokenProps = {}) {
+    super();
+    this.authMethod = props.authMethod ?? VaultAuthMethod.KUBERNETES;
+    setPresetSpec(this, {
+      consumer: `Vault ${this.authMethod} auth`,
+      volumeName: VaultToken.VOLUME_NAME,
+      token: { path: VaultToken.VOLUME_NAME, audience: props.audience ?? 'vault', expiration: props.expiration ?? Duration.hours(2) },
+      mountPath: VaultToken.MOUNT_PATH,
+      env: [],
+      podAnnotations: props.agentInjector ? { [VaultToken.AGENT_TOKEN_VOLUME_ANNOTATION]: VaultToken.VOLUME_NAME } : undefined,
+      findings: () => [],
+    });
+  }
+}
