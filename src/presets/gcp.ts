@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkGcpInputs } from '../rules';
+import { credentialConfiguration, providerName } from './gcp-config';
 import { IdentityPreset } from './preset';
 import { setPresetSpec } from './preset-spec';
 
@@ -32,26 +33,6 @@ export interface GcpWorkloadIdentityFederationProps extends GcpWorkloadIdentityP
    * @default Duration.hours(1)
    */
   readonly expiration?: Duration;
-}
-
-/** The provider's full resource name, `//iam.googleapis.com/projects/<NUM>/.../providers/<PROVIDER>`. */
-function providerName(p: GcpWorkloadIdentityProvider): string {
-  return `//iam.googleapis.com/projects/${p.projectNumber}/locations/global/workloadIdentityPools/${p.poolId}/providers/${p.providerId}`;
-}
-
-/** The `external_account` credential configuration for a token file. */
-function credentialConfiguration(p: GcpWorkloadIdentityProvider, tokenFile: string, email: string | undefined): string {
-  const config: Record<string, unknown> = {
-    type: 'external_account',
-    audience: providerName(p),
-    subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-    token_url: 'https://sts.googleapis.com/v1/token',
-    credential_source: { file: tokenFile, format: { type: 'text' } },
-  };
-  if (email !== undefined) {
-    config.service_account_impersonation_url = `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${email}:generateAccessToken`;
-  }
-  return JSON.stringify(config, undefined, 2);
 }
 
 /**

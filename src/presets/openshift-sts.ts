@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { checkGcpInputs, checkGuid, checkRegion, checkRoleArn, arnPartition } from '../rules';
 import { GcpWorkloadIdentityProvider } from './gcp';
+import { credentialConfiguration } from './gcp-config';
 import { IdentityPreset } from './preset';
 import { setPresetSpec } from './preset-spec';
 
@@ -80,16 +81,8 @@ export class OpenShiftShortTermCredentials extends IdentityPreset {
 
   /** For GCP: the Secret key `service_account.json` with the `external_account` configuration. */
   public static gcp(props: OpenShiftGcpCredentialsProps): OpenShiftShortTermCredentials {
-    const audience = `//iam.googleapis.com/projects/${props.projectNumber}/locations/global/workloadIdentityPools/${props.poolId}/providers/${props.providerId}`;
-    const config = {
-      type: 'external_account',
-      audience,
-      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-      token_url: 'https://sts.googleapis.com/v1/token',
-      credential_source: { file: TOKEN_FILE, format: { type: 'text' } },
-      service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${props.serviceAccountEmail}:generateAccessToken`,
-    };
-    return new OpenShiftShortTermCredentials('gcp', { 'service_account.json': JSON.stringify(config, undefined, 2) }, () => checkGcpInputs(props));
+    const config = credentialConfiguration(props, TOKEN_FILE, props.serviceAccountEmail);
+    return new OpenShiftShortTermCredentials('gcp', { 'service_account.json': config }, () => checkGcpInputs(props));
   }
 
   /** The cloud: `aws`, `azure` or `gcp`. */
