@@ -7,9 +7,11 @@
 //   every registered subject once, runs the rules on the plain manifest,
 //   applies acknowledgements and strict mode, prints the warnings (once per
 //   synth) and keeps each subject's errors.
-// - Each subject's own validation then returns its errors, so cdk8s prefixes
-//   them with the construct path and fails the synth before anything is
-//   written.
+// - A subject with errors gets a validation of its own (added by the pass,
+//   once; cdk8s validates the root first, so it sees it in the same sweep),
+//   which returns them, so cdk8s prefixes them with the construct path and
+//   fails the synth before anything is written. Subjects without errors get
+//   none: thousands of workloads pay nothing for it.
 // - One synth (`app.synth()`, `app.synthYaml()`, `chart.toJson()`, which
 //   `Testing.synth()` calls) is a "session". cdk8s validates the whole app
 //   once per session and again for every chart it writes; inside a session
@@ -56,7 +58,7 @@ interface Ack {
 
 interface RootState {
   readonly subjects: Subject[];
-  /** Errors of the current pass, by construct; consumed by the subject's validation. */
+  /** Errors of the current pass, by construct (only those with errors); consumed by the subject's validation. */
   errors: Map<IConstruct, string[]>;
   /** Acknowledgements that matched a warning in the current pass. */
   used: Set<Ack>;
@@ -192,20 +194,30 @@ class SubjectValidation {
       this.state.errors.delete(this.subject.construct);
       return errors;
     }
-    // validated on its own, outside the root's pass: evaluate afresh
+    // the root's pass of this synth found nothing for it
+    if (sessionDepth > 0 && this.state.passSession === sessionId) return [];
+    // validated on its own, outside a synth: evaluate afresh
     for (const hook of this.state.passHooks) hook();
     return evaluate(this.subject, this.state, []).errors;
   }
 }
 
-/** Registers a subject once (by construct) and gives it its validation. */
+const VALIDATED = new Slot<true>('validated');
+
+/** Gives a subject its own validation, once (see the top of this file). */
+function attachValidation(state: RootState, subject: Subject): void {
+  if (VALIDATED.has(subject.construct)) return;
+  VALIDATED.set(subject.construct, true);
+  subject.construct.node.addValidation(new SubjectValidation(state, subject));
+}
+
+/** Registers a subject once (by construct); the root's pass checks it. */
 export function registerSubject(subject: Subject): Subject {
   const existing = SUBJECT.get(subject.construct);
   if (existing) return existing;
   const state = stateOf(subject.construct);
   state.subjects.push(subject);
   SUBJECT.set(subject.construct, subject);
-  subject.construct.node.addValidation(new SubjectValidation(state, subject));
   return subject;
 }
 
@@ -258,11 +270,14 @@ function runPass(state: RootState): string[] {
   state.errors = new Map();
   state.used = new Set();
   const warnings: string[] = [];
-  for (const subject of [...state.subjects]) {
+  const subjects = state.subjects.slice();
+  for (let i = 0; i < subjects.length; i++) {
+    const subject = subjects[i];
     const r = evaluate(subject, state, warnings);
-    // every subject gets an entry (empty too), so that its own validation
-    // does not evaluate it a second time
-    state.errors.set(subject.construct, r.errors);
+    if (r.errors.length > 0) {
+      state.errors.set(subject.construct, r.errors);
+      attachValidation(state, subject);
+    }
   }
   state.lastErrors = new Map(state.errors);
   state.passSession = sessionDepth > 0 ? sessionId : 0;
@@ -275,19 +290,25 @@ function runPass(state: RootState): string[] {
   return [];
 }
 
+const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[];
+const CLEAN: { readonly errors: string[] } = Object.freeze({ errors: Object.freeze([]) as unknown as string[] });
+
 function evaluate(subject: Subject, state: RootState, warnings: string[]): { errors: string[] } {
-  let findings: Finding[] = subject.precheck?.() ?? [];
-  const blocked = findings.some(f => f.level === 'error');
+  // (written for the common case, thousands of workloads with nothing to
+  // report: it allocates nothing of its own then)
+  let findings: Finding[] = subject.precheck ? subject.precheck() : NO_FINDINGS;
+  let blocked = false;
+  for (let i = 0; i < findings.length; i++) if (findings[i].level === 'error') blocked = true;
   const manifest = subject.apiObject && !blocked ? renderForValidation(subject.apiObject) : undefined;
   if (manifest) {
-    findings = findings.concat(checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes: subject.managedVolumes?.() }));
+    const found = checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes: subject.managedVolumes?.() });
+    if (found.length > 0) findings = findings.length > 0 ? findings.concat(found) : found;
   }
   if (!blocked && subject.extraFindings) {
     const extra = subject.extraFindings(manifest);
     if (extra.length > 0) findings = findings.concat(extra.filter(f => findRule(f.ruleId)?.scope !== 'manifest'));
   }
-  // the common case, and the one that must stay cheap for thousands of workloads
-  if (findings.length === 0) return { errors: [] };
+  if (findings.length === 0) return CLEAN;
   if (subject.exclude && subject.exclude.size > 0) {
     findings = findings.filter(f => !subject.exclude!.has(f.ruleId));
   }

@@ -1,6 +1,7 @@
 // Small helpers shared by the constructs. Internal: not part of the jsii API.
 import { Duration } from 'cdk8s';
 import { isDns1123Label } from './rules';
+import { Slot } from './slot';
 
 /**
  * Turns a construct id into a DNS-1123 label (`VaultToken` -> `vault-token`),
@@ -16,9 +17,21 @@ export function labelFromId(id: string): string | undefined {
   return isDns1123Label(label) ? label : undefined;
 }
 
+const MILLIS = new Slot<number>('millis');
+
+/**
+ * The milliseconds of a Duration (not rounded). Durations are immutable and
+ * apps share a few of them among thousands of tokens, so it is kept on the
+ * object.
+ */
+export function durationMs(d: Duration): number {
+  const cached = MILLIS.get(d);
+  return cached !== undefined ? cached : MILLIS.set(d, d.toMilliseconds({ integral: false }));
+}
+
 /** Whole seconds of a lifetime, rounded to the millisecond first; undefined when not whole. */
 export function wholeSeconds(d: Duration): { seconds: number; whole: boolean } {
-  const ms = Math.round(d.toMilliseconds({ integral: false }));
+  const ms = Math.round(durationMs(d));
   return { seconds: Math.round(ms / 1000), whole: ms % 1000 === 0 };
 }
 

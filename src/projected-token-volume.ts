@@ -2,8 +2,8 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { enableDiscovery, hasUsers, usersOf } from './discovery';
-import { registerSubject, subjectOf } from './engine';
-import { labelFromId, wholeSeconds } from './internal';
+import { registerSubject, Subject, subjectOf } from './engine';
+import { durationMs, labelFromId, wholeSeconds } from './internal';
 import {
   checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
   R, refreshAfterSeconds,
@@ -82,7 +82,11 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   /** Mode bits of the token files. @default - 0o644 */
   public readonly defaultMode?: number;
 
-  private readonly _tokens: ServiceAccountTokenProjection[] = [];
+  // (arrays of the exact size: apps have thousands of volumes, and an array
+  // that grows by push reserves room for 16 elements)
+  private readonly _tokens: ServiceAccountTokenProjection[];
+  /** The `sources` of the rendered volume, one per token (never handed out: renders copy them). */
+  private readonly _sources: any[];
   private readonly _volume: kplus.Volume;
   private readonly _nameError?: Finding;
   private _exported = false;
@@ -102,14 +106,11 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
       }
     }
     this.defaultMode = props.defaultMode;
-    for (const t of props.tokens ?? []) this.addToken(t);
-    this._volume = createProjectedVolume(this.name, this.renderProjected(), this);
-    registerSubject({
-      construct: this,
-      extraFindings: () => this.findings(),
-      // an acknowledged warning of the volume is written on the workloads that use it
-      annotate: (key, value) => usersOf(this).forEach(u => subjectOf(u)?.annotate?.(key, value)),
-    });
+    const tokens = props.tokens ?? [];
+    this._tokens = tokens.map(t => ({ ...t }));
+    this._sources = this._tokens.map(sourceOf);
+    this._volume = createProjectedVolume(this.name, this.projectedForKplus(), this);
+    registerSubject(new VolumeSubject(this));
   }
 
   /**
@@ -159,9 +160,11 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
 
   /** Adds a token source. */
   public addToken(token: ServiceAccountTokenProjection): void {
-    this._tokens.push({ ...token });
+    const t = { ...token };
+    this._tokens.push(t);
+    this._sources.push(sourceOf(t));
     // rendered once per change, not on every render of every workload that mounts it
-    if (this._volume) setProjected(this._volume, this.renderProjected());
+    setProjected(this._volume, this.projectedForKplus());
   }
 
   /**
@@ -199,20 +202,22 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     return { name: this.name, projected: this.renderProjected() };
   }
 
+  /** The `projected` field, as a fresh copy (for JSON that others may change). */
   private renderProjected(): any {
-    return {
-      ...(this.defaultMode !== undefined ? { defaultMode: this.defaultMode } : {}),
-      sources: this._tokens.map(t => ({
-        serviceAccountToken: {
-          ...(t.audience !== undefined ? { audience: t.audience } : {}),
-          expirationSeconds: t.expiration ? wholeSeconds(t.expiration).seconds : DEFAULT_EXPIRATION_SECONDS,
-          path: t.path,
-        },
-      })),
-    };
+    const sources = this._sources.map(s => ({ serviceAccountToken: { ...s.serviceAccountToken } }));
+    return this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources } : { sources };
   }
 
-  private findings(): Finding[] {
+  /**
+   * The `projected` field for the kplus volume: it shares the sources, since
+   * cdk8s-plus and cdk8s only read it (rendering copies every value).
+   */
+  private projectedForKplus(): any {
+    return this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources: this._sources } : { sources: this._sources };
+  }
+
+  /** @internal */
+  public _findings(): Finding[] {
     const own = this.ownFindings();
     if (this._exported || hasUsers(this)) return own;
     return [...own, finding(R.MOUNT_NOWHERE, '', 'volume', `'${this.name}' is mounted in no workload, so no application can read its tokens`, 'no workload',
@@ -239,8 +244,9 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
 
   /** Everything the content checks depend on, as a string. */
   private contentKey(): string {
-    const tokens = this._tokens.map(t => `${t.path}\u0000${t.audience ?? '\u0001'}\u0000${t.expiration ? t.expiration.toMilliseconds({ integral: false }) : ''}`);
-    return `${this.name}\u0000${this.defaultMode ?? ''}\u0000${this._nameError ? 1 : 0}\u0000${tokens.join('\u0000')}`;
+    let key = `${this.name}\u0000${this.defaultMode ?? ''}\u0000${this._nameError ? 1 : 0}`;
+    for (const t of this._tokens) key += `\u0000${t.path}\u0000${t.audience ?? '\u0001'}\u0000${t.expiration ? durationMs(t.expiration) : ''}`;
+    return key;
   }
 
   private checkContent(): Finding[] {
@@ -253,9 +259,34 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
       if (t.expiration && !wholeSeconds(t.expiration).whole) {
         out.push(finding(R.LIFETIME_NOT_WHOLE, `/projected/sources/${i}/serviceAccountToken/expirationSeconds`, 'expiration',
           `of token '${t.path}' in volume '${this.name}' must be a whole number of seconds`,
-          `${Math.round(t.expiration.toMilliseconds({ integral: false })) / 1000} seconds`));
+          `${Math.round(durationMs(t.expiration)) / 1000} seconds`));
       }
     });
     return out;
+  }
+}
+
+/** The `serviceAccountToken` source of a token, as cdk8s renders it. */
+function sourceOf(t: ServiceAccountTokenProjection): any {
+  // keys in cdk8s's (sorted) order; built by assignment, since an object
+  // spread followed by more keys is ~100x slower in V8, and this runs per volume
+  const source: any = {};
+  if (t.audience !== undefined) source.audience = t.audience;
+  source.expirationSeconds = t.expiration ? wholeSeconds(t.expiration).seconds : DEFAULT_EXPIRATION_SECONDS;
+  source.path = t.path;
+  return { serviceAccountToken: source };
+}
+
+/** The rule subject of a token volume: its own checks, and acknowledgements passed on to the workloads that use it. */
+class VolumeSubject implements Subject {
+  constructor(public readonly construct: ProjectedTokenVolume) {}
+
+  public extraFindings(): Finding[] {
+    return this.construct._findings();
+  }
+
+  /** An acknowledged warning of the volume is written on the workloads that use it. */
+  public annotate(key: string, value: string): void {
+    for (const u of usersOf(this.construct)) subjectOf(u)?.annotate?.(key, value);
   }
 }

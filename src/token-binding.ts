@@ -46,10 +46,14 @@ export function tokenFilePath(mountPath: string, tokenPath: string): string {
   return `${mountPath.replace(/\/+$/, '')}/${tokenPath}`;
 }
 
+/** Where a binding call is, for its error messages (built only on error: construct paths cost time). */
+function whereOf(volume: ProjectedTokenVolume, target: IConstruct, method: string): string {
+  return `[${volume.node.path}] ${method}(${target.node.path})`;
+}
+
 /** Records (or merges) a binding after checking the options; returns it and whether the target is new. */
 function bind(volume: ProjectedTokenVolume, target: IConstruct, options: TokenMountOptions, method: string): { binding: Binding; first: boolean } {
-  // (a function: construct paths cost time, and thousands of calls succeed)
-  const where = () => `[${volume.node.path}] ${method}(${target.node.path})`;
+  const where = () => whereOf(volume, target, method);
   const mountPath = options.mountPath ?? DEFAULT_TOKEN_MOUNT_PATH;
   if (typeof mountPath !== 'string') {
     throw new Error(`${where()}: 'mountPath' must be an absolute path, got ${show(mountPath)}; e.g. '${DEFAULT_TOKEN_MOUNT_PATH}'`);
@@ -64,7 +68,7 @@ function bind(volume: ProjectedTokenVolume, target: IConstruct, options: TokenMo
       }
     }
   }
-  const env = new Map<string, string>();
+  const env = options.envVars && options.envVars.length > 0 ? new Map<string, string>() : undefined;
   for (const e of options.envVars ?? []) {
     if (!e || typeof e.name !== 'string' || e.name === '' || e.name.includes('=')) {
       throw new Error(`${where()}: 'envVars' name must be a non-empty variable name without '=', got ${show(e?.name)}; e.g. 'VAULT_TOKEN_FILE'`);
@@ -72,29 +76,26 @@ function bind(volume: ProjectedTokenVolume, target: IConstruct, options: TokenMo
     if (typeof e.tokenPath !== 'string' || e.tokenPath === '') {
       throw new Error(`${where()}: 'envVars' tokenPath of '${e.name}' must be the path of one of the volume's tokens, got ${show(e.tokenPath)}; e.g. 'token'`);
     }
-    const prior = env.get(e.name);
+    const prior = env!.get(e.name);
     if (prior !== undefined && prior !== e.tokenPath) {
       throw new Error(`${where()}: 'envVars' sets '${e.name}' twice, to '${prior}' and '${e.tokenPath}', got both; export each variable once`);
     }
-    env.set(e.name, e.tokenPath);
+    env!.set(e.name, e.tokenPath);
   }
 
-  let list = BINDINGS.get(target);
+  const list = BINDINGS.get(target);
   const first = list === undefined;
-  if (!list) {
-    list = [];
-    BINDINGS.set(target, list);
-  }
-  let binding = list.find(b => b.volume === volume && b.mountPath === mountPath);
+  let binding = list?.find(b => b.volume === volume && b.mountPath === mountPath);
   if (!binding) {
     binding = { volume, mountPath, containers: options.containers ? new Set(options.containers) : undefined, synced: -1 };
-    list.push(binding);
+    // (a list of the exact size: most workloads have one binding, and a pushed-to empty array reserves 16 slots)
+    if (list) list.push(binding); else BINDINGS.set(target, [binding]);
   } else if (binding.containers) {
     if (options.containers) options.containers.forEach(n => binding!.containers!.add(n));
     else binding.containers = undefined;
   }
   binding.synced = -1;
-  for (const [name, tokenPath] of env) {
+  for (const [name, tokenPath] of env ?? []) {
     const prior = binding.envVars?.get(name);
     if (prior !== undefined && prior !== tokenPath) {
       throw new Error(`${where()}: 'envVars' '${name}' is already bound to token '${prior}' of this volume, got '${tokenPath}'; export each variable once`);

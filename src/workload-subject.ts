@@ -13,17 +13,14 @@ import { rotationAnnotations } from './rules/rotation';
 import { Slot } from './slot';
 import { ownerOf } from './volume-bridge';
 
-/** The names of the bridged (library-made) volumes a workload uses. */
-export function managedVolumeNames(workload: kplus.AbstractPod): Set<string> {
-  const names = new Set<string>();
-  const add = (v: kplus.Volume) => {
-    if (ownerOf(v) !== undefined) names.add(v.name);
-  };
-  workload.volumes.forEach(add);
-  for (const c of [...workload.containers, ...workload.initContainers]) {
-    for (const m of c.mounts) add(m.volume);
-  }
-  return names;
+const NONE: Finding[] = Object.freeze([]) as unknown as Finding[];
+
+/** The containers and init containers of a workload (cdk8s-plus returns copies; this makes one array). */
+function allContainers(workload: kplus.AbstractPod): kplus.Container[] {
+  const out = workload.containers;
+  const init = workload.initContainers;
+  for (let i = 0; i < init.length; i++) out.push(init[i]);
+  return out;
 }
 
 /** The bridged volumes a workload uses, in render order, without duplicates. */
@@ -38,29 +35,40 @@ export function bridgedVolumes(workload: kplus.AbstractPod): kplus.Volume[] {
 
 /**
  * cdk8s-plus throws while rendering when two different volume objects share a
- * name ("Invalid mount configuration"). Report it as BT133 before rendering.
+ * name ("Invalid mount configuration"). Reports it as BT133 before rendering,
+ * and returns the names of the bridged volumes on the way (one walk of the
+ * workload's containers serves both).
  */
-function kplusVolumeCollisions(workload: kplus.AbstractPod): Finding[] {
+function scanKplusVolumes(workload: kplus.AbstractPod): { findings: Finding[]; managed: Set<string> } {
+  // the volumes in render order (mounted ones first, then the pod's own)
+  const volumes: kplus.Volume[] = [];
+  for (const c of allContainers(workload)) for (const m of c.mounts) volumes.push(m.volume);
+  for (const v of workload.volumes) volumes.push(v);
+  const managed = new Set<string>();
+  let distinct = false;
+  for (let i = 0; i < volumes.length; i++) {
+    const v = volumes[i];
+    if (v !== volumes[0]) distinct = true;
+    if (ownerOf(v) !== undefined) managed.add(v.name);
+  }
+  // the common case: one volume object (or none), nothing to compare
+  if (!distinct) return { findings: NONE, managed };
   const byName = new Map<string, kplus.Volume>();
-  const out: Finding[] = [];
+  const findings: Finding[] = [];
   const reported = new Set<string>();
-  const visit = (v: kplus.Volume) => {
+  for (const v of volumes) {
     const first = byName.get(v.name);
     if (!first) {
       byName.set(v.name, v);
-      return;
+      continue;
     }
-    if (first === v || reported.has(v.name)) return;
+    if (first === v || reported.has(v.name)) continue;
     reported.add(v.name);
     const which = (x: kplus.Volume) => (ownerOf(x) !== undefined ? 'a token volume' : 'another volume');
-    out.push(finding(R.VOLUME_NAME_DUPLICATE, '/spec/volumes', 'name',
+    findings.push(finding(R.VOLUME_NAME_DUPLICATE, '/spec/volumes', 'name',
       `of ${which(v)} is already used by ${which(first)} of the workload`, show(v.name)));
-  };
-  for (const c of [...workload.containers, ...workload.initContainers]) {
-    for (const m of c.mounts) visit(m.volume);
   }
-  workload.volumes.forEach(visit);
-  return out;
+  return { findings, managed };
 }
 
 export interface WatchOptions {
@@ -72,7 +80,6 @@ export interface WatchOptions {
   readonly managedVolumes?: (construct: IConstruct) => Iterable<string>;
 }
 
-const NONE: Finding[] = Object.freeze([]) as unknown as Finding[];
 
 /**
  * The rule subject of one watched workload. Its checks are the engine's
@@ -86,9 +93,12 @@ abstract class Watch implements Subject {
   constructor(public readonly construct: IConstruct, public readonly apiObject: ApiObject) {}
 
   public add(options: WatchOptions): void {
-    if (options.extraFindings && !this.extra?.includes(options.extraFindings)) (this.extra ??= []).push(options.extraFindings);
+    // (lists of the exact size: most workloads get one of each)
+    const extra = options.extraFindings;
+    if (extra && !this.extra?.includes(extra)) this.extra = this.extra ? [...this.extra, extra] : [extra];
     for (const id of options.exclude ?? []) (this.exclude ??= new Set()).add(id);
-    if (options.managedVolumes && !this.managed?.includes(options.managedVolumes)) (this.managed ??= []).push(options.managedVolumes);
+    const managed = options.managedVolumes;
+    if (managed && !this.managed?.includes(managed)) this.managed = this.managed ? [...this.managed, managed] : [managed];
   }
 
   public extraFindings(manifest: any): Finding[] {
@@ -98,7 +108,9 @@ abstract class Watch implements Subject {
   }
 
   public managedVolumes(): ReadonlySet<string> {
-    const out = new Set(this.baseManaged());
+    const base = this.baseManaged();
+    if (!this.managed && base instanceof Set) return base;
+    const out = new Set(base);
     for (const m of this.managed ?? []) for (const n of m(this.construct)) out.add(n);
     return out;
   }
@@ -109,16 +121,23 @@ abstract class Watch implements Subject {
 
 /** A cdk8s-plus workload. */
 class WorkloadWatch extends Watch {
+  /** The bridged volume names found by the last precheck, for the managedVolumes() call that follows it. */
+  private scanned?: Set<string>;
+
   constructor(private readonly workload: kplus.AbstractPod) {
     super(workload, ApiObject.of(workload));
   }
 
   public precheck(): Finding[] {
-    return kplusVolumeCollisions(this.workload);
+    const { findings, managed } = scanKplusVolumes(this.workload);
+    this.scanned = managed;
+    return findings;
   }
 
   protected baseManaged(): Iterable<string> {
-    return managedVolumeNames(this.workload);
+    const managed = this.scanned ?? scanKplusVolumes(this.workload).managed;
+    this.scanned = undefined;
+    return managed;
   }
 
   public annotate(key: string, value: string): void {

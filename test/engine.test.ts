@@ -103,6 +103,31 @@ describe('the engine', () => {
     d.addContainer({ image: IMAGE, name: 'later' });
     expect(ApiObject.of(d).toJson().spec.template.spec.containers).toHaveLength(3);
   });
+
+  test('an error that first appears in a later synth is reported at its construct, and a fixed one does not linger', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const sa = new kplus.ServiceAccount(chart, 'SA', { metadata: { name: 'robot' } });
+    const d = new kplus.Deployment(chart, 'D', { serviceAccount: sa, containers: [{ image: IMAGE, name: 'app' }] });
+    const v = new ProjectedTokenVolume(chart, 'T', { tokens: [{ path: 't', audience: 'x' }] });
+    v.mountInto(d, { containers: ['app'] });
+    expect(() => Testing.synth(chart)).not.toThrow();
+    // clean subjects carry no validation of their own; the pass gives one to those with errors
+    v.addToken({ path: '../escape', audience: 'y' });
+    v.mountInto(d, { containers: ['sidecar'] });
+    expect(() => Testing.synth(chart)).toThrow(/\[c\/T\] BT112: 'path' .*'\.\.\/escape'/);
+    expect(() => Testing.synth(chart)).toThrow(/\[c\/D\] BT145: 'containers' .*'sidecar'/);
+    // fixed: the Deployment's error is gone, the volume's (which cannot be removed) stays
+    d.addContainer({ image: IMAGE, name: 'sidecar' });
+    let message = '';
+    try {
+      Testing.synth(chart);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/\[c\/T\] BT112/);
+    expect(message).not.toMatch(/BT145/);
+  });
 });
 
 function captureWarningsAndReturn<T>(fn: () => T): T {

@@ -199,62 +199,73 @@ export interface PodSpecCheckOptions {
   readonly managedVolumes?: ReadonlySet<string>;
 }
 
-/** Checks a pod spec; paths in the findings are relative to `specPath`. */
+const CONTAINER_GROUPS = ['initContainers', 'containers', 'ephemeralContainers'];
+const NO_ITEMS: any[] = [];
+
+/**
+ * Checks a pod spec; paths in the findings are relative to `specPath`.
+ * It runs on every workload of every synth, so it builds no strings and few
+ * objects unless it finds something.
+ */
 export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOptions): Finding[] {
   const out: Finding[] = [];
   if (!spec || typeof spec !== 'object') return out;
-  const volumes: any[] = Array.isArray(spec.volumes) ? spec.volumes : [];
+  const volumes: any[] = Array.isArray(spec.volumes) ? spec.volumes : NO_ITEMS;
   const tokenVolumes = new Set<string>();
   const seen = new Map<string, number>();
-  volumes.forEach((v, i) => {
-    const vp = `${specPath}/volumes/${i}`;
+  for (let i = 0; i < volumes.length; i++) {
+    const v = volumes[i];
     const isToken = isTokenVolume(v);
     const name = v?.name;
     if (typeof name === 'string') {
       const first = seen.get(name);
       if (first !== undefined && (isToken || isTokenVolume(volumes[first]))) {
-        out.push(finding(R.VOLUME_NAME_DUPLICATE, vp + '/name', 'name', `of volume ${i} is already used by volume ${first} of the pod`, show(name)));
+        out.push(finding(R.VOLUME_NAME_DUPLICATE, `${specPath}/volumes/${i}/name`, 'name', `of volume ${i} is already used by volume ${first} of the pod`, show(name)));
       }
       if (first === undefined) seen.set(name, i);
     }
-    if (!isToken) return;
+    if (!isToken) continue;
     if (typeof name === 'string') tokenVolumes.add(name);
     if (!opts.managedVolumes?.has(name)) {
-      out.push(...checkProjectedVolume(v, vp, { style: opts.style }));
+      out.push(...checkProjectedVolume(v, `${specPath}/volumes/${i}`, { style: opts.style }));
     }
     const mode = v.projected?.defaultMode;
     if (typeof mode === 'number' && mode >= 0 && mode <= 0o777 && !othersCanRead(mode) && !podOwnsFiles(spec)) {
-      out.push(finding(R.DEFAULT_MODE_RESTRICTIVE, vp + '/projected/defaultMode', 'defaultMode',
+      out.push(finding(R.DEFAULT_MODE_RESTRICTIVE, `${specPath}/volumes/${i}/projected/defaultMode`, 'defaultMode',
         `of volume '${name}' keeps the token unreadable for a non-root application (the pod sets neither securityContext.fsGroup nor runAsUser)`,
         `0${mode.toString(8)}`));
     }
-  });
+  }
 
   const mounted = new Set<string>();
-  for (const group of ['initContainers', 'containers', 'ephemeralContainers']) {
-    const list: any[] = Array.isArray(spec[group]) ? spec[group] : [];
-    list.forEach((container, ci) => {
+  const paths = new Map<string, number>();
+  for (const group of CONTAINER_GROUPS) {
+    const list: any[] = Array.isArray(spec[group]) ? spec[group] : NO_ITEMS;
+    for (let ci = 0; ci < list.length; ci++) {
+      const container = list[ci];
+      const mounts: any[] = Array.isArray(container?.volumeMounts) ? container.volumeMounts : NO_ITEMS;
+      if (mounts.length === 0) continue;
       const cname = typeof container?.name === 'string' ? container.name : String(ci);
-      const mounts: any[] = Array.isArray(container?.volumeMounts) ? container.volumeMounts : [];
-      const paths = new Map<string, number>();
-      mounts.forEach((m, mi) => {
-        const mp = `${specPath}/${group}/${ci}/volumeMounts/${mi}`;
+      const mp = (mi: number) => `${specPath}/${group}/${ci}/volumeMounts/${mi}`;
+      paths.clear();
+      for (let mi = 0; mi < mounts.length; mi++) {
+        const m = mounts[mi];
         const vname = m?.name;
         if (typeof vname === 'string' && !seen.has(vname)) {
-          out.push(finding(R.MOUNT_UNKNOWN_VOLUME, mp + '/name', 'name', `of a volume mount in container '${cname}' names no volume of the pod`, show(vname)));
+          out.push(finding(R.MOUNT_UNKNOWN_VOLUME, mp(mi) + '/name', 'name', `of a volume mount in container '${cname}' names no volume of the pod`, show(vname)));
         }
         const isToken = tokenVolumes.has(vname);
         if (isToken) mounted.add(vname);
         const mountPath = m?.mountPath;
         if (isToken && (typeof mountPath !== 'string' || !mountPath.startsWith('/'))) {
-          out.push(finding(R.MOUNT_PATH, mp + '/mountPath', 'mountPath',
+          out.push(finding(R.MOUNT_PATH, mp(mi) + '/mountPath', 'mountPath',
             `of token volume '${vname}' in container '${cname}' must be a non-empty absolute path`, show(mountPath)));
         }
         if (typeof mountPath === 'string' && mountPath !== '') {
-          const key = mountPath.length > 1 ? mountPath.replace(/\/+$/, '') : mountPath;
+          const key = mountPath.length > 1 && mountPath.endsWith('/') ? mountPath.replace(/\/+$/, '') : mountPath;
           const first = paths.get(key);
           if (first !== undefined) {
-            out.push(finding(R.MOUNT_PATH_DUPLICATE, mp + '/mountPath', 'mountPath',
+            out.push(finding(R.MOUNT_PATH_DUPLICATE, mp(mi) + '/mountPath', 'mountPath',
               `of volume '${vname}' in container '${cname}' is already used by the mount of volume '${mounts[first]?.name}'; it must be unique`, show(mountPath)));
           } else {
             paths.set(key, mi);
@@ -262,11 +273,11 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
         }
         if (isToken && ((m.subPath !== undefined && m.subPath !== '') || (m.subPathExpr !== undefined && m.subPathExpr !== ''))) {
           const field = m.subPath !== undefined && m.subPath !== '' ? 'subPath' : 'subPathExpr';
-          out.push(finding(R.MOUNT_SUBPATH, `${mp}/${field}`, field,
+          out.push(finding(R.MOUNT_SUBPATH, `${mp(mi)}/${field}`, field,
             `of token volume '${vname}' in container '${cname}' stops the kubelet from updating the rotated token`, show(m[field])));
         }
-      });
-    });
+      }
+    }
   }
   for (const name of tokenVolumes) {
     if (!mounted.has(name) && !isApiAccessVolume({ name })) {

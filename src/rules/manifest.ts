@@ -1,7 +1,7 @@
 import { ackAnnotation, findRule, R } from './catalogue';
 import { checkIssuerValue } from './check-issuer';
 import { checkPodSpec, CheckStyle } from './check-pod';
-import { Finding, finding, show } from './finding';
+import { Finding, finding, pointerSegments, show } from './finding';
 
 /** Where a pod spec sits in an object. */
 export interface PodSpecLocation {
@@ -13,16 +13,35 @@ export interface PodSpecLocation {
   readonly bare: boolean;
 }
 
+/** Segments of the pointers read so far (a pod spec is read at a handful of pointers, thousands of times). */
+const SEGMENTS = new Map<string, string[]>();
+
 /** Reads a JSON pointer. */
 export function getAt(obj: any, pointer: string): any {
   if (pointer === '') return obj;
+  let segments = SEGMENTS.get(pointer);
+  if (segments === undefined) {
+    segments = pointerSegments(pointer);
+    if (SEGMENTS.size >= 4096) SEGMENTS.clear();
+    SEGMENTS.set(pointer, segments);
+  }
   let cur = obj;
-  for (const raw of pointer.slice(1).split('/')) {
+  for (let i = 0; i < segments.length; i++) {
     if (cur === null || typeof cur !== 'object') return undefined;
-    cur = cur[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+    cur = cur[segments[i]];
   }
   return cur;
 }
+
+// shared, frozen: locating a pod spec allocates nothing
+const POD: PodSpecLocation = Object.freeze({ specPath: '/spec', templateMetadataPath: '', bare: true });
+const POD_TEMPLATE: PodSpecLocation = Object.freeze({ specPath: '/template/spec', templateMetadataPath: '/template/metadata', bare: false });
+const CRON_JOB: PodSpecLocation = Object.freeze({
+  specPath: '/spec/jobTemplate/spec/template/spec',
+  templateMetadataPath: '/spec/jobTemplate/spec/template/metadata',
+  bare: false,
+});
+const WORKLOAD: PodSpecLocation = Object.freeze({ specPath: '/spec/template/spec', templateMetadataPath: '/spec/template/metadata', bare: false });
 
 /**
  * Finds the pod spec of any object that carries one: a Pod, a PodTemplate,
@@ -33,15 +52,11 @@ export function getAt(obj: any, pointer: string): any {
 export function locatePodSpec(obj: any): PodSpecLocation | undefined {
   if (!obj || typeof obj !== 'object') return undefined;
   const kind = obj.kind;
-  if (kind === 'Pod') return { specPath: '/spec', templateMetadataPath: '', bare: true };
-  if (kind === 'PodTemplate') return { specPath: '/template/spec', templateMetadataPath: '/template/metadata', bare: false };
-  if (kind === 'CronJob' && obj.spec?.jobTemplate) {
-    return { specPath: '/spec/jobTemplate/spec/template/spec', templateMetadataPath: '/spec/jobTemplate/spec/template/metadata', bare: false };
-  }
+  if (kind === 'Pod') return POD;
+  if (kind === 'PodTemplate') return POD_TEMPLATE;
+  if (kind === 'CronJob' && obj.spec?.jobTemplate) return CRON_JOB;
   const tspec = obj.spec?.template?.spec;
-  if (tspec && typeof tspec === 'object' && (Array.isArray(tspec.containers) || Array.isArray(tspec.volumes))) {
-    return { specPath: '/spec/template/spec', templateMetadataPath: '/spec/template/metadata', bare: false };
-  }
+  if (tspec && typeof tspec === 'object' && (Array.isArray(tspec.containers) || Array.isArray(tspec.volumes))) return WORKLOAD;
   return undefined;
 }
 
@@ -90,6 +105,8 @@ export function checkObject(obj: any, opts: ObjectCheckOptions): Finding[] {
   } else if (isAuthentication(obj)) {
     out = checkAuthentication(obj);
   }
+  // the common case, for thousands of workloads: nothing found
+  if (out.length === 0) return out;
   const scope = opts.style.construct ? 'manifest' : 'construct';
   out = out.filter(f => findRule(f.ruleId)?.scope !== scope);
   const acks = acknowledgements(obj, loc);
