@@ -11,10 +11,25 @@ import {
 import { mountIntoApiObject, mountIntoWorkload } from './token-binding';
 import { TokenMountOptions } from './token-mount';
 import { ServiceAccountTokenProjection } from './token-projection';
-import { createProjectedVolume, setProjected } from './volume-bridge';
+import { createProjectedVolume, setConfig } from './volume-bridge';
 
-/** Content checks of volumes, by content (see `ownFindings`). */
-const CHECKED = new Map<string, Finding[]>();
+/**
+ * What a volume renders and what its own checks found, shared by every volume
+ * with the same content (apps often have thousands of identical token
+ * volumes). Never changed once made: a volume that gets a token moves to
+ * another content.
+ */
+interface VolumeContent {
+  /** The `sources` of the rendered volume, one per token (never handed out: renders copy them). */
+  readonly sources: any[];
+  /** The kplus volume's `config`: cdk8s-plus and cdk8s only read it (rendering copies every value). */
+  readonly config: { readonly projected: any };
+  /** The checks of the volume's own content (name, mode, sources). */
+  readonly findings: Finding[];
+}
+
+/** Contents by `contentKey`. */
+const CONTENTS = new Map<string, VolumeContent>();
 
 /** Props of a `ProjectedTokenVolume`. */
 export interface ProjectedTokenVolumeProps {
@@ -82,15 +97,13 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   /** Mode bits of the token files. @default - 0o644 */
   public readonly defaultMode?: number;
 
-  // (arrays of the exact size: apps have thousands of volumes, and an array
+  // (an array of the exact size: apps have thousands of volumes, and an array
   // that grows by push reserves room for 16 elements)
   private readonly _tokens: ServiceAccountTokenProjection[];
-  /** The `sources` of the rendered volume, one per token (never handed out: renders copy them). */
-  private readonly _sources: any[];
   private readonly _volume: kplus.Volume;
   private readonly _nameError?: Finding;
   private _exported = false;
-  private _checked?: { readonly tokens: number; readonly findings: Finding[] };
+  private _content: VolumeContent;
 
   constructor(scope: Construct, id: string, props: ProjectedTokenVolumeProps = {}) {
     super(scope, id);
@@ -108,8 +121,9 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     this.defaultMode = props.defaultMode;
     const tokens = props.tokens ?? [];
     this._tokens = tokens.map(t => ({ ...t }));
-    this._sources = this._tokens.map(sourceOf);
-    this._volume = createProjectedVolume(this.name, this.projectedForKplus(), this);
+    // checked now, while its data is at hand (synth then reads one field per volume)
+    this._content = this.content();
+    this._volume = createProjectedVolume(this.name, this._content.config, this);
     registerSubject(new VolumeSubject(this));
   }
 
@@ -160,11 +174,10 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
 
   /** Adds a token source. */
   public addToken(token: ServiceAccountTokenProjection): void {
-    const t = { ...token };
-    this._tokens.push(t);
-    this._sources.push(sourceOf(t));
+    this._tokens.push({ ...token });
     // rendered once per change, not on every render of every workload that mounts it
-    setProjected(this._volume, this.projectedForKplus());
+    this._content = this.content();
+    setConfig(this._volume, this._content.config);
   }
 
   /**
@@ -204,55 +217,43 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
 
   /** The `projected` field, as a fresh copy (for JSON that others may change). */
   private renderProjected(): any {
-    const sources = this._sources.map(s => ({ serviceAccountToken: { ...s.serviceAccountToken } }));
+    const sources = this._content.sources.map(s => ({ serviceAccountToken: { ...s.serviceAccountToken } }));
     return this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources } : { sources };
-  }
-
-  /**
-   * The `projected` field for the kplus volume: it shares the sources, since
-   * cdk8s-plus and cdk8s only read it (rendering copies every value).
-   */
-  private projectedForKplus(): any {
-    return this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources: this._sources } : { sources: this._sources };
   }
 
   /** @internal */
   public _findings(): Finding[] {
-    const own = this.ownFindings();
+    const own = this._content.findings;
     if (this._exported || hasUsers(this)) return own;
     return [...own, finding(R.MOUNT_NOWHERE, '', 'volume', `'${this.name}' is mounted in no workload, so no application can read its tokens`, 'no workload',
       'mount it with mountInto(), mountIntoApiObject() or container.mount(), or remove it')];
   }
 
-  /**
-   * The checks of the volume's own content; they change only when a token is
-   * added, and volumes with the same content share them (apps often have
-   * thousands of identical token volumes).
-   */
-  private ownFindings(): Finding[] {
-    if (this._checked && this._checked.tokens === this._tokens.length) return this._checked.findings;
+  /** The content of the volume as it is now: shared with every volume of the same content, made for the first. */
+  private content(): VolumeContent {
     const key = this.contentKey();
-    let out = CHECKED.get(key);
-    if (!out) {
-      out = this.checkContent();
-      if (CHECKED.size >= 1000) CHECKED.clear();
-      CHECKED.set(key, out);
+    let content = CONTENTS.get(key);
+    if (!content) {
+      const sources = this._tokens.map(sourceOf);
+      const projected = this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources } : { sources };
+      content = { sources, config: { projected }, findings: this.checkContent(sources) };
+      if (CONTENTS.size >= 1000) CONTENTS.clear();
+      CONTENTS.set(key, content);
     }
-    this._checked = { tokens: this._tokens.length, findings: out };
-    return out;
+    return content;
   }
 
-  /** Everything the content checks depend on, as a string. */
+  /** Everything the content (render and checks) depends on, as a string. */
   private contentKey(): string {
     let key = `${this.name}\u0000${this.defaultMode ?? ''}\u0000${this._nameError ? 1 : 0}`;
     for (const t of this._tokens) key += `\u0000${t.path}\u0000${t.audience ?? '\u0001'}\u0000${t.expiration ? durationMs(t.expiration) : ''}`;
     return key;
   }
 
-  private checkContent(): Finding[] {
+  private checkContent(sources: any[]): Finding[] {
     const out: Finding[] = [];
     if (this._nameError) out.push(this._nameError);
-    const vol = this._renderVolume();
+    const vol = { name: this.name, projected: { defaultMode: this.defaultMode, sources } };
     const all = checkProjectedVolume(vol, '', { style: CONSTRUCT_STYLE });
     out.push(...all.filter(f => !(this._nameError && f.ruleId === R.VOLUME_NAME.id)));
     this._tokens.forEach((t, i) => {

@@ -27,21 +27,22 @@ const BRIDGED: kplus.Volume = Object.create(kplus.Volume.prototype, {
 });
 
 /**
- * Creates a `kplus.Volume` named `name` that renders `projected` (a plain
- * JSON value; replace it with `setProjected` when it changes).
+ * Creates a `kplus.Volume` named `name` that renders `config` (`{ projected }`,
+ * plain JSON that cdk8s-plus only reads, so volumes may share it; replace it
+ * with `setConfig` when it changes).
  */
-export function createProjectedVolume(name: string, projected: unknown, owner: unknown): kplus.Volume {
+export function createProjectedVolume(name: string, config: { readonly projected: unknown }, owner: unknown): kplus.Volume {
   const volume: any = Object.create(BRIDGED);
   // cdk8s-plus truncates names to 63 characters; the rules report such names, never truncate them.
   volume.name = name;
-  volume.config = { projected };
+  volume.config = config;
   OWNER.set(volume, owner);
   return volume;
 }
 
-/** Replaces what a bridged volume renders in its `projected` field. */
-export function setProjected(volume: kplus.Volume, projected: unknown): void {
-  (volume as any).config.projected = projected;
+/** Replaces what a bridged volume renders (its `config`). */
+export function setConfig(volume: kplus.Volume, config: { readonly projected: unknown }): void {
+  (volume as any).config = config;
 }
 
 /** The construct that created a bridged volume, if it was created here. */

@@ -36,6 +36,31 @@ describe('ProjectedTokenVolume', () => {
     expect(vol.toVolumeJson()).toEqual(volume);
   });
 
+  test('volumes of the same content share what they render, and a token added to one changes only that one', () => {
+    const c = chart();
+    const token = { path: 'token', audience: 'vault', expiration: Duration.hours(1) };
+    const a = new ProjectedTokenVolume(c, 'A', { name: 'token', tokens: [token] });
+    const b = new ProjectedTokenVolume(c, 'B', { name: 'token', tokens: [token] });
+    const deps = [a, b].map((v, i) => {
+      const d = new kplus.Deployment(c, `D${i}`, { containers: [{ image: 'busybox:1.36', name: 'app' }] });
+      v.mountInto(d);
+      return d;
+    });
+    expect((a.asVolume() as any).config).toBe((b.asVolume() as any).config);
+    a.addToken({ path: 'other', audience: 'sts.amazonaws.com' });
+    expect((a.asVolume() as any).config).not.toBe((b.asVolume() as any).config);
+    const objs = synth(c);
+    const sourcesOf = (i: number) => objs.filter(o => o.kind === 'Deployment')[i].spec.template.spec.volumes[0].projected.sources;
+    expect(deps).toHaveLength(2);
+    expect(sourcesOf(0).map((s: any) => s.serviceAccountToken.path)).toEqual(['token', 'other']);
+    expect(sourcesOf(1)).toEqual([{ serviceAccountToken: { audience: 'vault', expirationSeconds: 3600, path: 'token' } }]);
+    expect(b.tokens).toHaveLength(1);
+    // the JSON handed out is a copy: changing it changes no volume
+    a.toVolumeJson().projected.sources.push({ serviceAccountToken: { path: 'x' } });
+    expect(b.toVolumeJson().projected.sources).toHaveLength(1);
+    expect(a.toVolumeJson().projected.sources).toHaveLength(2);
+  });
+
   test('asVolume() returns the same kplus.Volume every time, named like the volume', () => {
     const c = chart();
     const vol = new ProjectedTokenVolume(c, 'VaultToken');

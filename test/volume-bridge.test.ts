@@ -1,14 +1,15 @@
 // The one place that reaches past cdk8s-plus-27's private Volume constructor.
 import * as kplus from 'cdk8s-plus-27';
 import { chart, findKind, synth } from './util';
-import { createProjectedVolume, ownerOf, setProjected } from '../src/volume-bridge';
+import { createProjectedVolume, ownerOf, setConfig } from '../src/volume-bridge';
 
 describe('volume bridge', () => {
   test('builds a real kplus.Volume that renders the projected config it holds', () => {
     const c = chart();
     const sources: any[] = [{ serviceAccountToken: { path: 'a', audience: 'x', expirationSeconds: 3600 } }];
     const owner = {};
-    const vol = createProjectedVolume('tokens', { sources }, owner);
+    const config = { projected: { sources } };
+    const vol = createProjectedVolume('tokens', config, owner);
     expect(vol).toBeInstanceOf(kplus.Volume);
     expect(vol.asVolume()).toBe(vol);
     expect(ownerOf(vol)).toBe(owner);
@@ -17,17 +18,20 @@ describe('volume bridge', () => {
     const pod = new kplus.Pod(c, 'Pod', { containers: [{ image: 'busybox:1.36' }] });
     pod.containers[0].mount('/t', vol, { readOnly: true });
     expect(findKind(synth(c), 'Pod').spec.volumes).toEqual([{ name: 'tokens', projected: { sources } }]);
-    setProjected(vol, { sources: [...sources, { serviceAccountToken: { path: 'b', audience: 'y', expirationSeconds: 600 } }] });
+    setConfig(vol, { projected: { sources: [...sources, { serviceAccountToken: { path: 'b', audience: 'y', expirationSeconds: 600 } }] } });
     expect(findKind(synth(c), 'Pod').spec.volumes[0].projected.sources).toHaveLength(2);
+    // rendering only reads the config, so volumes of the same content can share it
+    expect(config).toEqual({ projected: { sources } });
+    expect(sources).toHaveLength(1);
   });
 
   test('never truncates a long name (cdk8s-plus would cut it at 63 characters)', () => {
     const name = 'n'.repeat(70);
-    expect(createProjectedVolume(name, { sources: [] }, {}).name).toBe(name);
+    expect(createProjectedVolume(name, { projected: { sources: [] } }, {}).name).toBe(name);
   });
 
   test('has a construct node on demand, for code that asks for one', () => {
-    const vol = createProjectedVolume('tokens', { sources: [] }, {});
+    const vol = createProjectedVolume('tokens', { projected: { sources: [] } }, {});
     expect(vol.node.id).toBe('tokens');
   });
 });
