@@ -448,6 +448,25 @@ describe('ProjectedTokenVolume.mountInto', () => {
       expect(errorOf(() => synth(c))).toContain("[test/D] BT132: the acknowledgement of BT132 ('not needed') matches no warning");
     });
   });
+  test('one volume mounted into many workloads renders into each, and its own error is reported once, at the volume', () => {
+    const c = chart();
+    const sa = account(c);
+    const vol = vaultVolume(c);
+    const deps = [0, 1, 2].map(i => new kplus.Deployment(c, `D${i}`, { serviceAccount: sa, containers: [{ image: IMAGE, name: 'app' }] }));
+    deps.forEach(d => vol.mountInto(d));
+    const objs = synth(c);
+    const rendered = objs.filter(o => o.kind === 'Deployment');
+    expect(rendered).toHaveLength(3);
+    for (const d of rendered) {
+      expect(podSpec(d).volumes).toEqual([TOKEN_VOLUME]);
+      expect(podSpec(d).containers[0].volumeMounts).toEqual([TOKEN_MOUNT]);
+    }
+    expectValidManifests(objs);
+    vol.addToken({ path: '../escape', audience: 'x' });
+    const message = errorOf(() => synth(c));
+    expect(message.match(/BT112/g)).toHaveLength(1);
+    expect(message).toMatch(/\[test\/VaultToken\] BT112: 'path' must not contain a '\.\.' segment/);
+  });
 });
 
 function captureWarningsAndSynth(c: Chart): { objs: any[]; warnings: string[] } {
