@@ -23,7 +23,7 @@
 
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { ackAnnotation, checkObject, CONSTRUCT_STYLE, Finding, findRule, getAt, locatePodSpec } from './rules';
+import { ackAnnotation, checkObject, CONSTRUCT_STYLE, Finding, findRule, getAt, locatePodSpec, NO_FINDINGS } from './rules';
 import { Slot } from './slot';
 
 /** Something the rules check, reported at `construct`'s path. */
@@ -290,7 +290,6 @@ function runPass(state: RootState): string[] {
   return [];
 }
 
-const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[];
 const CLEAN: { readonly errors: string[] } = Object.freeze({ errors: Object.freeze([]) as unknown as string[] });
 
 function evaluate(subject: Subject, state: RootState, warnings: string[]): { errors: string[] } {

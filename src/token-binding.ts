@@ -46,14 +46,10 @@ export function tokenFilePath(mountPath: string, tokenPath: string): string {
   return `${mountPath.replace(/\/+$/, '')}/${tokenPath}`;
 }
 
-/** Where a binding call is, for its error messages (built only on error: construct paths cost time). */
-function whereOf(volume: ProjectedTokenVolume, target: IConstruct, method: string): string {
-  return `[${volume.node.path}] ${method}(${target.node.path})`;
-}
-
 /** Records (or merges) a binding after checking the options; returns it and whether the target is new. */
 function bind(volume: ProjectedTokenVolume, target: IConstruct, options: TokenMountOptions, method: string): { binding: Binding; first: boolean } {
-  const where = () => whereOf(volume, target, method);
+  // (a function: construct paths cost time, and thousands of calls succeed)
+  const where = () => `[${volume.node.path}] ${method}(${target.node.path})`;
   const mountPath = options.mountPath ?? DEFAULT_TOKEN_MOUNT_PATH;
   if (typeof mountPath !== 'string') {
     throw new Error(`${where()}: 'mountPath' must be an absolute path, got ${show(mountPath)}; e.g. '${DEFAULT_TOKEN_MOUNT_PATH}'`);

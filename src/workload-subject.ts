@@ -8,12 +8,10 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { addRenderTransform, registerSubject, Subject, subjectsUnder } from './engine';
-import { Finding, finding, getAt, locatePodSpec, R, show } from './rules';
+import { Finding, finding, getAt, locatePodSpec, NO_FINDINGS, R, show } from './rules';
 import { rotationAnnotations } from './rules/rotation';
 import { Slot } from './slot';
 import { ownerOf } from './volume-bridge';
-
-const NONE: Finding[] = Object.freeze([]) as unknown as Finding[];
 
 /** The containers and init containers of a workload (cdk8s-plus returns copies; this makes one array). */
 function allContainers(workload: kplus.AbstractPod): kplus.Container[] {
@@ -23,14 +21,17 @@ function allContainers(workload: kplus.AbstractPod): kplus.Container[] {
   return out;
 }
 
+/** The volumes of a workload in render order (mounted ones first, then the pod's own), with repeats. */
+function volumesInRenderOrder(workload: kplus.AbstractPod): kplus.Volume[] {
+  const volumes: kplus.Volume[] = [];
+  for (const c of allContainers(workload)) for (const m of c.mounts) volumes.push(m.volume);
+  for (const v of workload.volumes) volumes.push(v);
+  return volumes;
+}
+
 /** The bridged volumes a workload uses, in render order, without duplicates. */
 export function bridgedVolumes(workload: kplus.AbstractPod): kplus.Volume[] {
-  const out = new Set<kplus.Volume>();
-  for (const c of [...workload.containers, ...workload.initContainers]) {
-    for (const m of c.mounts) if (ownerOf(m.volume) !== undefined) out.add(m.volume);
-  }
-  for (const v of workload.volumes) if (ownerOf(v) !== undefined) out.add(v);
-  return [...out];
+  return [...new Set(volumesInRenderOrder(workload).filter(v => ownerOf(v) !== undefined))];
 }
 
 /**
@@ -40,10 +41,7 @@ export function bridgedVolumes(workload: kplus.AbstractPod): kplus.Volume[] {
  * workload's containers serves both).
  */
 function scanKplusVolumes(workload: kplus.AbstractPod): { findings: Finding[]; managed: Set<string> } {
-  // the volumes in render order (mounted ones first, then the pod's own)
-  const volumes: kplus.Volume[] = [];
-  for (const c of allContainers(workload)) for (const m of c.mounts) volumes.push(m.volume);
-  for (const v of workload.volumes) volumes.push(v);
+  const volumes = volumesInRenderOrder(workload);
   const managed = new Set<string>();
   let distinct = false;
   for (let i = 0; i < volumes.length; i++) {
@@ -52,7 +50,7 @@ function scanKplusVolumes(workload: kplus.AbstractPod): { findings: Finding[]; m
     if (ownerOf(v) !== undefined) managed.add(v.name);
   }
   // the common case: one volume object (or none), nothing to compare
-  if (!distinct) return { findings: NONE, managed };
+  if (!distinct) return { findings: NO_FINDINGS, managed };
   const byName = new Map<string, kplus.Volume>();
   const findings: Finding[] = [];
   const reported = new Set<string>();
@@ -102,7 +100,7 @@ abstract class Watch implements Subject {
   }
 
   public extraFindings(manifest: any): Finding[] {
-    if (!this.extra) return NONE;
+    if (!this.extra) return NO_FINDINGS;
     if (this.extra.length === 1) return this.extra[0](manifest, this.construct);
     return this.extra.flatMap(f => f(manifest, this.construct));
   }

@@ -12,6 +12,9 @@ export interface Finding {
   acknowledged?: string;
 }
 
+/** No findings: one shared, frozen empty list (checks that find nothing allocate nothing). */
+export const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[];
+
 /** Renders a value for a message: strings quoted, everything else as JSON. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
