@@ -91,7 +91,8 @@ describe('BoundTokenRules', () => {
     pod(c, 'Pod');
     BoundTokenRules.strict(c);
     BoundTokenRules.acknowledge(c, 'BT120', 'reason');
-    expect(() => synth(c)).not.toThrow();
+    const objs = synth(c);
+    expect(findKind(objs, 'Pod').metadata.annotations['bound-tokens.io/acknowledge-BT120']).toBe('reason');
   });
 
   test('errors stay errors however warnings are treated', () => {

@@ -111,7 +111,8 @@ describe('the engine', () => {
     const d = new kplus.Deployment(chart, 'D', { serviceAccount: sa, containers: [{ image: IMAGE, name: 'app' }] });
     const v = new ProjectedTokenVolume(chart, 'T', { tokens: [{ path: 't', audience: 'x' }] });
     v.mountInto(d, { containers: ['app'] });
-    expect(() => Testing.synth(chart)).not.toThrow();
+    const first = Testing.synth(chart).find(o => o.kind === 'Deployment');
+    expect(first.spec.template.spec.containers[0].volumeMounts).toEqual([{ mountPath: '/var/run/secrets/tokens', name: 't', readOnly: true }]);
     // clean subjects carry no validation of their own; the pass gives one to those with errors
     v.addToken({ path: '../escape', audience: 'y' });
     v.mountInto(d, { containers: ['sidecar'] });

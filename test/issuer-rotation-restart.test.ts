@@ -457,6 +457,8 @@ describe('IssuerRotationRestart in a Testing app', () => {
     const app = Testing.app();
     const c = new Chart(app, 'c');
     new IssuerRotationRestart(c, 'R', { serviceAccountIssuer: ISSUER });
-    expect(() => Testing.synth(c)).not.toThrow();
+    const kinds = Testing.synth(c).map(o => o.kind);
+    expect(kinds).toContain('Job');
+    expect(kinds).toContain('ServiceAccount');
   });
 });

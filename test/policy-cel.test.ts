@@ -216,7 +216,7 @@ describe('scope', () => {
 describe('the CEL itself', () => {
   test('every expression parses, and evaluates without error on every fixture (variables, validations, messages)', () => {
     for (const { where, expression } of allExpressions(POLICIES)) {
-      expect(() => parse(expression)).not.toThrow();
+      expect(parse(expression)).toBeTruthy();
       expect(where).toBeTruthy();
     }
     for (const f of FIXTURES) {
