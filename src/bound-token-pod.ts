@@ -1,11 +1,9 @@
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { addUser } from './discovery';
 import { ProjectedTokenVolume } from './projected-token-volume';
+import { BoundWorkload, DEFAULT_TOKEN_MOUNT_PATH } from './private/bound-workload';
+import { kplus } from './private/kplus';
 import { finding, R } from './rules';
-import { DEFAULT_TOKEN_MOUNT_PATH } from './token-binding';
 import { ServiceAccountTokenProjection } from './token-projection';
-import { watchWorkload } from './workload-subject';
 
 /** Props of a `BoundTokenPod`. */
 export interface BoundTokenPodProps extends kplus.PodProps {
@@ -64,17 +62,13 @@ export class BoundTokenPod extends kplus.Pod {
     this.tokenVolume = props.tokenVolume
       ?? new ProjectedTokenVolume(this, 'TokenVolume', { name: props.tokenVolumeName ?? 'tokens' });
     for (const t of props.tokens ?? []) this.tokenVolume.addToken(t);
-    addUser(this.tokenVolume, this);
-    for (const c of [...this.initContainers, ...this.containers]) this.mountTokens(c);
-    watchWorkload(this, {
-      // BT150 says it for this construct; the manifest rule BT151 would repeat it.
-      exclude: [R.POD_DEFAULT_SERVICE_ACCOUNT.id],
-      extraFindings: () => this.serviceAccount ? [] : [finding(R.NO_SERVICE_ACCOUNT, '/spec/serviceAccountName', 'serviceAccount',
-        'must be set on a BoundTokenPod, or the token silently identifies the namespace\'s default account', 'nothing')],
-    });
+    const record = BoundWorkload.of(this, `[${this.node.path}]`, false);
+    // BT150 says it for this construct; the manifest rule BT151 would repeat it.
+    record.excludeRule(R.POD_DEFAULT_SERVICE_ACCOUNT.id);
+    record.addCheck(checkServiceAccount);
+    this.mountTokens();
   }
 
-  /** Adds a token to the pod's token volume. */
   public addToken(token: ServiceAccountTokenProjection): void {
     this.tokenVolume.addToken(token);
   }
@@ -82,22 +76,27 @@ export class BoundTokenPod extends kplus.Pod {
   /** Adds a container; the token volume is mounted into it, read-only. */
   public addContainer(cont: kplus.ContainerProps): kplus.Container {
     const c = super.addContainer(cont);
-    this.mountTokens(c);
+    this.mountTokens();
     return c;
   }
 
   /** Adds an init container; the token volume is mounted into it, read-only. */
   public addInitContainer(cont: kplus.ContainerProps): kplus.Container {
     const c = super.addInitContainer(cont);
-    this.mountTokens(c);
+    this.mountTokens();
     return c;
   }
 
-  private mountTokens(c: kplus.Container): void {
+  /** Mounts the token volume into every container and init container (binding again adds nothing twice). */
+  private mountTokens(): void {
     // During super() the volume does not exist yet; the constructor mounts those containers.
     if (!this.tokenVolume) return;
-    const volume = this.tokenVolume._kplusVolume;
-    if (c.mounts.some(m => m.volume === volume)) return;
-    c.mount(this.tokenMountPath, volume, { readOnly: true });
+    BoundWorkload.of(this, `[${this.node.path}]`, false).bind(this.tokenVolume, { mountPath: this.tokenMountPath }, `[${this.node.path}]`, `volume '${this.tokenVolume.name}'`);
   }
+}
+
+/** BT150: a BoundTokenPod must name its service account. */
+function checkServiceAccount(_manifest: any, record: BoundWorkload): ReturnType<typeof finding>[] {
+  return record.serviceAccountName() ? [] : [finding(R.NO_SERVICE_ACCOUNT, '/spec/serviceAccountName', 'serviceAccount',
+    'must be set on a BoundTokenPod, or the token silently identifies the namespace\'s default account', 'nothing')];
 }

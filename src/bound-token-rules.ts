@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { addAcknowledgement, setStrict, STRICT_CONTEXT_KEY } from './engine';
+import { addAcknowledgement, setStrict, STRICT_CONTEXT_KEY } from './private/engine';
 import { ackAnnotation, allRules, findRule, RuleDef } from './rules';
 
 /** Level of a rule. */

@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
 import { Authentication } from './authentication';
-import { registerSubject } from './engine';
+import { objectSubject, registerSubject } from './private/engine';
 import { GitOps, GitOpsOptions } from './gitops';
-import { registerIssuerConfig, restartsOf } from './issuer-internal';
+import { registerIssuerConfig, restartsOf } from './private/issuer/internal';
 import { IssuerRestartOptions, IssuerRotationRestart } from './issuer-rotation-restart';
-import { appPublicIssuerNeeds, appTokenAudiences } from './issuer-scan';
+import { appPublicIssuerNeeds, appTokenAudiences } from './private/issuer/scan';
 import {
   checkIssuerAudiences, checkIssuerPublic, Finding, finding, PLATFORM_DEFAULT_ISSUER, R, show,
 } from './rules';
@@ -112,12 +112,7 @@ export class ClusterIssuerConfig extends Construct {
       });
     }
     registerIssuerConfig(this, { issuer: props.serviceAccountIssuer, gitOps: this.gitOps });
-    registerSubject({
-      construct: this,
-      apiObject: this.resource,
-      annotate: (key, value) => this.resource.metadata.addAnnotation(key, value),
-      extraFindings: () => this.findings(),
-    });
+    registerSubject(objectSubject(this, this.resource, () => this.findings()));
   }
 
   private findings(): Finding[] {

@@ -1,12 +1,12 @@
 import * as crypto from 'crypto';
 import { ApiObject, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import { kplus } from './private/kplus';
 import { Construct } from 'constructs';
-import { registerSubject } from './engine';
+import { objectSubject, registerSubject } from './private/engine';
 import { GitOps, GitOpsOptions } from './gitops';
-import { wholeSeconds } from './internal';
-import { clusterScoped, isPinnedImage, issuerConfigsOf, matchesNamespacePattern, registerRestart, restartsOf } from './issuer-internal';
-import { RESTART_ENV, RESTART_SCRIPT } from './issuer-restart-script';
+import { wholeSeconds } from './private/internal';
+import { clusterScoped, isPinnedImage, issuerConfigsOf, matchesNamespacePattern, registerRestart, restartsOf } from './private/issuer/internal';
+import { RESTART_ENV, RESTART_SCRIPT } from './private/issuer/restart-script';
 import { Finding, finding, isDns1123Label, R, show } from './rules';
 
 /** How the restart Job replaces the pods that hold tokens of the previous issuer. */
@@ -308,12 +308,7 @@ export class IssuerRotationRestart extends Construct {
     });
 
     registerRestart(this, this.serviceAccountIssuer);
-    registerSubject({
-      construct: this,
-      apiObject: this.job,
-      annotate: (key, value) => this.job.metadata.addAnnotation(key, value),
-      extraFindings: () => this.findings(),
-    });
+    registerSubject(objectSubject(this, this.job, () => this.findings()));
   }
 
   /** The namespaces named in `namespaces` that are not excluded (empty when every namespace is restarted). */

@@ -1,24 +1,17 @@
 import { ApiObject, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
-import { enableDiscovery, hasUsers, usersOf } from './discovery';
-import { registerSubject, Subject, subjectOf } from './engine';
-import { durationMs, labelFromId, wholeSeconds } from './internal';
+import { Construct, IConstruct } from 'constructs';
+import { BoundWorkload, enableDiscovery } from './private/bound-workload';
+import { registerSubject, Subject } from './private/engine';
+import { durationMs, labelFromId, wholeSeconds } from './private/internal';
+import { createVolume, kplus, setVolumeConfig } from './private/kplus';
 import {
   checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
   R, refreshAfterSeconds,
 } from './rules';
-import { mountIntoApiObject, mountIntoWorkload } from './token-binding';
 import { TokenMountOptions } from './token-mount';
 import { ServiceAccountTokenProjection } from './token-projection';
-import { createProjectedVolume, setConfig } from './volume-bridge';
 
-/**
- * What a volume renders and what its own checks found, shared by every volume
- * with the same content (apps often have thousands of identical token
- * volumes). Never changed once made: a volume that gets a token moves to
- * another content.
- */
+/** What a volume renders and what its own checks found; made again when a token is added. */
 interface VolumeContent {
   /** The `sources` of the rendered volume, one per token (never handed out: renders copy them). */
   readonly sources: any[];
@@ -27,9 +20,6 @@ interface VolumeContent {
   /** The checks of the volume's own content (name, mode, sources). */
   readonly findings: Finding[];
 }
-
-/** Contents by `contentKey`. */
-const CONTENTS = new Map<string, VolumeContent>();
 
 /** Props of a `ProjectedTokenVolume`. */
 export interface ProjectedTokenVolumeProps {
@@ -64,8 +54,9 @@ export interface ProjectedTokenVolumeProps {
  * A projected volume of `serviceAccountToken` sources: short-lived tokens the
  * kubelet requests for the pod's service account, bound to an audience.
  *
- * Bind it to a whole workload with `mountInto()` (cdk8s-plus-27 Pod,
- * Deployment, StatefulSet, DaemonSet, Job, CronJob) or `mountIntoApiObject()`
+ * Bind it to a whole workload with `mountInto()` (a Pod, Deployment,
+ * StatefulSet, DaemonSet, Job or CronJob of cdk8s-plus-27, -32, -33, -34 or
+ * another 2.x line) or `mountIntoApiObject()`
  * (KubeDeployment and the other generated kinds, objects loaded with
  * `Include`), or mount it yourself with
  * `container.mount(path, volume, { readOnly: true })`; `asVolume()` returns
@@ -104,6 +95,11 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   private readonly _nameError?: Finding;
   private _exported = false;
   private _content: VolumeContent;
+  /** The workloads that use the volume: one directly (the common case), more in a Set. */
+  private _users?: IConstruct | Set<IConstruct>;
+  /** The volume's JSON for JSON patches, made on first use and kept up to date in place. */
+  private _live?: any;
+  private _acks?: Array<[string, string, () => string | undefined]>;
 
   constructor(scope: Construct, id: string, props: ProjectedTokenVolumeProps = {}) {
     super(scope, id);
@@ -123,16 +119,19 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     this._tokens = tokens.map(t => ({ ...t }));
     // checked now, while its data is at hand (synth then reads one field per volume)
     this._content = this.content();
-    this._volume = createProjectedVolume(this.name, this._content.config, this);
+    this._volume = createVolume(this.name, this._content.config, this);
     registerSubject(new VolumeSubject(this));
   }
 
   /**
    * Mounts the volume, read-only, into every container and init container of
-   * a cdk8s-plus-27 workload (also containers added later), or into the ones
-   * named in `options.containers`, and optionally exports token file paths
-   * as environment variables. Calling it again with the same volume, workload
-   * and mount path changes nothing (the options merge).
+   * a cdk8s-plus workload, or into the ones named in `options.containers`,
+   * and optionally exports token file paths as environment variables. The
+   * workload may be of cdk8s-plus-27, -32, -33, -34 (tested) or another 2.x
+   * line; anything else is error BT149. Calling it again with the same
+   * volume, workload and mount path adds nothing twice (the options merge),
+   * and mounts into containers added since: a container added after the
+   * last call lacks the mount, which is error BT190.
    *
    * The workload is then checked by the rules at synth time, on its manifest
    * as it will be written: a mount path or volume name that collides with
@@ -140,11 +139,15 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
    * an env var already set to something else (BT146), a bare Pod without
    * service account (BT151), ...
    *
-   * @param workload the Pod, Deployment, StatefulSet, DaemonSet, Job or CronJob
+   * @param workload the Pod, Deployment, StatefulSet, DaemonSet, Job or CronJob (of any cdk8s-plus line)
    * @param options where to mount and what to export
    */
-  public mountInto(workload: kplus.AbstractPod, options: TokenMountOptions = {}): void {
-    mountIntoWorkload(this, workload, options);
+  public mountInto(workload: IConstruct, options: TokenMountOptions = {}): void {
+    const caller = `[${this.node.path}] mountInto(${(workload as any)?.node?.path ?? ''})`;
+    if (ApiObject.isApiObject(workload)) {
+      throw new Error(`${caller}: BT149: 'workload' must be a cdk8s-plus workload, got the ApiObject '${workload.node.path}' (kind ${workload.kind}); use mountIntoApiObject() for plain ApiObjects`);
+    }
+    BoundWorkload.of(workload, caller, false).bind(this, this.request(options, caller), caller, `volume '${this.name}'`);
   }
 
   /**
@@ -154,17 +157,41 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
    * `KubePodTemplate`, or an object loaded with `Include` (also kinds such as
    * Argo `Rollout` with a pod template at `spec.template.spec`).
    *
-   * The volume, mounts and env vars are added to the object's JSON when it
-   * renders, after its own JSON patches; volumes, mounts and env vars already
+   * The volume, mounts and env vars are added to the object as JSON patches
+   * (`addJsonPatch`), computed from its manifest at the time of the call,
+   * its own JSON patches included; volumes, mounts and env vars already
    * there are kept as they are, and a `volumes` list is created when the pod
-   * has none. Idempotent like `mountInto()`. An object without a pod spec is
-   * error BT148.
+   * has none. Idempotent like `mountInto()`; a container that a later patch
+   * adds lacks the mount (BT190). An object without a pod spec is error BT148.
    *
    * @param obj the object to mount the volume into
    * @param options where to mount and what to export
    */
   public mountIntoApiObject(obj: ApiObject, options: TokenMountOptions = {}): void {
-    mountIntoApiObject(this, obj, options);
+    const caller = `[${this.node.path}] mountIntoApiObject(${(obj as any)?.node?.path ?? ''})`;
+    if (!ApiObject.isApiObject(obj)) {
+      throw new Error(`${caller}: BT149: 'obj' must be a cdk8s ApiObject (KubeDeployment, an object of an Include, ...), got ${describeObj(obj)}; use mountInto() for cdk8s-plus workloads`);
+    }
+    BoundWorkload.of(obj, caller, true).bind(this, this.request(options, caller), caller, `volume '${this.name}'`);
+  }
+
+  /** The binding request of mount options, after checking them. */
+  private request(options: TokenMountOptions, caller: string): { mountPath?: string; containers?: string[]; env: Array<{ name: string; tokenPath: string }>; rotationAnnotations?: boolean } {
+    const env: Array<{ name: string; tokenPath: string }> = [];
+    for (const e of options.envVars ?? []) {
+      if (!e || typeof e.name !== 'string' || e.name === '' || e.name.includes('=')) {
+        throw new Error(`${caller}: 'envVars' name must be a non-empty variable name without '=', got ${JSON.stringify(e?.name) ?? 'nothing'}; e.g. 'VAULT_TOKEN_FILE'`);
+      }
+      if (typeof e.tokenPath !== 'string' || e.tokenPath === '') {
+        throw new Error(`${caller}: 'envVars' tokenPath of '${e.name}' must be the path of one of the volume's tokens, got ${JSON.stringify(e.tokenPath) ?? 'nothing'}; e.g. 'token'`);
+      }
+      const prior = env.find(x => x.name === e.name);
+      if (prior && prior.tokenPath !== e.tokenPath) {
+        throw new Error(`${caller}: 'envVars' sets '${e.name}' twice, to '${prior.tokenPath}' and '${e.tokenPath}', got both; export each variable once`);
+      }
+      if (!prior) env.push({ name: e.name, tokenPath: e.tokenPath });
+    }
+    return { mountPath: options.mountPath, containers: options.containers, env, rotationAnnotations: options.rotationAnnotations };
   }
 
   /** The tokens of the volume (a copy). */
@@ -177,7 +204,9 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     this._tokens.push({ ...token });
     // rendered once per change, not on every render of every workload that mounts it
     this._content = this.content();
-    setConfig(this._volume, this._content.config);
+    setVolumeConfig(this._volume, this._content.config);
+    if (this._live) this._live.projected = this.renderProjected();
+    for (const u of this._usersList()) BoundWorkload.find(u)?._volumeChanged();
   }
 
   /**
@@ -215,6 +244,47 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     return { name: this.name, projected: this.renderProjected() };
   }
 
+  /**
+   * The volume's JSON, one object kept up to date in place when a token is
+   * added (JSON patches hold it by reference and copy it when they apply).
+   * @internal
+   */
+  public _liveJson(): any {
+    return (this._live ??= this._renderVolume());
+  }
+
+  /**
+   * Records that `workload` uses the volume.
+   * @internal
+   */
+  public _addUser(workload: IConstruct): void {
+    const users = this._users;
+    if (users === workload || (users instanceof Set && users.has(workload))) return;
+    if (users === undefined) this._users = workload;
+    else if (users instanceof Set) users.add(workload);
+    else this._users = new Set([users, workload]);
+    // acknowledgements of the volume's warnings are written on the workloads that use it
+    for (const [ruleId, key, value] of this._acks ?? []) BoundWorkload.find(workload)?.acknowledged(ruleId, key, value);
+  }
+
+  /**
+   * An acknowledgement of one of the volume's warnings, for the workloads that use it (now and later).
+   * @internal
+   */
+  public _acknowledged(ruleId: string, key: string, value: () => string | undefined): void {
+    (this._acks ??= []).push([ruleId, key, value]);
+    for (const u of this._usersList()) BoundWorkload.find(u)?.acknowledged(ruleId, key, value);
+  }
+
+  /**
+   * The workloads known to use the volume, in the order they were found.
+   * @internal
+   */
+  public _usersList(): IConstruct[] {
+    const users = this._users;
+    return users === undefined ? [] : users instanceof Set ? [...users] : [users];
+  }
+
   /** The `projected` field, as a fresh copy (for JSON that others may change). */
   private renderProjected(): any {
     const sources = this._content.sources.map(s => ({ serviceAccountToken: { ...s.serviceAccountToken } }));
@@ -224,30 +294,16 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   /** @internal */
   public _findings(): Finding[] {
     const own = this._content.findings;
-    if (this._exported || hasUsers(this)) return own;
+    if (this._exported || this._users !== undefined) return own;
     return [...own, finding(R.MOUNT_NOWHERE, '', 'volume', `'${this.name}' is mounted in no workload, so no application can read its tokens`, 'no workload',
       'mount it with mountInto(), mountIntoApiObject() or container.mount(), or remove it')];
   }
 
-  /** The content of the volume as it is now: shared with every volume of the same content, made for the first. */
+  /** The content of the volume as it is now (rendered and checked once per change). */
   private content(): VolumeContent {
-    const key = this.contentKey();
-    let content = CONTENTS.get(key);
-    if (!content) {
-      const sources = this._tokens.map(sourceOf);
-      const projected = this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources } : { sources };
-      content = { sources, config: { projected }, findings: this.checkContent(sources) };
-      if (CONTENTS.size >= 1000) CONTENTS.clear();
-      CONTENTS.set(key, content);
-    }
-    return content;
-  }
-
-  /** Everything the content (render and checks) depends on, as a string. */
-  private contentKey(): string {
-    let key = `${this.name}\u0000${this.defaultMode ?? ''}\u0000${this._nameError ? 1 : 0}`;
-    for (const t of this._tokens) key += `\u0000${t.path}\u0000${t.audience ?? '\u0001'}\u0000${t.expiration ? durationMs(t.expiration) : ''}`;
-    return key;
+    const sources = this._tokens.map(sourceOf);
+    const projected = this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources } : { sources };
+    return { sources, config: { projected }, findings: this.checkContent(sources) };
   }
 
   private checkContent(sources: any[]): Finding[] {
@@ -278,16 +334,21 @@ function sourceOf(t: ServiceAccountTokenProjection): any {
   return { serviceAccountToken: source };
 }
 
-/** The rule subject of a token volume: its own checks, and acknowledgements passed on to the workloads that use it. */
+/** The rule subject of a token volume: its own checks; an acknowledgement of them is written on the workloads that use it. */
 class VolumeSubject implements Subject {
   constructor(public readonly construct: ProjectedTokenVolume) {}
 
-  public extraFindings(): Finding[] {
+  public findings(): Finding[] {
     return this.construct._findings();
   }
 
-  /** An acknowledged warning of the volume is written on the workloads that use it. */
-  public annotate(key: string, value: string): void {
-    for (const u of usersOf(this.construct)) subjectOf(u)?.annotate?.(key, value);
+  public acknowledged(ruleId: string, key: string, value: () => string | undefined): void {
+    this.construct._acknowledged(ruleId, key, value);
   }
+}
+
+function describeObj(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  const path = (x as any)?.node?.path;
+  return `${(x as any)?.constructor?.name ?? typeof x}${path !== undefined ? ` at '${path}'` : ''}`;
 }

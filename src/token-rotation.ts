@@ -1,11 +1,11 @@
 import { ApiObject, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
-import { renderManifest, runPassHooks, subjectsUnder } from './engine';
-import { wholeSeconds } from './internal';
+import { BoundWorkload } from './private/bound-workload';
+import { runPassHooks } from './private/engine';
+import { wholeSeconds } from './private/internal';
+import { asWorkload } from './private/kplus';
 import { locatePodSpec, R } from './rules';
 import { formatSeconds, RotationEntry, ROTATION_ANNOTATION_PREFIX, tokenRotations } from './rules/rotation';
-import { enableRotationAnnotations, isWatched, watchApiObject, watchWorkload } from './workload-subject';
 
 /**
  * When the kubelet refreshes one token of a workload and when the token
@@ -82,12 +82,12 @@ export class TokenRotation {
    * from the workload's manifest as it will be written (tokens mounted by
    * hand included).
    *
-   * @param workload a cdk8s-plus-27 workload, or an ApiObject with a pod spec
+   * @param workload a workload of any cdk8s-plus line, or an ApiObject with a pod spec
    */
   public static of(workload: IConstruct): TokenRotationInfo[] {
-    const obj = TokenRotation.apiObjectOf(workload, 'of');
-    runPassHooks(workload);
-    const manifest = renderManifest(obj);
+    const record = TokenRotation.recordOf(workload, 'of');
+    runPassHooks(record.construct);
+    const manifest = record.render();
     if (!locatePodSpec(manifest)) {
       throw new Error(`[${workload.node.path}] TokenRotation.of: 'workload' carries no pod spec, got kind ${manifest?.kind ?? 'nothing'}; pass a Pod, a workload with a pod template, or its ApiObject`);
     }
@@ -95,17 +95,15 @@ export class TokenRotation {
   }
 
   /**
-   * Every workload at or below `scope` that the library checks (bound with
-   * `mountInto` / `mountIntoApiObject`, a `BoundTokenPod`, or a cdk8s-plus
-   * workload that mounts a `ProjectedTokenVolume`), with its tokens, sorted
-   * by construct path. Workloads without tokens are left out.
+   * The rotation of every bound workload at or below `scope` (workloads with
+   * a token volume bound or mounted, of any cdk8s-plus line, and bound
+   * ApiObjects), sorted by construct path; workloads without tokens are left out.
    */
   public static report(scope: IConstruct): WorkloadTokenRotation[] {
     runPassHooks(scope);
     const out: WorkloadTokenRotation[] = [];
-    for (const s of subjectsUnder(scope)) {
-      if (!s.apiObject || !isWatched(s.construct)) continue;
-      const manifest = renderManifest(s.apiObject);
+    for (const s of BoundWorkload.under(scope)) {
+      const manifest = s.render();
       const tokens = tokenRotations(manifest).map(toInfo);
       if (tokens.length === 0) continue;
       out.push({
@@ -129,9 +127,8 @@ export class TokenRotation {
    * they change only when a token's lifetime does.
    */
   public static annotate(scope: IConstruct): void {
-    if (scope instanceof kplus.AbstractPod) watchWorkload(scope);
-    else if (ApiObject.isApiObject(scope)) watchApiObject(scope);
-    enableRotationAnnotations(scope);
+    if (asWorkload(scope) || ApiObject.isApiObject(scope)) BoundWorkload.of(scope, `[${scope.node.path}] TokenRotation.annotate`, true);
+    BoundWorkload.enableRotation(scope);
   }
 
   /**
@@ -146,13 +143,17 @@ export class TokenRotation {
     return formatSeconds(seconds);
   }
 
-  private static apiObjectOf(workload: IConstruct, method: string): ApiObject {
-    if (ApiObject.isApiObject(workload)) return workload;
+  /** The record of a workload of any cdk8s-plus line, of an ApiObject, or of the ApiObject of another construct. */
+  private static recordOf(workload: IConstruct, method: string): BoundWorkload {
+    const caller = `[${(workload as any)?.node?.path ?? ''}] TokenRotation.${method}`;
+    if (asWorkload(workload) || ApiObject.isApiObject(workload)) return BoundWorkload.of(workload, caller, true);
+    let obj: ApiObject | undefined;
     try {
-      return ApiObject.of(workload);
+      obj = workload?.node ? ApiObject.of(workload) : undefined;
     } catch {
-      throw new Error(`[${workload?.node?.path}] TokenRotation.${method}: 'workload' must be a cdk8s-plus-27 workload or an ApiObject, got ${(workload as any)?.constructor?.name ?? typeof workload}; pass the workload itself`);
+      obj = undefined;
     }
+    return BoundWorkload.of(obj ?? workload, caller, true);
   }
 
   private constructor() {}

@@ -9,7 +9,7 @@ import { build as buildIssuerRotation } from '../examples/issuer-rotation';
 import {
   BoundTokenPod, BoundTokenRules, ClusterIssuerConfig, GitOps, IssuerRotationRestart, ProjectedTokenVolume,
 } from '../src';
-import { markNeedsPublicIssuer, publicIssuerMarks } from '../src/public-issuer';
+import { markNeedsPublicIssuer, publicIssuerMarks } from '../src/private/public-issuer';
 import { checkIssuerValue, clusterInternalReason, cloudAudienceConsumer, parseIPv4, parseIPv6 } from '../src/rules';
 
 const PUBLIC = 'https://oidc.example.com/cluster-a';

@@ -5,7 +5,7 @@ import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { BoundTokenPod, ProjectedTokenVolume } from '../src';
 import { captureWarnings, chart, synth } from './util';
-import { labelFromId } from '../src/internal';
+import { labelFromId } from '../src/private/internal';
 import { checkLifetimeSeconds, checkTokenPath, checkVolumeName, isDns1123Label, refreshAfterSeconds } from '../src/rules';
 
 // --- references, written from the facts file, independently of src/ ---

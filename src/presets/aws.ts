@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { arnPartition, checkLifetimeRange, checkRegion, checkRoleArn } from '../rules';
 import { IdentityPreset } from './preset';
-import { presetSeconds, PresetEnv, setPresetSpec } from './preset-spec';
+import { presetSeconds, PresetEnv, setPresetSpec } from '../private/preset-spec';
 
 /** Props of `AwsIamRole`. */
 export interface AwsIamRoleProps {

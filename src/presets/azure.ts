@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { checkAuthorityHost, checkGuid, checkLifetimeRange, finding, getAt, locatePodSpec, R } from '../rules';
 import { IdentityPreset } from './preset';
-import { presetSeconds, setPresetSpec } from './preset-spec';
+import { presetSeconds, setPresetSpec } from '../private/preset-spec';
 
 /** An Azure cloud and its Microsoft Entra authority host. */
 export class AzureCloud {

@@ -1,10 +1,10 @@
 import { Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import { kplus } from '../private/kplus';
 import { Construct } from 'constructs';
 import { checkGcpInputs } from '../rules';
 import { credentialConfiguration, providerName } from './gcp-config';
 import { IdentityPreset } from './preset';
-import { setPresetSpec } from './preset-spec';
+import { setPresetSpec } from '../private/preset-spec';
 
 /** The coordinates of a Workload Identity Federation provider. */
 export interface GcpWorkloadIdentityProvider {
@@ -81,17 +81,14 @@ export class GcpWorkloadIdentityFederation extends IdentityPreset {
       mountPath: GcpWorkloadIdentityFederation.MOUNT_PATH,
       env: [{ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: configFile }],
       extraMounts: [{
-        id: 'GcpCredentialConfigurationVolume',
         mountPath: GcpWorkloadIdentityFederation.CONFIG_MOUNT_PATH,
         volumeName: 'workload-identity-credential-configuration',
         create: (scope: Construct, tokenFile: string) => {
-          const cm = new kplus.ConfigMap(scope, 'GcpCredentialConfiguration', {
-            data: { [GcpWorkloadIdentityFederation.CONFIG_FILE]: this.credentialConfiguration(tokenFile) },
-          });
-          return {
-            kplus: kplus.Volume.fromConfigMap(scope, 'GcpCredentialConfigurationVolume', cm, { name: 'workload-identity-credential-configuration' }),
-            json: { configMap: { name: cm.name } },
-          };
+          const cm = (scope.node.tryFindChild('GcpCredentialConfiguration') as kplus.ConfigMap | undefined)
+            ?? new kplus.ConfigMap(scope, 'GcpCredentialConfiguration', {
+              data: { [GcpWorkloadIdentityFederation.CONFIG_FILE]: this.credentialConfiguration(tokenFile) },
+            });
+          return { configMap: { name: cm.name } };
         },
       }],
       findings: () => checkGcpInputs(props),

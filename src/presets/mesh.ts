@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { IdentityPreset } from './preset';
-import { setPresetSpec } from './preset-spec';
+import { setPresetSpec } from '../private/preset-spec';
 
 /** Props of `IstioToken`. */
 export interface IstioTokenProps {

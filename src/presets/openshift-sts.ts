@@ -1,11 +1,11 @@
 import { ApiObjectMetadata, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import { kplus } from '../private/kplus';
 import { Construct } from 'constructs';
 import { checkGcpInputs, checkGuid, checkRegion, checkRoleArn, arnPartition } from '../rules';
 import { GcpWorkloadIdentityProvider } from './gcp';
 import { credentialConfiguration } from './gcp-config';
 import { IdentityPreset } from './preset';
-import { setPresetSpec } from './preset-spec';
+import { setPresetSpec } from '../private/preset-spec';
 
 /** Props of `OpenShiftShortTermCredentials.aws()`. */
 export interface OpenShiftAwsCredentialsProps {

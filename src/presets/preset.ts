@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
-import { bindPreset, bindPresetToApiObject, presetSpec } from './preset-spec';
+import { createServiceAccount27, kplus } from '../private/kplus';
+import { Construct, IConstruct } from 'constructs';
+import { annotateServiceAccount, bindPreset, presetSpec, presetTokenFile } from '../private/preset-spec';
 
 /** Where a preset binds. */
 export interface PresetBindOptions {
@@ -30,13 +30,17 @@ export interface PresetBindOptions {
 export abstract class IdentityPreset {
   /**
    * Binds the preset to a cdk8s-plus workload (Pod, Deployment, StatefulSet,
-   * DaemonSet, Job, CronJob) through `ProjectedTokenVolume.mountInto()`:
-   * projects the token, mounts it read-only and sets the environment in every
-   * container and init container (also ones added later), or those named.
-   * Binding twice adds nothing twice.
+   * DaemonSet, Job, CronJob of cdk8s-plus-27, -32, -33, -34 or another 2.x
+   * line; anything else is error BT149) through the same binding as
+   * `ProjectedTokenVolume.mountInto()`: projects the token (into the token
+   * volume already mounted at the mount path, or a volume of the webhook's
+   * name), mounts it read-only and sets the environment in every container
+   * and init container there is now, or those named. Binding twice adds
+   * nothing twice; bind again after adding containers (BT190 otherwise).
+   * The workload must run as a named service account (BT152).
    */
-  public bind(workload: kplus.AbstractPod, options: PresetBindOptions = {}): void {
-    bindPreset(this, workload, options);
+  public bind(workload: IConstruct, options: PresetBindOptions = {}): void {
+    bindPreset(this, workload, options, false);
   }
 
   /**
@@ -47,7 +51,7 @@ export abstract class IdentityPreset {
    * there. Binding twice adds nothing twice.
    */
   public bindApiObject(obj: ApiObject, options: PresetBindOptions = {}): void {
-    bindPresetToApiObject(this, obj, options);
+    bindPreset(this, obj, options, true);
   }
 
   /** The annotations the platform expects on the ServiceAccount (e.g. `eks.amazonaws.com/role-arn`). */
@@ -55,22 +59,29 @@ export abstract class IdentityPreset {
     return { ...(presetSpec(this).serviceAccountAnnotations ?? {}) };
   }
 
-  /** Adds the platform's annotations to a ServiceAccount. */
-  public annotateServiceAccount(serviceAccount: kplus.ServiceAccount): void {
-    for (const [k, v] of Object.entries(this.serviceAccountAnnotations())) serviceAccount.metadata.addAnnotation(k, v);
+  /**
+   * Adds the platform's annotations to a ServiceAccount: one of any
+   * cdk8s-plus line (27, 32, 33, 34, ...) or a plain `KubeServiceAccount`;
+   * anything else is error BT149.
+   */
+  public annotateServiceAccount(serviceAccount: IConstruct): void {
+    annotateServiceAccount(this, serviceAccount);
   }
 
-  /** Creates a ServiceAccount carrying the platform's annotations. */
+  /**
+   * Creates a cdk8s-plus-27 ServiceAccount carrying the platform's
+   * annotations. With another cdk8s-plus line, create the account with that
+   * line and call `annotateServiceAccount()`.
+   */
   public createServiceAccount(scope: Construct, id: string, props: kplus.ServiceAccountProps = {}): kplus.ServiceAccount {
-    const sa = new kplus.ServiceAccount(scope, id, props);
+    const sa = createServiceAccount27(scope, id, props);
     this.annotateServiceAccount(sa);
     return sa;
   }
 
-  /** The token file's path for a mount path. */
+  /** The token file's path for a mount path (the path the binding writes into the env vars). */
   public tokenFile(mountPath?: string): string {
-    const spec = presetSpec(this);
-    return `${mountPath ?? spec.mountPath}/${spec.token.path}`;
+    return presetTokenFile(this, mountPath);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { IdentityPreset } from './preset';
-import { setPresetSpec } from './preset-spec';
+import { setPresetSpec } from '../private/preset-spec';
 
 /** How Vault verifies the token. */
 export enum VaultAuthMethod {
@@ -58,7 +58,7 @@ export class VaultToken extends IdentityPreset {
       token: { path: VaultToken.VOLUME_NAME, audience: props.audience ?? 'vault', expiration: props.expiration ?? Duration.hours(2) },
       mountPath: VaultToken.MOUNT_PATH,
       env: [],
-      podAnnotations: props.agentInjector ? { [VaultToken.AGENT_TOKEN_VOLUME_ANNOTATION]: VaultToken.VOLUME_NAME } : undefined,
+      podAnnotations: props.agentInjector ? { [VaultToken.AGENT_TOKEN_VOLUME_ANNOTATION]: '{{VOLUME_NAME}}' } : undefined,
       findings: () => [],
     });
   }

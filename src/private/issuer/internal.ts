@@ -1,7 +1,7 @@
 // Internal helpers of the issuer constructs (not re-exported from src/index.ts).
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { GitOpsOptions } from './gitops';
+import { GitOpsOptions } from '../../gitops';
 
 /** Matches a namespace against an exclusion pattern as the Job's shell `case` does (`*` = any text). */
 export function matchesNamespacePattern(ns: string, pattern: string): boolean {

@@ -5,10 +5,11 @@
 // issuer (cloud audiences, and constructs marked by presets).
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { onPass, renderForValidation } from './engine';
-import { ProjectedTokenVolume } from './projected-token-volume';
-import { publicIssuerMarks } from './public-issuer';
-import { AudienceUse, cloudAudienceConsumer, getAt, locatePodSpec, PublicIssuerNeed } from './rules';
+import { ProjectedTokenVolume } from '../../projected-token-volume';
+import { AudienceUse, cloudAudienceConsumer, getAt, locatePodSpec, PublicIssuerNeed } from '../../rules';
+import { onPass } from '../engine';
+import { asWorkload, modelManifest } from '../kplus';
+import { publicIssuerMarks } from '../public-issuer';
 
 /** Kinds that never carry a pod spec: not rendered by the scan. */
 const NO_POD_SPEC = new Set([
@@ -38,7 +39,9 @@ function renderOnce(root: IConstruct, obj: ApiObject): any {
   if (!cache.has(obj)) {
     let json: unknown;
     try {
-      json = renderForValidation(obj);
+      // a cdk8s-plus workload is read from its model; other objects render
+      const w = asWorkload(obj.node.scope);
+      json = w && obj.node.id === 'Resource' ? modelManifest(w) : obj.toJson();
     } catch {
       // an object that cannot render reports its own error; it has no audiences to offer
       json = undefined;

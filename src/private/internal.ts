@@ -1,6 +1,6 @@
 // Small helpers shared by the constructs. Internal: not part of the jsii API.
 import { Duration } from 'cdk8s';
-import { isDns1123Label } from './rules';
+import { isDns1123Label } from '../rules';
 import { Slot } from './slot';
 
 /**

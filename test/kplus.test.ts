@@ -1,9 +1,9 @@
-// The one place that reaches past cdk8s-plus-27's private Volume constructor.
+// The one module that knows cdk8s-plus: volumes that reach past the private Volume constructor.
 import * as kplus from 'cdk8s-plus-27';
 import { chart, findKind, synth } from './util';
-import { createProjectedVolume, ownerOf, setConfig } from '../src/volume-bridge';
+import { createVolume as createProjectedVolume, ownerOf, setVolumeConfig as setConfig } from '../src/private/kplus';
 
-describe('volume bridge', () => {
+describe('the cdk8s-plus module: volumes', () => {
   test('builds a real kplus.Volume that renders the projected config it holds', () => {
     const c = chart();
     const sources: any[] = [{ serviceAccountToken: { path: 'a', audience: 'x', expirationSeconds: 3600 } }];

@@ -1,0 +1,268 @@
+// The bridge between the pure rule catalogue (src/rules) and the construct
+// tree. Internal: not part of the jsii API.
+//
+// How a synth runs the rules:
+// - cdk8s validates every construct in pre-order, so the root (the App) is
+//   validated first: the engine adds one validation to the root. It runs the
+//   pass hooks (the discovery of workloads that mount a library volume with
+//   plain `container.mount`), evaluates every registered subject, applies
+//   acknowledgements and strict mode, prints the warnings and keeps each
+//   subject's errors for the subject's own validation, which cdk8s calls
+//   later in the same sweep and which returns them, so cdk8s prefixes them
+//   with the construct path and fails the synth before anything is written.
+// - Validation only reads: it renders nothing through cdk8s, changes no
+//   construct and keeps no result past its sweep. A subject validated on its
+//   own (a bare `node.validate()`) is evaluated afresh.
+// - cdk8s validates the whole app once per `app.synth()` and again for every
+//   chart it writes (and once per `chart.toJson()` / `Testing.synth()`), so a
+//   warning would print once per pass. Warnings are printed once per app and
+//   JavaScript task: the set of printed lines lives on the root, under a
+//   global symbol (so two copies of this library in one process share it),
+//   and is emptied when the task ends. It decides only what is printed,
+//   never a result.
+// - Nothing of cdk8s or cdk8s-plus is patched or wrapped.
+
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { derivedValue, readingTheModel } from './kplus';
+import { Slot } from './slot';
+import { ackAnnotation, checkObject, CONSTRUCT_STYLE, Finding, findRule, NO_FINDINGS } from '../rules';
+
+/** Something the rules check, reported at `construct`'s path. */
+export interface Subject {
+  readonly construct: IConstruct;
+  /** The findings of the subject as it is now. Reads only. */
+  findings(): Finding[];
+  /** Rule ids this subject leaves to another rule. */
+  readonly exclude?: ReadonlySet<string>;
+  /** Called once for every acknowledgement in force for the subject (now or added later). */
+  acknowledged?(ruleId: string, key: string, value: () => string | undefined): void;
+}
+
+/** The context key that turns strict mode on. */
+export const STRICT_CONTEXT_KEY = 'cdk8s-bound-tokens:strict';
+
+interface Ack {
+  readonly ruleId: string;
+  readonly reason: string;
+  readonly scope: IConstruct;
+}
+
+interface RootState {
+  readonly subjects: Subject[];
+  /** Results of the current sweep's pass, consumed by the subjects' own validations. */
+  pending: Map<Subject, string[]>;
+  /** Acknowledgements that matched a warning in the last pass. */
+  used: Set<Ack>;
+  /** Hooks that run at the start of every pass (e.g. to discover subjects). */
+  readonly passHooks: Array<() => void>;
+  readonly hookKeys: Set<object>;
+}
+
+const ROOTS = new Slot<RootState>('engine');
+const ACKS = new Slot<Ack[]>('acks');
+const STRICT = new Slot<true>('strict');
+const SUBJECT = new Slot<Subject>('subject');
+const NOTIFIED = new Slot<Set<Ack>>('notified');
+
+function stateOf(c: IConstruct): RootState {
+  const root = c.node.root;
+  let state = ROOTS.get(root);
+  if (!state) {
+    const s: RootState = { subjects: [], pending: new Map(), used: new Set(), passHooks: [], hookKeys: new Set() };
+    state = ROOTS.set(root, s);
+    root.node.addValidation({ validate: () => runPass(s) });
+  }
+  return state;
+}
+
+/** A subject's own validation: the errors the root's pass found for it, or a fresh evaluation. */
+class SubjectValidation {
+  constructor(private readonly state: RootState, private readonly subject: Subject) {}
+
+  public validate(): string[] {
+    const errors = this.state.pending.get(this.subject);
+    if (errors) {
+      this.state.pending.delete(this.subject);
+      return errors;
+    }
+    for (const hook of this.state.passHooks) hook();
+    return evaluate(this.subject, this.state, []);
+  }
+}
+
+/** Registers a subject once (by construct); the root's pass checks it. */
+export function registerSubject<T extends Subject>(subject: T): T {
+  const existing = SUBJECT.get(subject.construct);
+  if (existing) return existing as T;
+  const state = stateOf(subject.construct);
+  state.subjects.push(subject);
+  SUBJECT.set(subject.construct, subject);
+  subject.construct.node.addValidation(new SubjectValidation(state, subject));
+  for (const scope of subject.construct.node.scopes) for (const ack of ACKS.get(scope) ?? []) notify(subject, ack);
+  return subject;
+}
+
+/** The subject registered for a construct, if any. */
+export function subjectOf(c: IConstruct): Subject | undefined {
+  return SUBJECT.get(c);
+}
+
+/** Runs `hook` at the start of every validation pass of `c`'s app, once per `key`. */
+export function onPass(c: IConstruct, key: object, hook: () => void): void {
+  const state = stateOf(c);
+  if (state.hookKeys.has(key)) return;
+  state.hookKeys.add(key);
+  state.passHooks.push(hook);
+}
+
+/** Runs the pass hooks of `c`'s app now (e.g. before a report that must see the final tree). */
+export function runPassHooks(c: IConstruct): void {
+  for (const hook of stateOf(c).passHooks) hook();
+}
+
+/** The subjects registered at or below `scope`, in registration order. */
+export function subjectsUnder(scope: IConstruct): Subject[] {
+  return stateOf(scope).subjects.filter(s => s.construct === scope || s.construct.node.scopes.includes(scope));
+}
+
+function runPass(state: RootState): string[] {
+  for (const hook of state.passHooks) hook();
+  const pending = new Map<Subject, string[]>();
+  state.used = new Set();
+  const warnings: string[] = [];
+  const subjects = state.subjects;
+  for (let i = 0; i < subjects.length; i++) pending.set(subjects[i], evaluate(subjects[i], state, warnings));
+  state.pending = pending;
+  if (warnings.length > 0) printOnce(subjects[0].construct.node.root, warnings);
+  return [];
+}
+
+const PRINTED = Symbol.for('cdk8s-bound-tokens.printed-warnings');
+
+/** Prints each warning once per app and JavaScript task (see the top of this file). */
+function printOnce(root: IConstruct, warnings: string[]): void {
+  const r = root as any;
+  let printed: Set<string> | undefined = r[PRINTED];
+  if (!printed) {
+    const set = new Set<string>();
+    printed = set;
+    Object.defineProperty(r, PRINTED, { value: set, configurable: true, writable: true });
+    // the next synth (a later task) prints its warnings again
+    queueMicrotask(() => { r[PRINTED] = undefined; });
+  }
+  for (const w of warnings) {
+    if (printed.has(w)) continue;
+    printed.add(w);
+    console.warn(`[cdk8s-bound-tokens] Warning: ${w}`);
+  }
+}
+
+const CLEAN: string[] = Object.freeze([]) as unknown as string[];
+
+/** A subject's errors; its warnings are appended to `warnings`. */
+function evaluate(subject: Subject, state: RootState, warnings: string[]): string[] {
+  let findings = subject.findings();
+  if (findings.length === 0) return CLEAN;
+  if (subject.exclude && subject.exclude.size > 0) findings = findings.filter(f => !subject.exclude!.has(f.ruleId));
+  const acks = acksFor(subject.construct);
+  const strict = isStrict(subject.construct);
+  const errors: string[] = [];
+  const path = subject.construct.node.path;
+  for (const f of findings) {
+    if (f.level === 'warning') {
+      const ack = acks.get(f.ruleId);
+      if (ack) {
+        state.used.add(ack);
+        continue;
+      }
+      if (f.acknowledged !== undefined) continue;
+      if (strict) errors.push(`${f.message} (a warning, made an error by strict mode)`);
+      else warnings.push(`[${path}] ${f.message}`);
+    } else {
+      errors.push(f.message);
+    }
+  }
+  return errors.length > 0 ? errors : CLEAN;
+}
+
+/** The rendered manifest's findings for the construct rules (a helper for subjects). */
+export function manifestFindings(manifest: any, managedVolumes?: ReadonlySet<string>): Finding[] {
+  if (!manifest) return NO_FINDINGS;
+  return checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes });
+}
+
+/** Drops the findings of manifest-only rules (a construct knows better). */
+export function constructFindings(findings: Finding[]): Finding[] {
+  return findings.filter(f => findRule(f.ruleId)?.scope !== 'manifest');
+}
+
+/** The acknowledgements in force for a construct: the nearest scope wins. */
+function acksFor(c: IConstruct): Map<string, Ack> {
+  const out = new Map<string, Ack>();
+  for (const scope of c.node.scopes) for (const ack of ACKS.get(scope) ?? []) out.set(ack.ruleId, ack);
+  return out;
+}
+
+function isStrict(c: IConstruct): boolean {
+  const ctx = c.node.tryGetContext(STRICT_CONTEXT_KEY);
+  if (ctx === true || ctx === 'true') return true;
+  return c.node.scopes.some(s => STRICT.has(s));
+}
+
+export function setStrict(scope: IConstruct): void {
+  STRICT.set(scope, true);
+}
+
+/**
+ * True when the subject's warning `ruleId` is present now and acknowledged by
+ * `ack` (the nearest acknowledgement of it). For the annotation that records
+ * an acknowledgement in the manifest: it is rendered only while it applies.
+ */
+function acknowledgedNow(subject: Subject, ack: Ack): boolean {
+  if (acksFor(subject.construct).get(ack.ruleId) !== ack) return false;
+  return subject.findings().some(f => f.ruleId === ack.ruleId && f.level === 'warning');
+}
+
+function notify(subject: Subject, ack: Ack): void {
+  if (!subject.acknowledged) return;
+  const done = NOTIFIED.get(subject) ?? NOTIFIED.set(subject, new Set());
+  if (done.has(ack)) return;
+  done.add(ack);
+  subject.acknowledged(ack.ruleId, ackAnnotation(ack.ruleId), () => (acknowledgedNow(subject, ack) ? ack.reason : undefined));
+}
+
+/** Records an acknowledgement; an acknowledgement that matches nothing fails the synth. */
+export function addAcknowledgement(scope: IConstruct, ruleId: string, reason: string): void {
+  const state = stateOf(scope);
+  const list = ACKS.get(scope) ?? [];
+  const existing = list.findIndex(a => a.ruleId === ruleId);
+  const ack: Ack = { ruleId, reason, scope };
+  if (existing >= 0) list[existing] = ack; else list.push(ack);
+  if (!ACKS.has(scope)) {
+    ACKS.set(scope, list);
+    scope.node.addValidation({
+      validate: () => (ACKS.get(scope) ?? [])
+        .filter(a => !state.used.has(a))
+        .map(a => `${a.ruleId}: the acknowledgement of ${a.ruleId} ('${a.reason}') matches no warning of this construct or its children; remove it`),
+    });
+  }
+  for (const s of subjectsUnder(scope)) notify(s, ack);
+}
+
+/**
+ * The subject of a construct that renders one plain object (an issuer
+ * config, a restart Job): the rules on its render plus its own checks; an
+ * acknowledgement is recorded on the object while it applies.
+ */
+export function objectSubject(construct: IConstruct, apiObject: ApiObject, own: () => Finding[]): Subject {
+  return {
+    construct,
+    findings: () => {
+      const found = manifestFindings(readingTheModel(() => apiObject.toJson()));
+      const extra = constructFindings(own());
+      return extra.length === 0 ? found : found.length === 0 ? extra : found.concat(extra);
+    },
+    acknowledged: (_ruleId, key, value) => apiObject.metadata.addAnnotation(key, derivedValue(value)),
+  };
+}

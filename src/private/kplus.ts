@@ -1,0 +1,247 @@
+// The one module that knows cdk8s-plus. Internal: not part of the jsii API.
+//
+// Every other module reaches cdk8s-plus through this one: the cdk8s-plus-27
+// types that the public API names (BoundTokenPod is a cdk8s-plus-27 Pod,
+// ProjectedTokenVolume is a cdk8s-plus-27 IStorage), and the run-time view of
+// a workload or ServiceAccount of ANY cdk8s-plus line (27, 32, 33, 34, ...).
+//
+// Why one view serves every line: the lines are generated from one code
+// base. A workload of each has `containers`, `initContainers` (copies),
+// `volumes`, `addVolume()`, `podMetadata`, `serviceAccount` and renders its
+// pod spec from them; a container has `name`, `mounts`, `mount()` and `env`
+// (`variables`, `addVariable()`); a volume is rendered from its `name` and
+// `_toKube()`; an env value from its `value` / `valueFrom`. Their classes are
+// distinct per line, so TypeScript and `instanceof` cannot accept one line's
+// object where another's is expected. Objects are therefore recognised by
+// the jsii type information every jsii class carries (`Symbol.for('jsii.rtti')`,
+// e.g. `{ fqn: 'cdk8s-plus-33.Deployment' }`), on the class or the nearest
+// cdk8s-plus class it extends, and then used through the members above.
+import { ApiObject, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct, IConstruct, Node } from 'constructs';
+import { Slot } from './slot';
+
+export { kplus };
+
+/** The kinds of workload a binding accepts, as cdk8s-plus names them. */
+export const WORKLOAD_KINDS: readonly string[] = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+
+/** The cdk8s-plus lines the tests run against. Other 2.x lines share the model and are accepted too. */
+export const TESTED_LINES: readonly string[] = ['cdk8s-plus-27', 'cdk8s-plus-32', 'cdk8s-plus-33', 'cdk8s-plus-34'];
+
+const RTTI = Symbol.for('jsii.rtti');
+const FQN = /^(cdk8s-plus-(\d+))\.([A-Za-z]+)$/;
+
+/** The cdk8s-plus class an object is (or extends): its line and class name. */
+export interface KplusType {
+  /** e.g. 'cdk8s-plus-33' */
+  readonly line: string;
+  /** e.g. 'Deployment' */
+  readonly className: string;
+}
+
+const TYPES = new WeakMap<object, KplusType | null>();
+
+/** The nearest cdk8s-plus (2.x line, 22 or later) class on the prototype chain of `x`, if any. */
+export function kplusTypeOf(x: unknown): KplusType | undefined {
+  if (x === null || typeof x !== 'object') return undefined;
+  const proto = Object.getPrototypeOf(x);
+  if (!proto) return undefined;
+  const known = TYPES.get(proto);
+  if (known !== undefined) return known ?? undefined;
+  let found: KplusType | null = null;
+  for (let p = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    const ctor = p.constructor;
+    if (typeof ctor !== 'function' || !Object.prototype.hasOwnProperty.call(ctor, RTTI)) continue;
+    const m = FQN.exec(String(ctor[RTTI]?.fqn ?? ''));
+    if (m && Number(m[2]) >= 22) {
+      found = { line: m[1], className: m[3] };
+      break;
+    }
+  }
+  TYPES.set(proto, found);
+  return found ?? undefined;
+}
+
+/** A container of a cdk8s-plus workload, of any line. */
+export interface KplusContainer {
+  readonly name: string;
+  readonly mounts: ReadonlyArray<{ readonly path: string; readonly volume: KplusVolume; readonly subPath?: string }>;
+  mount(path: string, storage: { asVolume(): any }, options?: { readOnly?: boolean }): void;
+  readonly env: {
+    readonly variables: { [name: string]: { readonly value?: string; readonly valueFrom?: unknown } };
+    addVariable(name: string, value: unknown): void;
+  };
+}
+
+/** A volume as cdk8s-plus renders it. */
+export interface KplusVolume {
+  readonly name: string;
+  _toKube(): any;
+}
+
+/** A cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) of any line. */
+export interface KplusWorkload extends IConstruct {
+  readonly containers: KplusContainer[];
+  readonly initContainers: KplusContainer[];
+  readonly volumes: KplusVolume[];
+  readonly serviceAccount?: { readonly name: string };
+  readonly podMetadata: { addAnnotation(key: string, value: string): void };
+  readonly metadata: { addAnnotation(key: string, value: string): void };
+  addVolume(volume: KplusVolume): void;
+}
+
+/** `x` as a cdk8s-plus workload of any line, or undefined. */
+export function asWorkload(x: unknown): KplusWorkload | undefined {
+  const t = kplusTypeOf(x);
+  if (!t || !WORKLOAD_KINDS.includes(t.className)) return undefined;
+  return x as KplusWorkload;
+}
+
+/** `x` as a cdk8s-plus ServiceAccount of any line, or undefined. */
+export function asServiceAccount(x: unknown): { readonly name: string; readonly metadata: { addAnnotation(k: string, v: string): void } } | undefined {
+  const t = kplusTypeOf(x);
+  return t && t.className === 'ServiceAccount' ? (x as any) : undefined;
+}
+
+/** A short description of what was passed, for messages: 'a cdk8s-plus-33 ConfigMap at 'chart/Cm''. */
+export function describeValue(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (typeof x !== 'object') return `${typeof x} ${JSON.stringify(x)}`;
+  const t = kplusTypeOf(x);
+  const path = (x as any)?.node?.path;
+  const what = t ? `a ${t.line} ${t.className}` : `a ${(x as any)?.constructor?.name ?? 'object'}`;
+  return `${what}${typeof path === 'string' ? ` at '${path}'` : ''}`;
+}
+
+/** The service account name a workload runs as, if any. */
+export function serviceAccountName(workload: KplusWorkload): string | undefined {
+  return workload.serviceAccount?.name;
+}
+
+/** The containers and init containers of a workload (one array; cdk8s-plus returns copies). */
+export function allContainers(workload: KplusWorkload): KplusContainer[] {
+  const out = workload.initContainers;
+  const main = workload.containers;
+  for (let i = 0; i < main.length; i++) out.push(main[i]);
+  return out;
+}
+
+/** The volumes of a workload in render order (mounted ones first, then the pod's own), with repeats. */
+export function volumesInRenderOrder(workload: KplusWorkload): KplusVolume[] {
+  const volumes: KplusVolume[] = [];
+  for (const c of workload.containers) for (const m of c.mounts) volumes.push(m.volume);
+  for (const c of workload.initContainers) for (const m of c.mounts) volumes.push(m.volume);
+  for (const v of workload.volumes) volumes.push(v);
+  return volumes;
+}
+
+/** Mounts `volume` read-only at `path` in `container`, unless it is mounted there already. */
+export function mountReadOnly(container: KplusContainer, path: string, volume: KplusVolume): void {
+  for (const m of container.mounts) if (m.volume === volume && m.path === path) return;
+  container.mount(path, { asVolume: () => volume }, { readOnly: true });
+}
+
+/** Sets a constant env var in a container unless it sets the variable already (the conflict is a rule). */
+export function setEnvIfAbsent(container: KplusContainer, name: string, value: string): void {
+  if (name in container.env.variables) return;
+  // an env value of any line renders from `value` and `valueFrom`
+  container.env.addVariable(name, kplus.EnvValue.fromValue(value));
+}
+
+/** The env var `name` of a container, as rendered, or undefined. */
+export function envOf(container: KplusContainer, name: string): { value?: string; valueFrom?: unknown } | undefined {
+  return container.env.variables[name];
+}
+
+/**
+ * The manifest a workload will render, for the rules, without cdk8s's
+ * resolver: the object's metadata and the workload's own `_toKube()` (the
+ * spec cdk8s-plus produces lazily). Lazy values inside stay unresolved and
+ * keys unsorted; the rules read only plain fields (names, paths, volumes,
+ * env, the service account). Costs a fraction of a render.
+ */
+export function modelManifest(workload: KplusWorkload): any {
+  const obj = ApiObject.of(workload);
+  return readingTheModel(() => ({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata.toJson(), spec: (workload as any)._toKube() }));
+}
+
+/** Runs `fn` (which renders or reads a model for the rules) with the library's derived values left out. */
+export function readingTheModel<T>(fn: () => T): T {
+  readingModel++;
+  try {
+    return fn();
+  } finally {
+    readingModel--;
+  }
+}
+
+let readingModel = 0;
+
+/** True while the library reads a model or render for the rules (see `derivedValue`). */
+export function readingModelNow(): boolean {
+  return readingModel > 0;
+}
+
+/**
+ * A value the library derives from a workload (a rotation or an
+ * acknowledgement annotation), computed when the workload renders. While the
+ * library itself reads the model (`modelManifest`, which resolves metadata),
+ * such values are left out: they describe the manifest, they are not part of
+ * what the rules check, and computing them there would recurse.
+ */
+export function derivedValue(compute: () => string | undefined): string {
+  return Lazy.any({ produce: () => (readingModel > 0 ? undefined : compute()) }) as unknown as string;
+}
+
+// --- projected volumes --------------------------------------------------------
+//
+// No cdk8s-plus line has projected volumes (its `Volume` has a private
+// constructor and only `from*` factories; cdk8s-plus issue #353). A volume is
+// rendered from its `name` and `_toKube()` alone, and cdk8s-plus never uses
+// its place in the construct tree, so a projected volume is a plain object on
+// the cdk8s-plus-27 `Volume` prototype (what `IStorage.asVolume()` must
+// return by type), made without running the Construct constructor: every
+// construct costs synth time, and apps with thousands of workloads would pay
+// for an object that renders nothing by itself. Its `node` is made on first
+// use, in a small tree of its own, for code that asks for it.
+
+const OWNER = new Slot<unknown>('owner');
+const NODE = new Slot<Node>('node');
+
+const BRIDGED: kplus.Volume = Object.create(kplus.Volume.prototype, {
+  node: {
+    get(this: kplus.Volume) {
+      return NODE.get(this) ?? NODE.set(this, new Construct(new Construct(undefined as unknown as Construct, ''), this.name).node);
+    },
+  },
+});
+
+/**
+ * A volume named `name` that renders `{ name, ...config }` in a workload of
+ * any line. `config` is plain JSON that cdk8s-plus only reads; replace it with
+ * `setVolumeConfig` when it changes.
+ */
+export function createVolume(name: string, config: { readonly [key: string]: unknown }, owner: unknown): kplus.Volume {
+  const volume: any = Object.create(BRIDGED);
+  // cdk8s-plus truncates names to 63 characters; the rules report such names, never truncate them.
+  volume.name = name;
+  volume.config = config;
+  OWNER.set(volume, owner);
+  return volume;
+}
+
+/** Replaces what a volume made by `createVolume` renders. */
+export function setVolumeConfig(volume: kplus.Volume, config: { readonly [key: string]: unknown }): void {
+  (volume as any).config = config;
+}
+
+/** The owner given to `createVolume` (a ProjectedTokenVolume, ...), or undefined for other volumes. */
+export function ownerOf(volume: unknown): unknown {
+  return volume && typeof volume === 'object' ? OWNER.get(volume) : undefined;
+}
+
+/** Creates a cdk8s-plus-27 ServiceAccount (the line `createServiceAccount` returns). */
+export function createServiceAccount27(scope: Construct, id: string, props: kplus.ServiceAccountProps): kplus.ServiceAccount {
+  return new kplus.ServiceAccount(scope, id, props);
+}

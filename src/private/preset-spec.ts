@@ -1,0 +1,170 @@
+// What a preset adds to a workload, as data, and how it is bound. Internal:
+// not part of the jsii API (the public classes are in the other files here).
+import { ApiObject, Duration } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { BindableVolume, BoundWorkload, childOf, ExtraVolume, normalizeMountPath, tokenFilePath } from './bound-workload';
+import { wholeSeconds } from './internal';
+import { asServiceAccount, describeValue } from './kplus';
+import { markNeedsPublicIssuer } from './public-issuer';
+import { ProjectedTokenVolume } from '../projected-token-volume';
+import { Finding, finding, R } from '../rules';
+import { ServiceAccountTokenProjection } from '../token-projection';
+
+export interface PresetBindTarget {
+  readonly containers?: string[];
+  readonly mountPath?: string;
+}
+
+/** An environment variable a preset sets. */
+export interface PresetEnv {
+  readonly name: string;
+  /** The value; `{{TOKEN_FILE}}` is replaced with the token file's path. */
+  readonly value: string;
+}
+
+/** An extra volume a preset mounts (e.g. a credential configuration). */
+export interface PresetExtraMount {
+  readonly mountPath: string;
+  /** The volume's name in the pod spec. */
+  readonly volumeName: string;
+  /** Creates what the volume needs (e.g. a ConfigMap, once per scope) and returns the volume's JSON without its name. */
+  readonly create: (scope: Construct, tokenFile: string) => { readonly [key: string]: unknown };
+}
+
+/** What a preset adds to a workload, as data. */
+export interface PresetSpec {
+  /** Who consumes the token, for messages. */
+  readonly consumer: string;
+  readonly volumeName: string;
+  readonly token: ServiceAccountTokenProjection;
+  readonly mountPath: string;
+  readonly env: PresetEnv[];
+  readonly extraMounts?: PresetExtraMount[];
+  /** Pod-template annotations; `{{VOLUME_NAME}}` is replaced with the name of the volume that holds the token. */
+  readonly podAnnotations?: { [key: string]: string };
+  readonly serviceAccountAnnotations?: { [key: string]: string };
+  /** Input checks (BT2xx) and consumer limits; `prop` names are the preset's props. */
+  readonly findings: () => Finding[];
+  /** Checks that need the bound workload's manifest (as it will be written). */
+  readonly manifestFindings?: (manifest: any) => Finding[];
+  /** The consumer fetches the issuer's discovery document from the issuer's host (BT169). */
+  readonly publicIssuer?: boolean;
+}
+
+const SPECS = new WeakMap<object, PresetSpec>();
+
+/** Records the spec of a preset. */
+export function setPresetSpec(preset: object, spec: PresetSpec): void {
+  SPECS.set(preset, spec);
+}
+
+/** The spec of a preset. */
+export function presetSpec(preset: object): PresetSpec {
+  const spec = SPECS.get(preset);
+  if (!spec) throw new Error('preset has no spec');
+  return spec;
+}
+
+/** Seconds of a lifetime for preset checks. */
+export function presetSeconds(expiration: Duration | undefined, fallback: number): number {
+  return expiration ? wholeSeconds(expiration).seconds : fallback;
+}
+
+function sameToken(a: ServiceAccountTokenProjection, b: ServiceAccountTokenProjection): boolean {
+  const secs = (t: ServiceAccountTokenProjection) => (t.expiration ? wholeSeconds(t.expiration).seconds : 3600);
+  return a.path === b.path && a.audience === b.audience && secs(a) === secs(b);
+}
+
+const TOKEN_FILE = '{{TOKEN_FILE}}';
+const VOLUME_NAME = '{{VOLUME_NAME}}';
+
+/** The token file of a preset under a mount path: the same path the binding writes into env vars. */
+export function presetTokenFile(preset: object, mountPath?: string): string {
+  const spec = presetSpec(preset);
+  return tokenFilePath(mountPath ?? spec.mountPath, spec.token.path);
+}
+
+interface PresetUse {
+  readonly spec: PresetSpec;
+  readonly mountPath: string;
+  readonly containers?: string[];
+}
+
+const USES = new WeakMap<BoundWorkload, PresetUse[]>();
+
+/** The checks of the presets bound to a workload: their inputs, their own manifest checks, a named service account. */
+function presetChecks(manifest: any, record: BoundWorkload): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<PresetSpec>();
+  for (const u of USES.get(record) ?? []) {
+    if (seen.has(u.spec)) continue;
+    seen.add(u.spec);
+    out.push(...u.spec.findings());
+    if (manifest) out.push(...(u.spec.manifestFindings?.(manifest) ?? []));
+  }
+  if (seen.size > 0 && !record.serviceAccountName(manifest)) {
+    const consumers = [...seen].map(s => s.consumer).join(', ');
+    out.push(finding(R.PRESET_NO_SERVICE_ACCOUNT, '/spec/serviceAccountName', 'serviceAccount',
+      `of the workload is not set, so its token names the namespace's default account, which ${consumers} does not trust`, 'nothing'));
+  }
+  return out;
+}
+
+/**
+ * Binds a preset to a workload (cdk8s-plus of any line, or with
+ * `apiObject` a plain ApiObject) through the same binding as `mountInto`:
+ * the preset's token joins the token volume already mounted at the mount
+ * path, or a volume of its own; env vars, extra volumes and annotations are
+ * part of the binding.
+ */
+export function bindPreset(preset: object, target: unknown, options: PresetBindTarget, apiObject: boolean): void {
+  const spec = presetSpec(preset);
+  const method = apiObject ? 'bindApiObject' : 'bind';
+  const caller = `${(preset as any)?.constructor?.name ?? 'IdentityPreset'}.${method}(${(target as any)?.node?.path ?? ''})`;
+  if (!apiObject && ApiObject.isApiObject(target)) {
+    throw new Error(`${caller}: BT149: 'workload' must be a cdk8s-plus workload, got the ApiObject '${target.node.path}' (kind ${target.kind}); use bindApiObject() for plain ApiObjects`);
+  }
+  if (apiObject && !ApiObject.isApiObject(target)) {
+    throw new Error(`${caller}: BT149: 'obj' must be a cdk8s ApiObject, got ${describeValue(target)}; use bind() for cdk8s-plus workloads`);
+  }
+  const record = BoundWorkload.of(target, caller, apiObject);
+  const scope = record.construct as Construct;
+  const mountPath = normalizeMountPath(options.mountPath ?? spec.mountPath);
+  const volume: BindableVolume = record.tokenVolumeAt(mountPath)
+    ?? childOf(scope, `BoundTokens-${spec.volumeName}`, () => new ProjectedTokenVolume(scope, `BoundTokens-${spec.volumeName}`, { name: spec.volumeName }));
+  const ptv = volume as unknown as ProjectedTokenVolume;
+  if (!ptv.tokens.some(t => sameToken(t, spec.token))) ptv.addToken(spec.token);
+  const tokenFile = tokenFilePath(mountPath, spec.token.path);
+  const extraVolumes: ExtraVolume[] = (spec.extraMounts ?? []).map(x => ({ name: x.volumeName, mountPath: x.mountPath, config: x.create(scope, tokenFile) }));
+  const podAnnotations: { [key: string]: string } = {};
+  for (const [k, v] of Object.entries(spec.podAnnotations ?? {})) podAnnotations[k] = v.split(VOLUME_NAME).join(volume.name);
+  record.bind(volume, {
+    mountPath,
+    containers: options.containers,
+    // the token file first, then the fixed values (the order the webhooks write them in)
+    env: [
+      ...spec.env.filter(e => e.value === TOKEN_FILE).map(e => ({ name: e.name, tokenPath: spec.token.path })),
+      ...spec.env.filter(e => e.value !== TOKEN_FILE).map(e => ({ name: e.name, value: e.value })),
+    ],
+    extraVolumes,
+    podAnnotations,
+  }, caller, `the ${spec.consumer} preset`);
+  const uses = USES.get(record) ?? [];
+  USES.set(record, uses);
+  if (!uses.some(u => u.spec === spec && u.mountPath === mountPath)) uses.push({ spec, mountPath, containers: options.containers });
+  record.addCheck(presetChecks);
+  if (spec.publicIssuer) markNeedsPublicIssuer(record.construct, spec.consumer);
+}
+
+/** Adds the preset's annotations to a ServiceAccount of any cdk8s-plus line, or to a plain ServiceAccount ApiObject. */
+export function annotateServiceAccount(preset: object, serviceAccount: unknown): void {
+  const caller = `${(preset as any)?.constructor?.name ?? 'IdentityPreset'}.annotateServiceAccount(${(serviceAccount as any)?.node?.path ?? ''})`;
+  const sa = asServiceAccount(serviceAccount)
+    ?? (ApiObject.isApiObject(serviceAccount) && serviceAccount.kind === 'ServiceAccount' ? serviceAccount : undefined);
+  if (!sa) {
+    throw new Error(`${caller}: BT149: 'serviceAccount' must be a ServiceAccount of cdk8s-plus (any line) or a KubeServiceAccount, got ${describeValue(serviceAccount)}; pass the account the workload runs as`);
+  }
+  for (const [k, v] of Object.entries(presetSpec(preset).serviceAccountAnnotations ?? {})) sa.metadata.addAnnotation(k, v);
+}
+
+export type { IConstruct };
