@@ -303,7 +303,8 @@ describe.each(LINES)('%s', (_line, kp) => {
         tokens: [{ path: 'vault-token', audience: 'vault', expiration: Duration.hours(2) }, { path: 'api-token', audience: 'api' }],
       }).mountInto(d, { mountPath: '/var/run/secrets/vault/' });
       const info = TokenRotation.of(d);
-      const rows = info.map(t => [t.volumeName, t.tokenPath, t.audience, t.containers, t.files, t.expiresAfter.toSeconds(), t.refreshAfter.toSeconds()]);
+      const rows = info.map(t =>
+        [t.volumeName, t.tokenPath, t.audience, t.containers, t.files, t.expiresAfter.toSeconds(), t.refreshAfter.toSeconds()]);
       expect(rows).toEqual([
         ['vault-token', 'vault-token', 'vault', ['init', 'app'], ['/var/run/secrets/vault/vault-token'], 7200, 5760],
         ['vault-token', 'api-token', 'api', ['init', 'app'], ['/var/run/secrets/vault/api-token'], 3600, 2880],
