@@ -22,6 +22,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   peerDeps: ['cdk8s-plus-27@^2.9.5'],
   devDeps: [
     'cdk8s-plus-27@2.9.5',
+    // the other cdk8s-plus lines the library must accept (issue 11): tests only
+    'cdk8s-plus-32@2.5.92',
+    'cdk8s-plus-33@2.5.57',
+    'cdk8s-plus-34@2.0.54',
     'kubernetes-models@4.5.1',
     '@kubernetes-models/base@^4',
     'fast-check@^3.23.0',
