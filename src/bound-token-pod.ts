@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
-import { ProjectedTokenVolume } from './projected-token-volume';
 import { BoundWorkload, DEFAULT_TOKEN_MOUNT_PATH } from './private/bound-workload';
 import { kplus } from './private/kplus';
+import { ProjectedTokenVolume } from './projected-token-volume';
 import { finding, R } from './rules';
 import { ServiceAccountTokenProjection } from './token-projection';
 

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import { Authentication } from './authentication';
-import { objectSubject, registerSubject } from './private/engine';
 import { GitOps, GitOpsOptions } from './gitops';
-import { registerIssuerConfig, restartsOf } from './private/issuer/internal';
 import { IssuerRestartOptions, IssuerRotationRestart } from './issuer-rotation-restart';
+import { objectSubject, registerSubject } from './private/engine';
+import { registerIssuerConfig, restartsOf } from './private/issuer/internal';
 import { appPublicIssuerNeeds, appTokenAudiences } from './private/issuer/scan';
 import {
   checkIssuerAudiences, checkIssuerPublic, Finding, finding, PLATFORM_DEFAULT_ISSUER, R, show,

@@ -1,12 +1,12 @@
 import * as crypto from 'crypto';
 import { ApiObject, Duration } from 'cdk8s';
-import { kplus } from './private/kplus';
 import { Construct } from 'constructs';
-import { objectSubject, registerSubject } from './private/engine';
 import { GitOps, GitOpsOptions } from './gitops';
+import { objectSubject, registerSubject } from './private/engine';
 import { wholeSeconds } from './private/internal';
 import { clusterScoped, isPinnedImage, issuerConfigsOf, matchesNamespacePattern, registerRestart, restartsOf } from './private/issuer/internal';
 import { RESTART_ENV, RESTART_SCRIPT } from './private/issuer/restart-script';
+import { kplus } from './private/kplus';
 import { Finding, finding, isDns1123Label, R, show } from './rules';
 
 /** How the restart Job replaces the pods that hold tokens of the previous issuer. */

@@ -1,12 +1,12 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { BoundWorkload, enableDiscovery } from './private/bound-workload';
+import { BindRequest, BoundWorkload, enableDiscovery, notAWorkload } from './private/bound-workload';
 import { registerSubject, Subject } from './private/engine';
 import { durationMs, labelFromId, wholeSeconds } from './private/internal';
 import { createVolume, kplus, setVolumeConfig } from './private/kplus';
 import {
   checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
-  R, refreshAfterSeconds,
+  R, refreshAfterSeconds, show,
 } from './rules';
 import { TokenMountOptions } from './token-mount';
 import { ServiceAccountTokenProjection } from './token-projection';
@@ -145,7 +145,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   public mountInto(workload: IConstruct, options: TokenMountOptions = {}): void {
     const caller = `[${this.node.path}] mountInto(${(workload as any)?.node?.path ?? ''})`;
     if (ApiObject.isApiObject(workload)) {
-      throw new Error(`${caller}: BT149: 'workload' must be a cdk8s-plus workload, got the ApiObject '${workload.node.path}' (kind ${workload.kind}); use mountIntoApiObject() for plain ApiObjects`);
+      throw notAWorkload(caller, 'workload', 'a cdk8s-plus workload', `the ApiObject '${workload.node.path}' (kind ${workload.kind})`, 'use mountIntoApiObject() for plain ApiObjects');
     }
     BoundWorkload.of(workload, caller, false).bind(this, this.request(options, caller), caller, `volume '${this.name}'`);
   }
@@ -170,20 +170,20 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   public mountIntoApiObject(obj: ApiObject, options: TokenMountOptions = {}): void {
     const caller = `[${this.node.path}] mountIntoApiObject(${(obj as any)?.node?.path ?? ''})`;
     if (!ApiObject.isApiObject(obj)) {
-      throw new Error(`${caller}: BT149: 'obj' must be a cdk8s ApiObject (KubeDeployment, an object of an Include, ...), got ${describeObj(obj)}; use mountInto() for cdk8s-plus workloads`);
+      throw notAWorkload(caller, 'obj', 'a cdk8s ApiObject (KubeDeployment, an object of an Include, ...)', describeObj(obj), 'use mountInto() for cdk8s-plus workloads');
     }
     BoundWorkload.of(obj, caller, true).bind(this, this.request(options, caller), caller, `volume '${this.name}'`);
   }
 
   /** The binding request of mount options, after checking them. */
-  private request(options: TokenMountOptions, caller: string): { mountPath?: string; containers?: string[]; env: Array<{ name: string; tokenPath: string }>; rotationAnnotations?: boolean } {
+  private request(options: TokenMountOptions, caller: string): BindRequest {
     const env: Array<{ name: string; tokenPath: string }> = [];
     for (const e of options.envVars ?? []) {
       if (!e || typeof e.name !== 'string' || e.name === '' || e.name.includes('=')) {
-        throw new Error(`${caller}: 'envVars' name must be a non-empty variable name without '=', got ${JSON.stringify(e?.name) ?? 'nothing'}; e.g. 'VAULT_TOKEN_FILE'`);
+        throw new Error(`${caller}: 'envVars' name must be a non-empty variable name without '=', got ${show(e?.name)}; e.g. 'VAULT_TOKEN_FILE'`);
       }
       if (typeof e.tokenPath !== 'string' || e.tokenPath === '') {
-        throw new Error(`${caller}: 'envVars' tokenPath of '${e.name}' must be the path of one of the volume's tokens, got ${JSON.stringify(e.tokenPath) ?? 'nothing'}; e.g. 'token'`);
+        throw new Error(`${caller}: 'envVars' tokenPath of '${e.name}' must be the path of one of the volume's tokens, got ${show(e.tokenPath)}; e.g. 'token'`);
       }
       const prior = env.find(x => x.name === e.name);
       if (prior && prior.tokenPath !== e.tokenPath) {

@@ -12,7 +12,7 @@ import {
 } from '../src';
 
 /** The rule id of "not a workload"; to be tightened to the id the construct layer settles on. */
-const NOT_A_WORKLOAD = /BT1\d\d/;
+const NOT_A_WORKLOAD = /BT149/;
 
 const ROLE = 'arn:aws:iam::111122223333:role/app';
 const CLIENT = '00000000-1111-2222-3333-444444444444';
@@ -93,12 +93,18 @@ describe.each(LINES)('%s', (_line, kp) => {
       expect(podMetadata(obj).annotations).toBeUndefined();
     });
 
-    test('containers added after mountInto get the mount and the env var too', () => {
+    test('containers added after mountInto are BT190 until mountInto is called again, which mounts and sets the env var', () => {
       const c = chart();
       const d = new kp.Deployment(c, 'D', { serviceAccount: account(kp, c) });
-      vaultVolume(c).mountInto(d, { mountPath: '/var/run/secrets/vault', envVars: [{ name: 'T', tokenPath: 'vault-token' }] });
+      const v = vaultVolume(c);
+      const options = { mountPath: '/var/run/secrets/vault', envVars: [{ name: 'T', tokenPath: 'vault-token' }] };
+      v.mountInto(d, options);
       d.addContainer({ image: IMAGE, name: 'late' });
       d.addInitContainer({ image: IMAGE, name: 'late-init' });
+      const msg = errorOf(() => synth(c));
+      expect(msg).toContain("[test/D] BT190: 'containers' container 'late' lacks the mount of token volume 'vault-token' at '/var/run/secrets/vault'");
+      expect(msg).toContain("[test/D] BT190: 'containers' container 'late-init' lacks the mount");
+      v.mountInto(d, options);
       const spec = findKind(synth(c), 'Deployment').spec.template.spec;
       for (const cont of [spec.containers[0], spec.initContainers[0]]) {
         expect(cont.volumeMounts).toEqual([{ ...TOKEN_MOUNT, mountPath: '/var/run/secrets/vault' }]);
@@ -413,7 +419,7 @@ const BROKEN: Array<[string, (kp: Kp, c: Chart) => void, { errors: string[]; war
     const d = deployment(kp, c, 'D');
     d.containers[0].env.addVariable('AWS_ROLE_ARN', kp.EnvValue.fromValue('arn:aws:iam::999999999999:role/other'));
     new AwsIamRole({ roleArn: ROLE }).bind(d);
-  }, { errors: ['BT208'], warnings: [], phrase: "'env AWS_ROLE_ARN' of container 'app' is already set" }],
+  }, { errors: ['BT146'], warnings: [], phrase: "'env' variable 'AWS_ROLE_ARN' of container 'app' is already set to something other than 'arn:aws:iam::111122223333:role/app', which the AWS IAM roles for service accounts preset sets" }],
   ['a token volume name used by another volume', (kp, c) => {
     const d = deployment(kp, c, 'D');
     d.containers[0].mount('/data', kp.Volume.fromEmptyDir(c, 'Scratch', 'vault-token'));
@@ -421,7 +427,7 @@ const BROKEN: Array<[string, (kp: Kp, c: Chart) => void, { errors: string[]; war
   }, { errors: ['BT133'], warnings: [], phrase: "'name' of a token volume is already used by another volume of the workload, got 'vault-token'" }],
   ['a preset bound to a Pod without a serviceAccount', (kp, c) => {
     new AwsIamRole({ roleArn: ROLE }).bind(new kp.Pod(c, 'P', { containers: [{ image: IMAGE, name: 'app' }] }));
-  }, { errors: [], warnings: ['BT151'], phrase: "'serviceAccountName' is not set on a Pod that projects a token (volume 'aws-iam-token')" }],
+  }, { errors: ['BT152'], warnings: ['BT151'], phrase: "BT152: 'serviceAccount' of the workload is not set, so its token names the namespace's default account, which AWS IAM roles for service accounts does not trust" }],
   ['a token without audience', (kp, c) => {
     new ProjectedTokenVolume(c, 'NoAud', { tokens: [{ path: 't' }] }).mountInto(deployment(kp, c, 'D'));
   }, { errors: [], warnings: ['BT120'], phrase: "'audience' of token 't' in volume 'no-aud' is not set" }],

@@ -162,7 +162,7 @@ describe('ProjectedTokenVolume.mountIntoApiObject', () => {
   test('fails when mountIntoApiObject is given something that is not an ApiObject', () => {
     const c = chart();
     const d = new kplus.Deployment(c, 'D', { containers: [{ image: IMAGE }] });
-    expect(errorOf(() => vaultVolume(c).mountIntoApiObject(d as any))).toContain("'obj' must be a cdk8s ApiObject (KubeDeployment, an object of an Include, ...), got Deployment at 'test/D'; use mountInto()");
+    expect(errorOf(() => vaultVolume(c).mountIntoApiObject(d as any))).toContain("[test/VaultToken] BT149: 'obj' of mountIntoApiObject(test/D) must be a cdk8s ApiObject (KubeDeployment, an object of an Include, ...), got Deployment at 'test/D'; use mountInto()");
   });
 
   test('fails when a volume of the object already has the name (BT133)', () => {

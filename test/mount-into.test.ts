@@ -71,12 +71,17 @@ describe('ProjectedTokenVolume.mountInto', () => {
     expect(objs).toMatchSnapshot();
   });
 
-  test('containers added after mountInto get the mount too', () => {
+  test('fails when containers were added after mountInto (BT190), until mountInto is called again', () => {
     const c = chart();
     const d = new kplus.Deployment(c, 'D', { serviceAccount: account(c) });
-    vaultVolume(c).mountInto(d, { mountPath: '/var/run/secrets/vault' });
+    const v = vaultVolume(c);
+    v.mountInto(d, { mountPath: '/var/run/secrets/vault' });
     d.addContainer({ image: IMAGE, name: 'late' });
     d.addInitContainer({ image: IMAGE, name: 'late-init' });
+    const msg = errorOf(() => synth(c));
+    expect(msg).toContain("[test/D] BT190: 'containers' container 'late-init' lacks the mount of token volume 'vault-token' at '/var/run/secrets/vault' (it was added after the volume was bound), got 'late-init'; call mountInto() / bind() again");
+    expect(msg).toContain("[test/D] BT190: 'containers' container 'late' lacks the mount");
+    v.mountInto(d, { mountPath: '/var/run/secrets/vault' });
     const spec = findKind(synth(c), 'Deployment').spec.template.spec;
     expect(spec.containers[0].volumeMounts).toEqual([{ ...TOKEN_MOUNT, mountPath: '/var/run/secrets/vault' }]);
     expect(spec.initContainers[0].volumeMounts).toEqual([{ ...TOKEN_MOUNT, mountPath: '/var/run/secrets/vault' }]);
@@ -96,11 +101,14 @@ describe('ProjectedTokenVolume.mountInto', () => {
     expect(spec.initContainers[0].volumeMounts).toEqual([TOKEN_MOUNT]);
   });
 
-  test('a named container added later gets the mount', () => {
+  test('a named container added later gets the mount when mountInto is called again', () => {
     const c = chart();
     const d = new kplus.Deployment(c, 'D', { serviceAccount: account(c), containers: [{ image: IMAGE, name: 'app' }] });
-    vaultVolume(c).mountInto(d, { containers: ['sidecar'] });
+    const v = vaultVolume(c);
+    v.mountInto(d, { containers: ['sidecar'] });
     d.addContainer({ image: IMAGE, name: 'sidecar' });
+    expect(errorOf(() => synth(c))).toContain("[test/D] BT190: 'containers' container 'sidecar' lacks the mount");
+    v.mountInto(d, { containers: ['sidecar'] });
     const spec = findKind(synth(c), 'Deployment').spec.template.spec;
     expect(spec.containers[0].volumeMounts).toBeUndefined();
     expect(spec.containers[1].volumeMounts).toEqual([TOKEN_MOUNT]);
@@ -175,14 +183,14 @@ describe('ProjectedTokenVolume.mountInto', () => {
     expect(errorOf(() => v.mountInto(d, { containers: [] }))).toContain("[test/VaultToken] mountInto(test/D): 'containers' must name at least one container, got []");
     expect(errorOf(() => v.mountInto(d, { envVars: [{ name: 'T', tokenPath: 'a' }, { name: 'T', tokenPath: 'b' }] }))).toContain("'envVars' sets 'T' twice, to 'a' and 'b'");
     v.mountInto(d, { envVars: [{ name: 'T', tokenPath: 'vault-token' }] });
-    expect(errorOf(() => v.mountInto(d, { envVars: [{ name: 'T', tokenPath: 'other' }] }))).toContain("'envVars' 'T' is already bound to token 'vault-token' of this volume, got 'other'");
+    expect(errorOf(() => v.mountInto(d, { envVars: [{ name: 'T', tokenPath: 'other' }] }))).toContain("'envVars' 'T' is already bound to token 'vault-token' at this mount, got token 'other'; export each variable once");
     expect(errorOf(() => v.mountInto(d, { envVars: [{ name: '', tokenPath: 'vault-token' }] }))).toContain("'envVars' name must be a non-empty variable name without '=', got ''");
   });
 
   test('fails when mountInto is given something that is not a cdk8s-plus workload', () => {
     const c = chart();
     const kube = new kplus.k8s.KubeDeployment(c, 'KD', { spec: { selector: {}, template: { spec: { containers: [{ name: 'x', image: IMAGE }] } } } });
-    expect(errorOf(() => vaultVolume(c).mountInto(kube as any))).toContain("'workload' must be a cdk8s-plus-27 workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob), got KubeDeployment at 'test/KD'; use mountIntoApiObject()");
+    expect(errorOf(() => vaultVolume(c).mountInto(kube as any))).toContain("[test/VaultToken] BT149: 'workload' of mountInto(test/KD) must be a cdk8s-plus workload, got the ApiObject 'test/KD' (kind Deployment); use mountIntoApiObject() for plain ApiObjects");
   });
 
   describe('rules on the bound workload', () => {

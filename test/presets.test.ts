@@ -126,23 +126,26 @@ describe('AwsIamRole (IRSA)', () => {
     expect(errorOf(() => synth(c))).toContain("BT145: 'containers' of the mount of token volume 'aws-iam-token' names a container the workload does not have (it has 'app'), got 'nope'");
   });
 
-  test('containers added after binding get the token, the mount and the env too', () => {
+  test('a container added after binding is BT190 until the preset is bound again, which adds the token, the mount and the env', () => {
     const c = chart();
     const d = deployment(c);
-    new AwsIamRole({ roleArn: ROLE }).bind(d);
+    const preset = new AwsIamRole({ roleArn: ROLE });
+    preset.bind(d);
     d.addContainer({ name: 'later', image: 'busybox:1.36' });
+    expect(errorOf(() => synth(c))).toContain("[test/Dep] BT190: 'containers' container 'later' lacks the mount of token volume 'aws-iam-token' at '/var/run/secrets/eks.amazonaws.com/serviceaccount'");
+    preset.bind(d);
     const spec = podSpec(synth(c));
     expect(spec.containers[1].volumeMounts).toEqual([{ mountPath: '/var/run/secrets/eks.amazonaws.com/serviceaccount', name: 'aws-iam-token', readOnly: true }]);
     expect(envOf(spec.containers[1]).AWS_ROLE_ARN).toBe(ROLE);
     expect(envOf(spec.containers[1]).AWS_WEB_IDENTITY_TOKEN_FILE).toBe('/var/run/secrets/eks.amazonaws.com/serviceaccount/token');
   });
 
-  test('fails when a container sets a needed variable to another value (BT208)', () => {
+  test('fails when a container sets a needed variable to another value (BT146, the env rule of every binding)', () => {
     const c = chart();
     const d = deployment(c);
     d.containers[0].env.addVariable('AWS_ROLE_ARN', kplus.EnvValue.fromValue('arn:aws:iam::999999999999:role/other'));
     new AwsIamRole({ roleArn: ROLE }).bind(d);
-    expect(errorOf(() => synth(c))).toContain("BT208: 'env AWS_ROLE_ARN' of container 'app' is already set, to another value than the AWS IAM roles for service accounts preset's 'arn:aws:iam::111122223333:role/app', got 'arn:aws:iam::999999999999:role/other'");
+    expect(errorOf(() => synth(c))).toContain("BT146: 'env' variable 'AWS_ROLE_ARN' of container 'app' is already set to something other than 'arn:aws:iam::111122223333:role/app', which the AWS IAM roles for service accounts preset sets, got 'arn:aws:iam::999999999999:role/other'");
   });
 
   test('fails when the lifetime is below what STS accepts (BT101 / BT202)', () => {
@@ -432,10 +435,10 @@ describe('presets on plain ApiObjects (bindApiObject, through mountIntoApiObject
     expect(dep.spec.template.metadata.annotations).toEqual({ 'vault.hashicorp.com/agent-service-account-token-volume-name': 'vault-token' });
   });
 
-  test('fails when a raw container sets a needed variable to another value (BT208)', () => {
+  test('fails when a raw container sets a needed variable to another value (BT146)', () => {
     const c = chart();
     new AzureWorkloadIdentity({ clientId: CLIENT, tenantId: TENANT }).bindApiObject(kubeDeployment(c, [{ name: 'AZURE_CLIENT_ID', value: 'other' }]));
-    expect(errorOf(() => synth(c))).toContain("[test/Raw] BT208: 'env AZURE_CLIENT_ID' of container 'app' is already set");
+    expect(errorOf(() => synth(c))).toContain("[test/Raw] BT146: 'env' variable 'AZURE_CLIENT_ID' of container 'app' is already set to something other than '00000000-1111-2222-3333-444444444444'");
   });
 });
 

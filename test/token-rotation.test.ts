@@ -51,11 +51,14 @@ describe('TokenRotation', () => {
     expect(t.refreshAfter.toSeconds()).toBe(86400);
   });
 
-  test('of() sees containers added after mountInto', () => {
+  test('of() reads the workload as it is: a container added later shows once it is bound', () => {
     const c = chart();
     const d = deployment(c);
-    new ProjectedTokenVolume(c, 'T', { tokens: [{ path: 't', audience: 'a' }] }).mountInto(d);
+    const v = new ProjectedTokenVolume(c, 'T', { tokens: [{ path: 't', audience: 'a' }] });
+    v.mountInto(d);
     d.addContainer({ image: IMAGE, name: 'late' });
+    expect(TokenRotation.of(d)[0].containers).toEqual(['init', 'app']);
+    v.mountInto(d);
     expect(TokenRotation.of(d)[0].containers).toEqual(['init', 'app', 'late']);
   });
 
@@ -63,7 +66,7 @@ describe('TokenRotation', () => {
     const c = chart();
     const cm = new kplus.ConfigMap(c, 'Cm');
     expect(errorOf(() => TokenRotation.of(cm))).toContain("[test/Cm] TokenRotation.of: 'workload' carries no pod spec, got kind ConfigMap");
-    expect(errorOf(() => TokenRotation.of(c))).toContain("[test] TokenRotation.of: 'workload' must be a cdk8s-plus-27 workload or an ApiObject, got Chart");
+    expect(errorOf(() => TokenRotation.of(c))).toContain("[test] BT149: 'workload' of TokenRotation.of must be a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) or an ApiObject with a pod spec, got a Chart at 'test'");
   });
 
   test('report(): every checked workload under a scope, sorted by path', () => {

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
-import { kplus } from '../private/kplus';
 import { Construct } from 'constructs';
+import { kplus } from '../private/kplus';
 import { checkGcpInputs } from '../rules';
 import { credentialConfiguration, providerName } from './gcp-config';
 import { IdentityPreset } from './preset';

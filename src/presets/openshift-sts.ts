@@ -1,6 +1,6 @@
 import { ApiObjectMetadata, Duration } from 'cdk8s';
-import { kplus } from '../private/kplus';
 import { Construct } from 'constructs';
+import { kplus } from '../private/kplus';
 import { checkGcpInputs, checkGuid, checkRegion, checkRoleArn, arnPartition } from '../rules';
 import { GcpWorkloadIdentityProvider } from './gcp';
 import { credentialConfiguration } from './gcp-config';

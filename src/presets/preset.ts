@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
-import { createServiceAccount27, kplus } from '../private/kplus';
 import { Construct, IConstruct } from 'constructs';
+import { createServiceAccount27, kplus } from '../private/kplus';
 import { annotateServiceAccount, bindPreset, presetSpec, presetTokenFile } from '../private/preset-spec';
 
 /** Where a preset binds. */

@@ -17,7 +17,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { constructFindings, manifestFindings, onPass, registerSubject, Subject, subjectsUnder } from './engine';
 import {
-  allContainers, asWorkload, derivedValue, describeValue, KplusContainer, KplusVolume, KplusWorkload, modelManifest, mountReadOnly,
+  allContainers, asWorkload, derivedValue, describeValue, kplusTypeOf, KplusContainer, KplusVolume, KplusWorkload, modelManifest, mountReadOnly,
   ownerOf, readingModelNow, readingTheModel, serviceAccountName, setEnvIfAbsent, volumesInRenderOrder, createVolume,
 } from './kplus';
 import { Slot } from './slot';
@@ -115,7 +115,7 @@ export class BoundWorkload implements Subject {
     if (allowApiObject && ApiObject.isApiObject(target)) return new BoundWorkload(target, target, undefined);
     const accepted = allowApiObject ? 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) or an ApiObject with a pod spec'
       : 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) of cdk8s-plus-27, -32, -33, -34 or another 2.x line';
-    throw new Error(`${caller}: BT149: 'workload' must be ${accepted}, got ${describeValue(target)}; ${R.NOT_A_WORKLOAD.fix}`);
+    throw notAWorkload(caller, 'workload', accepted, describeValue(target), R.NOT_A_WORKLOAD.fix);
   }
 
   /** The record of a construct, if it has one. */
@@ -144,6 +144,8 @@ export class BoundWorkload implements Subject {
   private readonly rotationKeys = new Set<string>();
   private readonly podAnnotations = new Map<string, string>();
   private readonly ackProducers = new Map<string, Array<() => string | undefined>>();
+  /** Volumes the cdk8s-plus model leaves out of the render, added as JSON patches (see keepVolumesRendered). */
+  private readonly patchedVolumes = new Set<string>();
 
   private constructor(
     public readonly construct: IConstruct,
@@ -254,6 +256,38 @@ export class BoundWorkload implements Subject {
       for (const e of b.env.values()) setEnvIfAbsent(c, e.name, envValue(b, e));
     }
     for (const [k, v] of Object.entries(annotations ?? {})) w.podMetadata.addAnnotation(k, v);
+    this.keepVolumesRendered(w);
+  }
+
+  /**
+   * cdk8s-plus 2.5.x (lines 32 to 34) renders a StatefulSet's pod volumes only
+   * when it has volume claim templates: every other mounted volume is dropped
+   * (BT144 reports it). The bound volumes that the model leaves out are added
+   * to its manifest as JSON patches, and the rules then read the render.
+   */
+  private keepVolumesRendered(w: KplusWorkload): void {
+    if (kplusTypeOf(w)?.className !== 'StatefulSet') return;
+    let manifest: any;
+    try {
+      manifest = modelManifest(w);
+    } catch {
+      return; // a model that cannot render (no container yet, ...) is reported by the rules
+    }
+    const loc = locatePodSpec(manifest);
+    if (!loc) return;
+    const rendered = asArray(getAt(manifest, loc.specPath)?.volumes).map(v => v?.name);
+    const missing: any[] = [];
+    for (const b of this.bindings) {
+      if (!rendered.includes(b.volume.name) && !this.patchedVolumes.has(b.volume.name)) missing.push(b.volume._liveJson());
+      for (const x of b.extras) if (!rendered.includes(x.name) && !this.patchedVolumes.has(x.name)) missing.push({ name: x.name, ...x.config });
+    }
+    if (missing.length === 0) return;
+    const pointer = `${loc.specPath}/volumes`;
+    const ops = this.patchedVolumes.size === 0 && rendered.length === 0
+      ? [JsonPatch.add(pointer, missing)]
+      : missing.map(v => JsonPatch.add(`${pointer}/-`, v));
+    for (const v of missing) this.patchedVolumes.add(v.name);
+    this.apiObject.addJsonPatch(...ops);
   }
 
   /** The cdk8s-plus volume of an extra volume, one per workload and name. */
@@ -332,7 +366,7 @@ export class BoundWorkload implements Subject {
         const key = `token-rotation.bound-tokens.io/${v.name}`;
         if (this.rotationKeys.has(key)) continue;
         this.rotationKeys.add(key);
-        w.podMetadata.addAnnotation(key, derivedValue(() => rotationAnnotations(modelManifest(w)).get(key)));
+        w.podMetadata.addAnnotation(key, derivedValue(() => rotationAnnotations(this.manifest()).get(key)));
       }
       return;
     }
@@ -401,7 +435,7 @@ export class BoundWorkload implements Subject {
 
   /** The manifest the rules read: the cdk8s-plus model's view, or the ApiObject's render. */
   public manifest(): any {
-    return this.workload ? modelManifest(this.workload) : readingTheModel(() => this.apiObject.toJson());
+    return this.workload && this.patchedVolumes.size === 0 ? modelManifest(this.workload) : readingTheModel(() => this.apiObject.toJson());
   }
 
   public findings(): Finding[] {
@@ -461,7 +495,8 @@ export class BoundWorkload implements Subject {
         list.forEach((c, ci) => {
           if (!c || typeof c !== 'object' || (b.containers && !b.containers.has(c.name))) return;
           const mounts = asArray(c.volumeMounts);
-          if (!mounts.some(m => m?.name === vname && m?.mountPath === b.mountPath)) {
+          // a container that mounts the volume elsewhere by hand made its own choice
+          if (!mounts.some(m => m?.name === vname)) {
             push(finding(R.MOUNT_MISSING, `${loc.specPath}/${group}/${ci}`, 'containers',
               `container '${c.name}' lacks the mount of token volume '${vname}' at '${b.mountPath}' (it was added after the volume was bound)`, show(c.name)));
             return;
@@ -592,3 +627,14 @@ export function childOf<T extends IConstruct>(scope: Construct, id: string, make
 }
 
 export type { KplusContainer };
+
+/**
+ * BT149, thrown by a method given something it cannot bind: `caller` is
+ * `[<path>] <method>(<target>)`; the message keeps the house shape
+ * `[<path>] BT149: '<param>' of <method>(...) must be ..., got ...; <fix>`.
+ */
+export function notAWorkload(caller: string, param: string, accepted: string, got: string, fix: string): Error {
+  const m = /^(\[[^\]]*\]) ?(.*)$/.exec(caller);
+  const [where, call] = m ? [m[1], m[2]] : ['[]', caller];
+  return new Error(`${where} BT149: '${param}'${call ? ` of ${call}` : ''} must be ${accepted}, got ${got}; ${fix}`);
+}

@@ -31,10 +31,10 @@ import { ackAnnotation, checkObject, CONSTRUCT_STYLE, Finding, findRule, NO_FIND
 /** Something the rules check, reported at `construct`'s path. */
 export interface Subject {
   readonly construct: IConstruct;
-  /** The findings of the subject as it is now. Reads only. */
-  findings(): Finding[];
   /** Rule ids this subject leaves to another rule. */
   readonly exclude?: ReadonlySet<string>;
+  /** The findings of the subject as it is now. Reads only. */
+  findings(): Finding[];
   /** Called once for every acknowledgement in force for the subject (now or added later). */
   acknowledged?(ruleId: string, key: string, value: () => string | undefined): void;
 }

@@ -67,11 +67,11 @@ export function kplusTypeOf(x: unknown): KplusType | undefined {
 export interface KplusContainer {
   readonly name: string;
   readonly mounts: ReadonlyArray<{ readonly path: string; readonly volume: KplusVolume; readonly subPath?: string }>;
-  mount(path: string, storage: { asVolume(): any }, options?: { readOnly?: boolean }): void;
   readonly env: {
     readonly variables: { [name: string]: { readonly value?: string; readonly valueFrom?: unknown } };
     addVariable(name: string, value: unknown): void;
   };
+  mount(path: string, storage: { asVolume(): any }, options?: { readOnly?: boolean }): void;
 }
 
 /** A volume as cdk8s-plus renders it. */
@@ -98,8 +98,14 @@ export function asWorkload(x: unknown): KplusWorkload | undefined {
   return x as KplusWorkload;
 }
 
+/** A cdk8s-plus ServiceAccount, of any line. */
+export interface KplusServiceAccount {
+  readonly name: string;
+  readonly metadata: { addAnnotation(k: string, v: string): void };
+}
+
 /** `x` as a cdk8s-plus ServiceAccount of any line, or undefined. */
-export function asServiceAccount(x: unknown): { readonly name: string; readonly metadata: { addAnnotation(k: string, v: string): void } } | undefined {
+export function asServiceAccount(x: unknown): KplusServiceAccount | undefined {
   const t = kplusTypeOf(x);
   return t && t.className === 'ServiceAccount' ? (x as any) : undefined;
 }
@@ -206,7 +212,8 @@ export function derivedValue(compute: () => string | undefined): string {
 // for an object that renders nothing by itself. Its `node` is made on first
 // use, in a small tree of its own, for code that asks for it.
 
-const OWNER = new Slot<unknown>('owner');
+// shared by every copy of the library: each copy knows the other's volumes as library volumes
+const OWNER = new Slot<unknown>('volume-owner', true);
 const NODE = new Slot<Node>('node');
 
 const BRIDGED: kplus.Volume = Object.create(kplus.Volume.prototype, {

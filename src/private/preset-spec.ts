@@ -2,7 +2,7 @@
 // not part of the jsii API (the public classes are in the other files here).
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { BindableVolume, BoundWorkload, childOf, ExtraVolume, normalizeMountPath, tokenFilePath } from './bound-workload';
+import { BindableVolume, BoundWorkload, childOf, ExtraVolume, normalizeMountPath, notAWorkload, tokenFilePath } from './bound-workload';
 import { wholeSeconds } from './internal';
 import { asServiceAccount, describeValue } from './kplus';
 import { markNeedsPublicIssuer } from './public-issuer';
@@ -120,12 +120,13 @@ function presetChecks(manifest: any, record: BoundWorkload): Finding[] {
 export function bindPreset(preset: object, target: unknown, options: PresetBindTarget, apiObject: boolean): void {
   const spec = presetSpec(preset);
   const method = apiObject ? 'bindApiObject' : 'bind';
-  const caller = `${(preset as any)?.constructor?.name ?? 'IdentityPreset'}.${method}(${(target as any)?.node?.path ?? ''})`;
+  const targetPath = (target as any)?.node?.path ?? '';
+  const caller = `[${targetPath}] ${(preset as any)?.constructor?.name ?? 'IdentityPreset'}.${method}()`;
   if (!apiObject && ApiObject.isApiObject(target)) {
-    throw new Error(`${caller}: BT149: 'workload' must be a cdk8s-plus workload, got the ApiObject '${target.node.path}' (kind ${target.kind}); use bindApiObject() for plain ApiObjects`);
+    throw notAWorkload(caller, 'workload', 'a cdk8s-plus workload', `the ApiObject '${target.node.path}' (kind ${target.kind})`, 'use bindApiObject() for plain ApiObjects');
   }
   if (apiObject && !ApiObject.isApiObject(target)) {
-    throw new Error(`${caller}: BT149: 'obj' must be a cdk8s ApiObject, got ${describeValue(target)}; use bind() for cdk8s-plus workloads`);
+    throw notAWorkload(caller, 'obj', 'a cdk8s ApiObject', describeValue(target), 'use bind() for cdk8s-plus workloads');
   }
   const record = BoundWorkload.of(target, caller, apiObject);
   const scope = record.construct as Construct;
@@ -135,7 +136,8 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
   const ptv = volume as unknown as ProjectedTokenVolume;
   if (!ptv.tokens.some(t => sameToken(t, spec.token))) ptv.addToken(spec.token);
   const tokenFile = tokenFilePath(mountPath, spec.token.path);
-  const extraVolumes: ExtraVolume[] = (spec.extraMounts ?? []).map(x => ({ name: x.volumeName, mountPath: x.mountPath, config: x.create(scope, tokenFile) }));
+  const extraVolumes: ExtraVolume[] = (spec.extraMounts ?? [])
+    .map(x => ({ name: x.volumeName, mountPath: x.mountPath, config: x.create(scope, tokenFile) }));
   const podAnnotations: { [key: string]: string } = {};
   for (const [k, v] of Object.entries(spec.podAnnotations ?? {})) podAnnotations[k] = v.split(VOLUME_NAME).join(volume.name);
   record.bind(volume, {
@@ -158,11 +160,11 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
 
 /** Adds the preset's annotations to a ServiceAccount of any cdk8s-plus line, or to a plain ServiceAccount ApiObject. */
 export function annotateServiceAccount(preset: object, serviceAccount: unknown): void {
-  const caller = `${(preset as any)?.constructor?.name ?? 'IdentityPreset'}.annotateServiceAccount(${(serviceAccount as any)?.node?.path ?? ''})`;
+  const caller = `[${(serviceAccount as any)?.node?.path ?? ''}] ${(preset as any)?.constructor?.name ?? 'IdentityPreset'}.annotateServiceAccount()`;
   const sa = asServiceAccount(serviceAccount)
     ?? (ApiObject.isApiObject(serviceAccount) && serviceAccount.kind === 'ServiceAccount' ? serviceAccount : undefined);
   if (!sa) {
-    throw new Error(`${caller}: BT149: 'serviceAccount' must be a ServiceAccount of cdk8s-plus (any line) or a KubeServiceAccount, got ${describeValue(serviceAccount)}; pass the account the workload runs as`);
+    throw notAWorkload(caller, 'serviceAccount', 'a ServiceAccount of cdk8s-plus (any line) or a KubeServiceAccount', describeValue(serviceAccount), 'pass the account the workload runs as');
   }
   for (const [k, v] of Object.entries(presetSpec(preset).serviceAccountAnnotations ?? {})) sa.metadata.addAnnotation(k, v);
 }

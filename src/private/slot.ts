@@ -9,8 +9,13 @@
 export class Slot<T> {
   private readonly key: symbol;
 
-  constructor(description: string) {
-    this.key = Symbol(`cdk8s-bound-tokens.${description}`);
+  /**
+   * @param description names the field
+   * @param shared the same field for every copy of this library in the
+   * process (a global symbol), for facts that two copies must agree on
+   */
+  constructor(description: string, shared = false) {
+    this.key = shared ? Symbol.for(`cdk8s-bound-tokens.${description}`) : Symbol(`cdk8s-bound-tokens.${description}`);
   }
 
   public get(o: object): T | undefined {
