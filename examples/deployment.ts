@@ -33,7 +33,7 @@ export function build(outdir?: string): App {
     tokens: [{ path: 'vault-token', audience: 'vault', expiration: Duration.hours(2) }],
   });
 
-  // Every container (and any added later) gets the volume read-only at
+  // Every container and init container gets the volume read-only at
   // /var/run/secrets/vault, and the file's path in VAULT_TOKEN_FILE. The pod
   // template says when the token is refreshed and when it expires.
   vaultToken.mountInto(web, {

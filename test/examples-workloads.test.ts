@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import { expectValidManifests } from './schema';
 import { captureWarnings, findKind } from './util';
+import { build as buildPlus33 } from '../examples/cdk8s-plus-33';
 import { build as buildCronJob } from '../examples/cronjob';
 import { build as buildDeployment } from '../examples/deployment';
 
@@ -47,5 +48,30 @@ describe('examples', () => {
     });
     expectValidManifests(objs);
     expect(objs).toMatchSnapshot();
+  });
+});
+
+describe('example cdk8s-plus-33', () => {
+  test('a cdk8s-plus-33 Deployment gets the Vault token and the AWS role as a cdk8s-plus-27 one would', () => {
+    const { objs, warnings } = synthExample(buildPlus33);
+    expect(warnings).toEqual([]);
+    expectValidManifests(objs);
+    const spec = findKind(objs, 'Deployment').spec.template.spec;
+    expect(spec.serviceAccountName).toBe('web');
+    expect(findKind(objs, 'ServiceAccount').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/web' });
+    expect(spec.volumes.map((v: any) => v.name)).toEqual(['tmp', 'vault-token', 'aws-iam-token']);
+    expect(spec.containers[0].volumeMounts).toEqual([
+      { mountPath: '/tmp', name: 'tmp' },
+      { mountPath: '/var/run/secrets/vault', name: 'vault-token', readOnly: true },
+      { mountPath: '/var/run/secrets/eks.amazonaws.com/serviceaccount', name: 'aws-iam-token', readOnly: true },
+    ]);
+    expect(spec.containers[0].env).toEqual([
+      { name: 'VAULT_TOKEN_FILE', value: '/var/run/secrets/vault/vault-token' },
+      { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' },
+      { name: 'AWS_ROLE_ARN', value: 'arn:aws:iam::111122223333:role/web' },
+      { name: 'AWS_STS_REGIONAL_ENDPOINTS', value: 'regional' },
+      { name: 'AWS_REGION', value: 'eu-west-1' },
+      { name: 'AWS_DEFAULT_REGION', value: 'eu-west-1' },
+    ]);
   });
 });

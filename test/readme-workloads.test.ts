@@ -29,7 +29,7 @@ const lines = (text: string) => text.split('\n').map(l => l.trim()).filter(l => 
 
 describe('README: workloads and rotation', () => {
   test('every TypeScript snippet is code of an example that the tests run', () => {
-    const examples = ['deployment.ts', 'cronjob.ts'].map(f => lines(fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8')).join('\n'));
+    const examples = ['deployment.ts', 'cronjob.ts', 'cdk8s-plus-33.ts'].map(f => lines(fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8')).join('\n'));
     const snippets = blocks('ts');
     expect(snippets.length).toBeGreaterThanOrEqual(2);
     for (const snippet of snippets) {
@@ -54,5 +54,19 @@ describe('README: workloads and rotation', () => {
   test('the rotation annotation shown is the one the deployment example writes', () => {
     const shown = /token-rotation\.bound-tokens\.io\/vault-token: "([^"]+)"/.exec(section());
     expect(shown?.[1]).toBe('vault-token: refresh after 1h36m, expires after 2h');
+  });
+});
+
+describe('README: supported versions', () => {
+  test('the snippets for other cdk8s-plus lines are code of examples/cdk8s-plus-33.ts, which the tests run', () => {
+    const start = README.indexOf('## Supported versions');
+    const text = README.slice(start, README.indexOf('\n## ', start + 5));
+    const example = lines(fs.readFileSync(path.join(ROOT, 'examples', 'cdk8s-plus-33.ts'), 'utf8')).join('\n');
+    const snippets = [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map(m => m[1]);
+    expect(snippets).toHaveLength(2);
+    for (const snippet of snippets) {
+      const wanted = lines(snippet).join('\n');
+      expect([wanted, example.includes(wanted)]).toEqual([wanted, true]);
+    }
   });
 });

@@ -17,7 +17,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { constructFindings, manifestFindings, onPass, registerSubject, Subject, subjectsUnder } from './engine';
 import {
-  allContainers, asWorkload, derivedValue, describeValue, kplusTypeOf, KplusContainer, KplusVolume, KplusWorkload, modelManifest, mountReadOnly,
+  allContainers, asWorkload, derivedValue, describeValue, kplusTypeOf, modelView, KplusContainer, KplusVolume, KplusWorkload, modelManifest, mountReadOnly,
   ownerOf, readingModelNow, readingTheModel, serviceAccountName, setEnvIfAbsent, volumesInRenderOrder, createVolume,
 } from './kplus';
 import { Slot } from './slot';
@@ -435,7 +435,7 @@ export class BoundWorkload implements Subject {
 
   /** The manifest the rules read: the cdk8s-plus model's view, or the ApiObject's render. */
   public manifest(): any {
-    return this.workload && this.patchedVolumes.size === 0 ? modelManifest(this.workload) : readingTheModel(() => this.apiObject.toJson());
+    return this.workload && this.patchedVolumes.size === 0 ? modelView(this.workload) : readingTheModel(() => this.apiObject.toJson());
   }
 
   public findings(): Finding[] {

@@ -172,6 +172,57 @@ export function modelManifest(workload: KplusWorkload): any {
   return readingTheModel(() => ({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata.toJson(), spec: (workload as any)._toKube() }));
 }
 
+/**
+ * What the rules read of a workload, built straight from the cdk8s-plus
+ * model (a few microseconds, where `modelManifest` costs tens): kind, the
+ * pod spec's service account, security context, volumes (in render order,
+ * each once) and containers (name, mounts, env), at the paths a manifest
+ * has them. Metadata (object and pod template) is read only when a rule asks
+ * for it. StatefulSets use `modelManifest`: cdk8s-plus 2.5.x drops some of
+ * their volumes when it renders, and the rules must see what is written.
+ */
+export function modelView(workload: KplusWorkload): any {
+  const obj = ApiObject.of(workload);
+  const kind = obj.kind;
+  if (kind === 'StatefulSet') return modelManifest(workload);
+  const w = workload as any;
+  const volumes: any[] = [];
+  const seen = new Set<KplusVolume>();
+  for (const v of volumesInRenderOrder(workload)) {
+    if (seen.has(v)) continue;
+    seen.add(v);
+    volumes.push(v._toKube());
+  }
+  const spec: any = {
+    serviceAccountName: w.serviceAccount?.name,
+    securityContext: w.securityContext?._toKube?.(),
+    initContainers: workload.initContainers.map(containerView),
+    containers: workload.containers.map(containerView),
+  };
+  if (volumes.length > 0) spec.volumes = volumes;
+  const metadata = (meta: { toJson(): any }) => ({ get: () => readingTheModel(() => meta.toJson()), enumerable: true });
+  const out: any = { apiVersion: obj.apiVersion, kind };
+  Object.defineProperty(out, 'metadata', metadata(obj.metadata));
+  if (kind === 'Pod') {
+    out.spec = spec;
+    return out;
+  }
+  const template: any = { spec };
+  Object.defineProperty(template, 'metadata', metadata(w.podMetadata));
+  out.spec = kind === 'CronJob' ? { jobTemplate: { spec: { template } } } : { template };
+  return out;
+}
+
+function containerView(c: KplusContainer): any {
+  const env: any[] = [];
+  for (const [name, v] of Object.entries(c.env.variables)) env.push({ name, value: v.value, valueFrom: v.valueFrom });
+  return {
+    name: c.name,
+    volumeMounts: c.mounts.map((m: any) => ({ mountPath: m.path, name: m.volume.name, readOnly: m.readOnly, subPath: m.subPath, subPathExpr: m.subPathExpr })),
+    env,
+  };
+}
+
 /** Runs `fn` (which renders or reads a model for the rules) with the library's derived values left out. */
 export function readingTheModel<T>(fn: () => T): T {
   readingModel++;
