@@ -17,7 +17,8 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { constructFindings, manifestFindings, onPass, registerSubject, Subject, subjectsUnder } from './engine';
 import {
-  allContainers, asWorkload, derivedValue, describeValue, kplusTypeOf, modelView, KplusContainer, KplusVolume, KplusWorkload, modelManifest, mountReadOnly,
+  allContainers, asWorkload, derivedValue, describeValue, kplusTypeOf, modelView, KplusContainer, KplusVolume, KplusWorkload,
+  modelManifest, mountReadOnly,
   ownerOf, readingModelNow, readingTheModel, serviceAccountName, setEnvIfAbsent, volumesInRenderOrder, createVolume,
 } from './kplus';
 import { Slot } from './slot';

@@ -218,7 +218,9 @@ function containerView(c: KplusContainer): any {
   for (const [name, v] of Object.entries(c.env.variables)) env.push({ name, value: v.value, valueFrom: v.valueFrom });
   return {
     name: c.name,
-    volumeMounts: c.mounts.map((m: any) => ({ mountPath: m.path, name: m.volume.name, readOnly: m.readOnly, subPath: m.subPath, subPathExpr: m.subPathExpr })),
+    volumeMounts: c.mounts.map((m: any) => ({
+      mountPath: m.path, name: m.volume.name, readOnly: m.readOnly, subPath: m.subPath, subPathExpr: m.subPathExpr,
+    })),
     env,
   };
 }
