@@ -9,7 +9,7 @@ import { build as meshExample } from '../examples/istio-spire';
 import { build as stsExample } from '../examples/openshift-sts';
 import { build as vaultExample } from '../examples/vault-agent';
 import {
-  AwsEksPodIdentity, AwsIamRole, AzureCloud, AzureWorkloadIdentity, BoundTokenPod, GcpWorkloadIdentityFederation,
+  AwsEksPodIdentity, AwsIamRole, AzureCloud, AzureWebhookLayout, AzureWorkloadIdentity, BoundTokenPod, GcpWorkloadIdentityFederation,
   IstioToken, OpenShiftShortTermCredentials, SpireAgentToken, VaultAuthMethod, VaultToken, ClusterIssuerConfig, BoundTokenRules,
 } from '../src';
 
@@ -92,20 +92,21 @@ describe('AwsIamRole (IRSA)', () => {
 
   test.each([
     ['arn:aws:iam::111122223333:user/app'], ['arn:aws:iam::1111:role/app'], ['arn:azure:iam::111122223333:role/app'], ['my-role'],
-  ])('fails when the role ARN is %s (BT200)', (arn) => {
+  ])('fails where it is created when the role ARN is %s (BT200)', (arn) => {
+    const msg = errorOf(() => new AwsIamRole({ roleArn: arn }));
+    expect(msg).toContain(`AwsIamRole: BT200: 'roleArn' must be the ARN of an IAM role, got '${arn}'`);
+  });
+
+  test('fails where it is created, even when it is only used for a ServiceAccount (BT200)', () => {
     const c = chart();
-    new AwsIamRole({ roleArn: arn }).bind(deployment(c));
-    const msg = errorOf(() => synth(c));
-    expect(msg).toContain(`[test/Dep] BT200: 'roleArn' must be the ARN of an IAM role, got '${arn}'`);
+    expect(errorOf(() => new AwsIamRole({ roleArn: 'not-an-arn' }).createServiceAccount(c, 'Sa')))
+      .toContain("AwsIamRole: BT200: 'roleArn' must be the ARN of an IAM role, got 'not-an-arn'");
+    expect(c.node.tryFindChild('Sa')).toBeUndefined();
   });
 
   test('fails when the region is not a region, or not in the role\'s partition (BT201)', () => {
-    const c = chart();
-    new AwsIamRole({ roleArn: ROLE, region: 'Europe' }).bind(deployment(c));
-    expect(errorOf(() => synth(c))).toContain("BT201: 'region' must be an AWS region name, got 'Europe'");
-    const c2 = chart();
-    new AwsIamRole({ roleArn: ROLE, region: 'cn-north-1' }).bind(deployment(c2));
-    expect(errorOf(() => synth(c2))).toContain("BT201: 'region' is in partition 'aws-cn' but the role is in 'aws'");
+    expect(errorOf(() => new AwsIamRole({ roleArn: ROLE, region: 'Europe' }))).toContain("AwsIamRole: BT201: 'region' must be an AWS region name, got 'Europe'");
+    expect(errorOf(() => new AwsIamRole({ roleArn: ROLE, region: 'cn-north-1' }))).toContain("BT201: 'region' is in partition 'aws-cn' but the role is in 'aws'");
   });
 
   test('lifetime, mount path and containers can be overridden', () => {
@@ -148,12 +149,9 @@ describe('AwsIamRole (IRSA)', () => {
     expect(errorOf(() => synth(c))).toContain("BT146: 'env' variable 'AWS_ROLE_ARN' of container 'app' is already set to something other than 'arn:aws:iam::111122223333:role/app', which the AWS IAM roles for service accounts preset sets, got 'arn:aws:iam::999999999999:role/other'");
   });
 
-  test('fails when the lifetime is below what STS accepts (BT101 / BT202)', () => {
-    const c = chart();
-    new AwsIamRole({ roleArn: ROLE, expiration: Duration.minutes(5) }).bind(deployment(c));
-    const msg = errorOf(() => synth(c));
-    expect(msg).toContain("BT202: 'expiration' must be at least 600 seconds for AWS STS, got 300 seconds");
-    expect(msg).toContain('BT101');
+  test('fails where it is created when the lifetime is below what STS accepts (BT202)', () => {
+    expect(errorOf(() => new AwsIamRole({ roleArn: ROLE, expiration: Duration.minutes(5) })))
+      .toContain("AwsIamRole: BT202: 'expiration' must be at least 600 seconds for AWS STS, got 300 seconds");
   });
 });
 
@@ -200,27 +198,21 @@ describe('AzureWorkloadIdentity', () => {
   });
 
   test('fails when the authority host is not the cloud\'s (BT204)', () => {
-    const c = chart();
-    new AzureWorkloadIdentity({ clientId: CLIENT, tenantId: TENANT, cloud: AzureCloud.US_GOVERNMENT, authorityHost: 'https://login.microsoftonline.com/' }).bind(deployment(c));
-    expect(errorOf(() => synth(c))).toContain("BT204: 'authorityHost' does not belong to the AzureUSGovernmentCloud cloud (https://login.microsoftonline.us/), got 'https://login.microsoftonline.com/'");
-    const c2 = chart();
-    new AzureWorkloadIdentity({ clientId: CLIENT, tenantId: TENANT, cloud: AzureCloud.custom('AzureStack', 'http://login.local') }).bind(deployment(c2));
-    expect(errorOf(() => synth(c2))).toContain("BT204: 'authorityHost' must be an https URL of a host ending in '/'");
+    expect(errorOf(() => new AzureWorkloadIdentity({ clientId: CLIENT, tenantId: TENANT, cloud: AzureCloud.US_GOVERNMENT, authorityHost: 'https://login.microsoftonline.com/' })))
+      .toContain("AzureWorkloadIdentity: BT204: 'authorityHost' does not belong to the AzureUSGovernmentCloud cloud (https://login.microsoftonline.us/), got 'https://login.microsoftonline.com/'");
+    expect(errorOf(() => new AzureWorkloadIdentity({ clientId: CLIENT, tenantId: TENANT, cloud: AzureCloud.custom('AzureStack', 'http://login.local') })))
+      .toContain("BT204: 'authorityHost' must be an https URL of a host ending in '/'");
   });
 
   test('fails when the tenant id is missing or ids are not GUIDs (BT203)', () => {
-    const c = chart();
-    new AzureWorkloadIdentity({ clientId: 'my-app', tenantId: '' }).bind(deployment(c));
-    const msg = errorOf(() => synth(c));
+    const msg = errorOf(() => new AzureWorkloadIdentity({ clientId: 'my-app', tenantId: '' }));
     expect(msg).toContain("BT203: 'clientId' must be a GUID, got 'my-app'");
     expect(msg).toContain("BT203: 'tenantId' is required, got ''");
   });
 
   test('fails when the lifetime is outside 3600..86400 s (BT202)', () => {
     for (const expiration of [Duration.minutes(30), Duration.hours(25)]) {
-      const c = chart();
-      new AzureWorkloadIdentity({ clientId: CLIENT, tenantId: TENANT, expiration }).bind(deployment(c));
-      expect(errorOf(() => captureWarnings(() => synth(c)))).toContain("BT202: 'expiration' must be between 3600 and 86400 seconds for the Azure Workload Identity webhook");
+      expect(errorOf(() => new AzureWorkloadIdentity({ clientId: CLIENT, tenantId: TENANT, expiration }))).toContain("BT202: 'expiration' must be between 3600 and 86400 seconds for the Azure Workload Identity webhook");
     }
   });
 
@@ -277,9 +269,7 @@ describe('GcpWorkloadIdentityFederation', () => {
   });
 
   test('fails when the inputs are malformed (BT205)', () => {
-    const c = chart();
-    new GcpWorkloadIdentityFederation({ projectNumber: 'my-project', poolId: 'gcp-pool', providerId: 'P', serviceAccountEmail: 'nope' }).bind(deployment(c));
-    const msg = errorOf(() => synth(c));
+    const msg = errorOf(() => new GcpWorkloadIdentityFederation({ projectNumber: 'my-project', poolId: 'gcp-pool', providerId: 'P', serviceAccountEmail: 'nope' }));
     expect(msg).toContain("BT205: 'projectNumber' must be the project number (digits), not the project id, got 'my-project'");
     expect(msg).toContain("BT205: 'poolId' must not start with 'gcp-'");
     expect(msg).toContain("BT205: 'providerId' must be 4 to 32 lowercase letters, digits or hyphens, got 'P'");
@@ -317,9 +307,7 @@ describe('OpenShiftShortTermCredentials', () => {
   });
 
   test('fails when the AWS role ARN is not a role (BT200)', () => {
-    const c = chart();
-    OpenShiftShortTermCredentials.aws({ roleArn: 'nope' }).bind(deployment(c));
-    expect(errorOf(() => synth(c))).toContain("BT200: 'roleArn' must be the ARN of an IAM role, got 'nope'");
+    expect(errorOf(() => OpenShiftShortTermCredentials.aws({ roleArn: 'nope' }))).toContain("BT200: 'roleArn' must be the ARN of an IAM role, got 'nope'");
   });
 });
 
@@ -457,5 +445,21 @@ describe('presets and the cluster issuer', () => {
     new ClusterIssuerConfig(c, 'Issuer', { serviceAccountIssuer: 'https://kubernetes.default.svc' });
     BoundTokenRules.acknowledge(c, 'BT165', 'restart planned');
     expect(captureWarnings(() => synth(c)).join('\n')).not.toContain('BT169');
+  });
+});
+
+describe('AzureWorkloadIdentity webhook layouts', () => {
+  test('writes the 1.5 layout by default and the 1.6 layout when asked (pkg/webhook/consts.go of 1.6.0)', () => {
+    const c = chart();
+    new AzureWorkloadIdentity({ clientId: CLIENT, tenantId: TENANT, layout: AzureWebhookLayout.V1_6 }).bind(deployment(c));
+    const spec = podSpec(synth(c));
+    expect(spec.volumes).toEqual([{
+      name: 'azure-workload-identity-reserved-token',
+      projected: { sources: [{ serviceAccountToken: { audience: 'api://AzureADTokenExchange', expirationSeconds: 3600, path: 'token/azure-identity-token' } }] },
+    }]);
+    expect(spec.containers[0].volumeMounts).toEqual([{ mountPath: '/var/run/secrets/azure/wi', name: 'azure-workload-identity-reserved-token', readOnly: true }]);
+    expect(envOf(spec.containers[0]).AZURE_FEDERATED_TOKEN_FILE).toBe('/var/run/secrets/azure/wi/token/azure-identity-token');
+    expect(new AzureWorkloadIdentity({ clientId: CLIENT, tenantId: TENANT }).layout).toBe(AzureWebhookLayout.V1_5);
+    expect(AzureWebhookLayout.V1_5.mountPath).toBe('/var/run/secrets/azure/tokens');
   });
 });

@@ -27,6 +27,40 @@ export class AzureCloud {
   ) {}
 }
 
+/**
+ * Where the Azure Workload Identity webhook puts the token, by webhook
+ * version: the preset writes the layout you choose.
+ *
+ * @see https://github.com/Azure/azure-workload-identity/blob/main/pkg/webhook/consts.go
+ */
+export class AzureWebhookLayout {
+  /**
+   * Webhook 1.5 (and the AKS docs and OpenShift's fork): volume and file
+   * `azure-identity-token` at `/var/run/secrets/azure/tokens`. A 1.5 webhook
+   * still installed skips a pod that already projects `azure-identity-token`.
+   */
+  public static readonly V1_5 = new AzureWebhookLayout('1.5', 'azure-identity-token', '/var/run/secrets/azure/tokens', 'azure-identity-token');
+
+  /**
+   * Webhook 1.6: mount `/var/run/secrets/azure/wi`, file
+   * `token/azure-identity-token`, volume name prefix
+   * `azure-workload-identity-reserved-` (the webhook appends a hash of the pod
+   * name, which a manifest cannot know; the preset appends `token`).
+   */
+  public static readonly V1_6 = new AzureWebhookLayout('1.6', 'azure-workload-identity-reserved-token', '/var/run/secrets/azure/wi', 'token/azure-identity-token');
+
+  private constructor(
+    /** The webhook version, e.g. `1.6`. */
+    public readonly version: string,
+    /** The projected volume's name. */
+    public readonly volumeName: string,
+    /** Where the volume is mounted. */
+    public readonly mountPath: string,
+    /** The token's path inside the volume. */
+    public readonly tokenPath: string,
+  ) {}
+}
+
 /** Props of `AzureWorkloadIdentity`. */
 export interface AzureWorkloadIdentityProps {
   /** The client id (GUID) of the user-assigned managed identity or app registration. */
@@ -51,10 +85,17 @@ export interface AzureWorkloadIdentityProps {
    * @default Duration.hours(1)
    */
   readonly expiration?: Duration;
+  /**
+   * The webhook layout to write (volume name, mount path, token file).
+   *
+   * @default AzureWebhookLayout.V1_5
+   */
+  readonly layout?: AzureWebhookLayout;
 }
 
 /**
- * Azure Workload Identity, as its webhook (v1.5 layout) injects it: audience
+ * Azure Workload Identity, as its webhook injects it (the 1.5 layout unless
+ * `layout` says 1.6, see `AzureWebhookLayout`): audience
  * `api://AzureADTokenExchange`, volume and file `azure-identity-token` at
  * `/var/run/secrets/azure/tokens`, and `AZURE_CLIENT_ID`, `AZURE_TENANT_ID`,
  * `AZURE_FEDERATED_TOKEN_FILE`, `AZURE_AUTHORITY_HOST`. It does not add the
@@ -69,23 +110,28 @@ export interface AzureWorkloadIdentityProps {
 export class AzureWorkloadIdentity extends IdentityPreset {
   /** The audience Microsoft Entra ID expects. */
   public static readonly AUDIENCE = 'api://AzureADTokenExchange';
-  /** The webhook's volume (and file) name. */
+  /** The webhook's volume (and file) name (1.5 layout). */
   public static readonly VOLUME_NAME = 'azure-identity-token';
-  /** The webhook's mount path. */
+  /** The webhook's mount path (1.5 layout). */
   public static readonly MOUNT_PATH = '/var/run/secrets/azure/tokens';
   /** The label that makes the webhook mutate a pod. */
   public static readonly USE_LABEL = 'azure.workload.identity/use';
+
+  /** The webhook layout the preset writes. */
+  public readonly layout: AzureWebhookLayout;
 
   constructor(props: AzureWorkloadIdentityProps) {
     super();
     const cloud = props.cloud ?? AzureCloud.PUBLIC;
     const host = props.authorityHost ?? cloud.authorityHost;
     const seconds = presetSeconds(props.expiration, 3600);
+    const layout = props.layout ?? AzureWebhookLayout.V1_5;
+    this.layout = layout;
     setPresetSpec(this, {
       consumer: 'Azure Workload Identity',
-      volumeName: AzureWorkloadIdentity.VOLUME_NAME,
-      token: { path: AzureWorkloadIdentity.VOLUME_NAME, audience: AzureWorkloadIdentity.AUDIENCE, expiration: props.expiration ?? Duration.hours(1) },
-      mountPath: AzureWorkloadIdentity.MOUNT_PATH,
+      volumeName: layout.volumeName,
+      token: { path: layout.tokenPath, audience: AzureWorkloadIdentity.AUDIENCE, expiration: props.expiration ?? Duration.hours(1) },
+      mountPath: layout.mountPath,
       env: [
         { name: 'AZURE_CLIENT_ID', value: props.clientId },
         { name: 'AZURE_TENANT_ID', value: props.tenantId },

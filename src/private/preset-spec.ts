@@ -55,6 +55,12 @@ const SPECS = new WeakMap<object, PresetSpec>();
 
 /** Records the spec of a preset. */
 export function setPresetSpec(preset: object, spec: PresetSpec): void {
+  // a bad prop fails where the preset is created, not at a synth that may never bind it
+  const errors = spec.findings().filter(f => f.level === 'error');
+  if (errors.length > 0) {
+    const name = (preset as any)?.constructor?.name ?? 'IdentityPreset';
+    throw new Error(`${name}: ${errors.map(f => f.message).join('\n' + ' '.repeat(name.length + 2))}`);
+  }
   SPECS.set(preset, spec);
 }
 
