@@ -113,6 +113,15 @@ project.addTask('policy:table', {
   exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/policy-table.ts',
 });
 
+// The tests validate Authentication objects against a description-free JSON schema
+// kept in the repository (test/fixtures/authentication.v1.schema.json), generated
+// from the OpenShift CRD: pass the CRD's path (default ../shared/data/...).
+project.addTask('schema:authentication', {
+  description: 'Rewrite test/fixtures/authentication.v1.schema.json from the OpenShift Authentication CRD (path as argument)',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/authentication-schema.ts',
+  receiveArgs: true,
+});
+
 // Prove the public API is usable from Python, Java, .NET and Go (offline, code only).
 const pacmak = project.addTask('pacmak:code-only', {
   description: 'Generate (not package) the jsii bindings for python, java, dotnet and go',
