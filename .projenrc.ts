@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, release, ReleasableCommits } from 'projen';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-bound-tokens',
@@ -74,10 +74,33 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     moduleName: 'github.com/cdk8s-bound-tokens/cdk8s-bound-tokens-go',
   },
 
-  // No hosted CI or release automation here: `.ci/run` is the gate.
-  github: false,
-  release: false,
-  depsUpgrade: false,
+  // Releases: projen's release machinery and the GitHub workflows it generates
+  // (build, release to npm, PyPI, Maven, NuGet and Go, dependency upgrades).
+  // `.ci/run` stays the local gate; CONTRIBUTING.md describes the release process.
+  github: true,
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.continuous(),
+  // Semantic versions from conventional commits. 0.x until the API is declared
+  // stable: a breaking change bumps the minor version and 1.0.0 is a deliberate
+  // change of majorVersion here.
+  majorVersion: 0,
+  // projen releases the first version as 0.0.0; start at 0.1.0 (semver's first
+  // development release). Prints nothing once a release tag exists, so the
+  // conventional commits decide.
+  nextVersionCommand: 'node -e "process.stdout.write(process.env.LATEST_TAG ? \'\' : \'0.1.0\')"',
+  // docs:, chore:, test: commits alone do not make a release.
+  releasableCommits: ReleasableCommits.featuresAndFixes(),
+  releaseToNpm: true,
+  // The workflows run on Node 22: projen's release bump (commit-and-tag-version 13)
+  // requires it. The library itself still supports Node 20 (minNodeVersion), which
+  // `.ci/run` uses locally.
+  workflowNodeVersion: '22.x',
+  // jsii-diff against the latest version on npm: off until 0.1.0 is published,
+  // since `jsii-diff npm:cdk8s-bound-tokens` has nothing to fetch (npm answers 404)
+  // and would fail every compile. Turn on after the first release;
+  // `npx projen compat` runs it by hand.
+  compat: false,
+  depsUpgrade: true,
   pullRequestTemplate: false,
   sampleCode: false,
   docgen: true,
