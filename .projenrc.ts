@@ -145,6 +145,20 @@ project.addTask('schema:authentication', {
   receiveArgs: true,
 });
 
+// `npx projen release` as the release workflow runs it (CI=true: package JS
+// only, as other languages' packagers need registries), without publishing:
+// bump from the git tags and conventional commits, build, package, unbump.
+// Needs a clean tree (release ends with `git diff --exit-code`): say so first.
+project.addTask('release:local', {
+  description: 'Bump, build and package (JS) a release locally without publishing; prints the version and artifacts',
+  env: { CI: 'true', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [
+    { exec: 'test -z "$(git status --porcelain)" || { echo "release:local needs a clean git tree: commit or stash first" >&2; git status --short >&2; exit 1; }' },
+    { spawn: 'release' },
+    { exec: 'echo "released (not published): $(cat dist/releasetag.txt)"; ls -l dist/js; echo "changelog: dist/changelog.md"' },
+  ],
+});
+
 // Prove the public API is usable from Python, Java, .NET and Go (offline, code only).
 const pacmak = project.addTask('pacmak:code-only', {
   description: 'Generate (not package) the jsii bindings for python, java, dotnet and go',
