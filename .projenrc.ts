@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { cdk8s, javascript, release, ReleasableCommits } from 'projen';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-bound-tokens',
@@ -78,10 +78,33 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     moduleName: 'github.com/cdk8s-bound-tokens/cdk8s-bound-tokens-go',
   },
 
-  // No hosted CI or release automation here: `.ci/run` is the gate.
-  github: false,
-  release: false,
-  depsUpgrade: false,
+  // Releases: projen's release machinery and the GitHub workflows it generates
+  // (build, release to npm, PyPI, Maven, NuGet and Go, dependency upgrades).
+  // `.ci/run` stays the local gate; CONTRIBUTING.md describes the release process.
+  github: true,
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.continuous(),
+  // Semantic versions from conventional commits. 0.x until the API is declared
+  // stable: a breaking change bumps the minor version and 1.0.0 is a deliberate
+  // change of majorVersion here.
+  majorVersion: 0,
+  // projen releases the first version as 0.0.0; start at 0.1.0 (semver's first
+  // development release). Prints nothing once a release tag exists, so the
+  // conventional commits decide.
+  nextVersionCommand: 'node -e "process.stdout.write(process.env.LATEST_TAG ? \'\' : \'0.1.0\')"',
+  // docs:, chore:, test: commits alone do not make a release.
+  releasableCommits: ReleasableCommits.featuresAndFixes(),
+  releaseToNpm: true,
+  // The workflows run on Node 22: projen's release bump (commit-and-tag-version 13)
+  // requires it. The library itself still supports Node 20 (minNodeVersion), which
+  // `.ci/run` uses locally.
+  workflowNodeVersion: '22.x',
+  // jsii-diff against the latest version on npm: off until 0.1.0 is published,
+  // since `jsii-diff npm:cdk8s-bound-tokens` has nothing to fetch (npm answers 404)
+  // and would fail every compile. Turn on after the first release;
+  // `npx projen compat` runs it by hand.
+  compat: false,
+  depsUpgrade: true,
   pullRequestTemplate: false,
   sampleCode: false,
   docgen: true,
@@ -115,6 +138,30 @@ project.addTask('rules:table', {
 project.addTask('policy:table', {
   description: 'Rewrite the admission policy table in README.md from the policy rule coverage',
   exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/policy-table.ts',
+});
+
+// The tests validate Authentication objects against a description-free JSON schema
+// kept in the repository (test/fixtures/authentication.v1.schema.json), generated
+// from the OpenShift CRD: pass the CRD's path (default ../shared/data/...).
+project.addTask('schema:authentication', {
+  description: 'Rewrite test/fixtures/authentication.v1.schema.json from the OpenShift Authentication CRD (path as argument)',
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/authentication-schema.ts',
+  receiveArgs: true,
+});
+
+// `npx projen release` as the release workflow runs it (CI=true: package JS
+// only, as other languages' packagers need registries), without publishing:
+// bump from the git tags and conventional commits, build, package, unbump.
+// Needs a clean tree (release ends with `git diff --exit-code`): say so first.
+project.addTask('release:local', {
+  description: 'Bump, build and package (JS) a release locally without publishing; prints the version and artifacts',
+  env: { CI: 'true', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', CDK8S_CHECK_UPGRADE: 'false' },
+  steps: [
+    // (projen runs task steps in its own portable shell, not bash: keep them to node)
+    { exec: `node -e "const s = require('child_process').execSync('git status --porcelain', { encoding: 'utf8' }); if (s) { console.error('release:local needs a clean git tree: commit or stash first\\n' + s); process.exit(1); }"` },
+    { spawn: 'release' },
+    { exec: `node -e "const fs = require('fs'); console.log('released (not published): ' + fs.readFileSync('dist/releasetag.txt', 'utf8')); for (const f of fs.readdirSync('dist/js')) console.log('dist/js/' + f); console.log('changelog: dist/changelog.md')"` },
+  ],
 });
 
 // Prove the public API is usable from Python, Java, .NET and Go (offline, code only).

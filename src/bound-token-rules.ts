@@ -49,7 +49,7 @@ function toInfo(d: RuleDef): RuleInfo {
  * warning with a reason, or make warnings errors (strict mode).
  */
 export class BoundTokenRules {
-  /** The context key that turns strict mode on for the whole app (`true`). */
+  /** The context key that turns strict mode on (`true`), set in code with `node.setContext` before the scope has children. */
   public static readonly STRICT_CONTEXT_KEY = STRICT_CONTEXT_KEY;
 
   /** The prefix of the acknowledgement annotation (`bound-tokens.io/acknowledge-<RULE-ID>`). */
@@ -101,7 +101,11 @@ export class BoundTokenRules {
 
   /**
    * Strict mode for a construct and its children: every warning is an error.
-   * The context key `cdk8s-bound-tokens:strict` does the same for a whole app.
+   * `BoundTokenRules.strict(app)` covers a whole app. The context key
+   * `cdk8s-bound-tokens:strict` set to `true` in code does the same, e.g.
+   * `app.node.setContext(BoundTokenRules.STRICT_CONTEXT_KEY, true)` before the
+   * first chart (cdk8s.yaml has no context: use the validation plugin's
+   * `strict` property for `cdk8s synth`).
    */
   public static strict(scope: IConstruct): void {
     setStrict(scope);

@@ -17,6 +17,18 @@ export interface BoundTokenValidationProps {
   readonly disable?: string[];
 }
 
+/** The keys `properties:` may hold, in the order the docs list them. */
+const KNOWN_PROPS: readonly string[] = ['strict', 'disable'];
+
+/** A value as the message shows it: JSON with its type, e.g. `'yes' (a string)`. */
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  const kind = Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a map' : `a ${typeof value}`;
+  const text = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+  return `${text} (${kind})`;
+}
+
 /**
  * A cdk8s-cli validation plugin that runs the bound-token rule catalogue over
  * every manifest `cdk8s synth` writes, whether or not the app uses this
@@ -44,12 +56,31 @@ export class BoundTokenValidation {
   private readonly strict: boolean;
   private readonly disable: Set<string>;
 
+  /**
+   * @param props the `properties:` of the plugin's entry in cdk8s.yaml; an
+   * unknown key, a `strict` that is not a boolean or a `disable` that is not
+   * a list of rule ids fails the synth with what was wrong and the value.
+   */
   constructor(props: BoundTokenValidationProps = {}) {
+    const where = 'BoundTokenValidation (properties of its entry in cdk8s.yaml)';
+    if (props === null || typeof props !== 'object' || Array.isArray(props)) {
+      throw new Error(`${where}: 'properties' must be a map of ${KNOWN_PROPS.join(', ')}, got ${describe(props)}`);
+    }
+    const unknown = Object.keys(props).filter(k => !KNOWN_PROPS.includes(k));
+    if (unknown.length > 0) {
+      throw new Error(`${where}: unknown ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map(k => `'${k}'`).join(', ')}; the known keys are ${KNOWN_PROPS.map(k => `'${k}'`).join(', ')}`);
+    }
+    if (props.strict !== undefined && typeof props.strict !== 'boolean') {
+      throw new Error(`${where}: 'strict' must be true or false, got ${describe(props.strict)}; write strict: true or strict: false (YAML words such as yes/on are strings)`);
+    }
+    if (props.disable !== undefined && (!Array.isArray(props.disable) || props.disable.some(id => typeof id !== 'string'))) {
+      throw new Error(`${where}: 'disable' must be a list of rule ids, got ${describe(props.disable)}; write e.g. disable: [BT151]`);
+    }
     this.strict = props.strict === true;
     this.disable = new Set(props.disable ?? []);
     for (const id of this.disable) {
       if (!findRule(id)) {
-        throw new Error(`BoundTokenValidation: 'disable' names no rule, got '${id}'; see the rule table in the cdk8s-bound-tokens README`);
+        throw new Error(`${where}: 'disable' names no rule, got '${id}'; see the rule table in the cdk8s-bound-tokens README`);
       }
     }
   }

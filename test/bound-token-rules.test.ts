@@ -1,3 +1,4 @@
+import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { BoundTokenPod, BoundTokenRules, ProjectedTokenVolume, RuleLevel, RuleScope } from '../src';
 import { captureWarnings, chart, errorOf, findKind, synth } from './util';
@@ -93,6 +94,58 @@ describe('BoundTokenRules', () => {
     BoundTokenRules.acknowledge(c, 'BT120', 'reason');
     const objs = synth(c);
     expect(findKind(objs, 'Pod').metadata.annotations['bound-tokens.io/acknowledge-BT120']).toBe('reason');
+  });
+
+  describe('strict mode for a whole app: the context key, set in code', () => {
+    test('app.node.setContext(STRICT_CONTEXT_KEY, true) before the first chart makes warnings errors', () => {
+      expect(BoundTokenRules.STRICT_CONTEXT_KEY).toBe('cdk8s-bound-tokens:strict');
+      const app = Testing.app();
+      app.node.setContext(BoundTokenRules.STRICT_CONTEXT_KEY, true);
+      const c = new Chart(app, 'test');
+      pod(c, 'Pod');
+      const msg = errorOf(() => synth(c));
+      expect(msg).toContain('BT120');
+      expect(msg).toContain('(a warning, made an error by strict mode)');
+    });
+
+    test('BoundTokenRules.strict(app) covers every chart of the app', () => {
+      const app = Testing.app();
+      const c = new Chart(app, 'test');
+      pod(c, 'Pod');
+      BoundTokenRules.strict(app);
+      expect(errorOf(() => synth(c))).toContain('[test/Pod/TokenVolume] BT120');
+    });
+
+    test('a chart can turn it on for itself, before its first child', () => {
+      const app = Testing.app();
+      const strict = new Chart(app, 'strict');
+      strict.node.setContext(BoundTokenRules.STRICT_CONTEXT_KEY, true);
+      pod(strict, 'Pod');
+      const lax = new Chart(app, 'lax');
+      pod(lax, 'Pod');
+      // cdk8s validates the whole app: the strict chart's warning is an error, the other chart's stays a warning
+      let msg = '';
+      const printed = captureWarnings(() => { msg = errorOf(() => synth(lax)); });
+      expect(msg).toContain('[strict/Pod/TokenVolume] BT120');
+      expect(msg).toContain('made an error by strict mode');
+      expect(msg).not.toContain('[lax/');
+      expect(printed.join('\n')).toContain('[lax/Pod/TokenVolume] BT120');
+    });
+
+    test('the context cannot be set once the app has a chart (constructs refuses), so set it first', () => {
+      const app = Testing.app();
+      new Chart(app, 'test');
+      expect(() => app.node.setContext(BoundTokenRules.STRICT_CONTEXT_KEY, true)).toThrow('Cannot set context after children have been added: test');
+    });
+
+    test('cdk8s App has no context prop: new App({ context }) is ignored, so warnings stay warnings', () => {
+      // not in AppProps (a type error in TypeScript); cast to show what a JavaScript user would get
+      const app = new App({ context: { [BoundTokenRules.STRICT_CONTEXT_KEY]: true } } as any);
+      expect(app.node.tryGetContext(BoundTokenRules.STRICT_CONTEXT_KEY)).toBeUndefined();
+      const c = new Chart(app, 'test');
+      pod(c, 'Pod');
+      expect(captureWarnings(() => synth(c)).join('\n')).toContain('BT120');
+    });
   });
 
   test('errors stay errors however warnings are treated', () => {

@@ -1,10 +1,10 @@
 // Validation of synthesized manifests against schemas we did not write:
 // the upstream Kubernetes OpenAPI schema (kubernetes-models 4.5.x) and the
-// OpenShift Authentication CRD in ../shared/data (read in place, never copied).
+// OpenShift Authentication CRD's v1 schema, without its descriptions, kept in
+// test/fixtures/authentication.v1.schema.json (see scripts/authentication-schema.ts).
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv from 'ajv';
-import * as YAML from 'yaml';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const MODELS: Record<string, () => any> = {
@@ -31,22 +31,22 @@ const MODELS: Record<string, () => any> = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** The shared folder beside the checkout (CI lays a copy there). */
-export const SHARED_DIR = path.resolve(__dirname, '..', '..', 'shared');
-export const AUTH_CRD_PATH = path.join(SHARED_DIR, 'data', 'authentications.config.openshift.io.crd.yaml');
+/** The description-free JSON schema of the Authentication v1 object, generated from the CRD by `npx projen schema:authentication`. */
+export const AUTH_SCHEMA_PATH = path.join(__dirname, 'fixtures', 'authentication.v1.schema.json');
+/** The CRD beside the checkout (CI lays a copy there); only the test of the committed schema reads it. */
+export const AUTH_CRD_PATH = path.resolve(__dirname, '..', '..', 'shared', 'data', 'authentications.config.openshift.io.crd.yaml');
 
-let authValidator: ((obj: any) => string[]) | undefined | null;
+let authValidator: ((obj: any) => string[]) | undefined;
 
-/** A validator for Authentication objects from the CRD's openAPIV3Schema, or null when the CRD is absent. */
-export function authenticationValidator(): ((obj: any) => string[]) | null {
+/** The committed schema file (its `source` header and its `schema`). */
+export function authenticationSchemaFile(): { source: Record<string, string>; schema: any } {
+  return JSON.parse(fs.readFileSync(AUTH_SCHEMA_PATH, 'utf8'));
+}
+
+/** A validator for Authentication objects from the committed openAPIV3Schema of the CRD's v1 version. */
+export function authenticationValidator(): (obj: any) => string[] {
   if (authValidator !== undefined) return authValidator;
-  if (!fs.existsSync(AUTH_CRD_PATH)) {
-    authValidator = null;
-    return null;
-  }
-  const crd = YAML.parse(fs.readFileSync(AUTH_CRD_PATH, 'utf8'));
-  const version = crd.spec.versions.find((v: any) => v.name === 'v1');
-  const schema = stripK8sExtensions(version.schema.openAPIV3Schema);
+  const schema = stripK8sExtensions(authenticationSchemaFile().schema);
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false }); // the CRD's formats (date-time) are status-only and unknown to bare ajv
   const validate = ajv.compile(schema);
   authValidator = (obj: any) => (validate(obj) ? [] : (validate.errors ?? []).map(e => `${e.instancePath} ${e.message}`));
@@ -71,9 +71,7 @@ function stripK8sExtensions(schema: any): any {
  */
 export function schemaErrors(obj: any): string | undefined {
   if (obj.apiVersion === 'config.openshift.io/v1' && obj.kind === 'Authentication') {
-    const v = authenticationValidator();
-    if (v === null) return undefined;
-    const errs = v(obj);
+    const errs = authenticationValidator()(obj);
     return errs.length ? errs.join('; ') : undefined;
   }
   const key = `${obj.apiVersion}/${obj.kind}`;

@@ -80,6 +80,45 @@ describe('BoundTokenValidation (the plugin class)', () => {
     const msg = errorOf(() => new BoundTokenValidation({ disable: ['BT999'] }));
     expect(msg).toContain("'disable' names no rule, got 'BT999'");
   });
+
+  test('fails when properties hold an unknown key, naming it and the known keys', () => {
+    const msg = errorOf(() => new BoundTokenValidation({ strict: true, disabled: ['BT120'] } as any));
+    expect(msg).toBe("BoundTokenValidation (properties of its entry in cdk8s.yaml): unknown key 'disabled'; the known keys are 'strict', 'disable'");
+    expect(errorOf(() => new BoundTokenValidation({ Strict: true, level: 'error' } as any)))
+      .toContain("unknown keys 'Strict', 'level'; the known keys are 'strict', 'disable'");
+  });
+
+  test.each([
+    ['yes', "'yes' (a string)"],
+    ['true', "'true' (a string)"],
+    [1, '1 (a number)'],
+    [null, 'null'],
+  ])('fails when strict is %p, not a boolean', (value, shown) => {
+    const msg = errorOf(() => new BoundTokenValidation({ strict: value } as any));
+    expect(msg).toContain(`'strict' must be true or false, got ${shown}; write strict: true or strict: false`);
+  });
+
+  test.each([
+    ['BT120', "'BT120' (a string)"],
+    [[120], '[120] (a list)'],
+  ])('fails when disable is %p, not a list of rule ids', (value, shown) => {
+    expect(errorOf(() => new BoundTokenValidation({ disable: value } as any)))
+      .toContain(`'disable' must be a list of rule ids, got ${shown}`);
+  });
+
+  test('fails when properties are not a map', () => {
+    expect(errorOf(() => new BoundTokenValidation(['strict'] as any)))
+      .toContain("'properties' must be a map of strict, disable, got [\"strict\"] (a list)");
+  });
+
+  test('takes strict: false and an empty disable list as given', async () => {
+    const rec = fakeContext([manifest(BAD_POD.replace('path: /token', 'path: token'))]);
+    await new BoundTokenValidation({ strict: false, disable: [] }).validate(rec.context);
+    expect(rec.summary()).toEqual({
+      status: 'success',
+      metadata: { errors: '0', warnings: '1', acknowledged: '0', objectsChecked: '1', strict: 'false' },
+    });
+  });
 });
 
 /** Writes a cdk8s app (plain ApiObjects: the plugin works whether or not the app uses this library) and its cdk8s.yaml. */
@@ -178,6 +217,14 @@ describe('the plugin run by the real cdk8s-cli (`cdk8s synth`, offline)', () => 
     expect(report.summary.plugin).toBe('cdk8s-bound-tokens');
     expect(report.summary.status).toBe('failure');
     expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT111 (error)', 'BT120 (warning)', 'BT160 (error)']);
+  });
+
+  test('fails the synth, with the message, when properties say strict: yes (local path)', () => {
+    const dir = cdk8sApp('validations:\n  - package: ./plugin\n    version: 0.0.0\n    class: BoundTokenValidation\n    properties:\n      strict: yes\n');
+    shim(dir);
+    const r = synth(dir);
+    expect(r.code).toBe(1); // cdk8s-cli fails while loading the plugin, before any report
+    expect(r.out).toContain("'strict' must be true or false, got 'yes' (a string)");
   });
 
   test('passes with warnings only when errors are disabled in properties (local path)', () => {
