@@ -78,7 +78,10 @@ function shapeOk(obj: any): boolean {
     const sources = v.projected?.sources;
     if (!listOrNone(sources)) return false;
     for (const src of sources ?? []) {
-      if (src !== undefined && src !== null && (!isMapping(src) || !mappingOrNone(src.serviceAccountToken))) return false;
+      if (src === undefined || src === null) continue;
+      if (!isMapping(src) || !mappingOrNone(src.serviceAccountToken)) return false;
+      const audience = src.serviceAccountToken?.audience;
+      if (audience !== undefined && audience !== null && typeof audience !== 'string') return false;
     }
   }
   for (const group of ['initContainers', 'containers', 'ephemeralContainers']) {
@@ -96,9 +99,9 @@ function shapeOk(obj: any): boolean {
 /** The findings of checkShape, always computed (checkShape skips it when the fast check passes; the tests compare both). */
 export function shapeFindings(obj: any): Finding[] {
   const out: Finding[] = [];
-  const want = (value: unknown, path: string, prop: string, type: 'mapping' | 'list'): boolean => {
+  const want = (value: unknown, path: string, prop: string, type: 'mapping' | 'list' | 'string'): boolean => {
     if (value === undefined || value === null) return false;
-    const ok = type === 'list' ? Array.isArray(value) : isMapping(value);
+    const ok = type === 'list' ? Array.isArray(value) : type === 'string' ? typeof value === 'string' : isMapping(value);
     if (!ok) {
       out.push(finding(R.INPUT_SHAPE, path, prop, `must be a ${type}, so the object was not checked further`, describe(value)));
     }
@@ -145,7 +148,10 @@ export function shapeFindings(obj: any): Finding[] {
       (v.projected.sources as any[]).forEach((s, j) => {
         const sp2 = `${vp}/projected/sources/${j}`;
         if (!want(s, sp2, `sources[${j}]`, 'mapping')) return;
-        want(s.serviceAccountToken, `${sp2}/serviceAccountToken`, 'serviceAccountToken', 'mapping');
+        if (want(s.serviceAccountToken, `${sp2}/serviceAccountToken`, 'serviceAccountToken', 'mapping')) {
+          // one token carries one audience: a list is refused by the API server (project one token per audience)
+          want(s.serviceAccountToken.audience, `${sp2}/serviceAccountToken/audience`, 'audience', 'string');
+        }
       });
     });
   }
