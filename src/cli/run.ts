@@ -24,7 +24,8 @@ Checks Kubernetes manifests (.yaml, .yml, .json; directories recursively;
 
 Options:
   --format <text|json|sarif>  output format (default: text)
-  --strict                    count warnings as errors
+  --strict                    count warnings as errors, and report BT151 (bare Pods
+                              running as the namespace's default account)
   --disable <ids>             skip rules by id (repeatable, or comma-separated)
   -h, --help                  show this help
   --version                   show the version
@@ -138,7 +139,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
   }
 
   const { files, problems } = expandInputs(args.inputs);
-  const linter = new Linter({ disable: args.disable, issuerScope: 'file' });
+  const linter = new Linter({ disable: args.disable, issuerScope: 'file', strict: args.strict });
   for (const file of files) {
     const { text, problem } = readInput(file, io.stdin);
     if (problem) problems.push(problem);

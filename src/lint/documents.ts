@@ -150,7 +150,7 @@ export class Document {
       return;
     }
     this.value = value;
-    if (braces || text.includes('${')) this.templates = templateStrings(value);
+    if (braces || text.includes('$')) this.templates = templateStrings(value);
   }
 
   /**
@@ -169,12 +169,17 @@ export class Document {
   }
 
   /**
-   * 0-based line (in the document) of the field at `pointer`; the line of
-   * the field at `fallback` when it is absent (the object's start).
+   * 0-based line (in the document) of the field at `pointer`; when it is
+   * absent, of its nearest enclosing field below `fallback` (the object's
+   * start), and of `fallback` when none is found.
    */
   public lineOf(pointer: string, fallback: string): number {
-    const l = this.find(pointer);
-    if (l >= 0) return l;
+    // an absent field (a missing audience) is reported at the nearest field that holds it
+    // (its serviceAccountToken entry), never at the object's first line when closer is known
+    for (let p = pointer; p.length > fallback.length && (p === pointer || p.startsWith(fallback)); p = p.slice(0, p.lastIndexOf('/'))) {
+      const l = this.find(p);
+      if (l >= 0) return l;
+    }
     const f = this.find(fallback);
     return f >= 0 ? f : this.firstContentLine();
   }

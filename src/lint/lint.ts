@@ -3,7 +3,7 @@
 // Shared by the `cdk8s-bound-tokens lint` command and the cdk8s-cli
 // validation plugin. It must not load cdk8s, cdk8s-plus or constructs.
 import {
-  acknowledgements, applyTemplates, checkIssuerCount, checkObject, checkShape, Finding, finding,
+  acknowledgements, applyTemplates, checkIssuerCount, checkObject, checkShape, Finding, finding, findRule,
   isMapping, Level, MANIFEST_STYLE, podSpecLocationOf, R, show,
 } from '../rules';
 import { Document, splitDocuments } from './documents';
@@ -14,7 +14,7 @@ export interface LintFinding {
   readonly level: Level;
   /** The file as given (`-` for standard input). */
   readonly file: string;
-  /** 1-based line of the offending field (of the object's start where the field is absent). */
+  /** 1-based line of the offending field (of its nearest enclosing field where it is absent). */
   readonly line: number;
   readonly kind: string | null;
   /** metadata.name, or metadata.generateName. */
@@ -35,6 +35,12 @@ export interface LintOptions {
    * @default 'file'
    */
   readonly issuerScope?: 'file' | 'run';
+  /**
+   * Strict mode: also report the rules that plain manifests get only in
+   * strict mode (BT151: the docs' and labs' bare Pods run as `default` on purpose).
+   * @default false
+   */
+  readonly strict?: boolean;
 }
 
 export interface LintReport {
@@ -74,6 +80,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 export class Linter {
   private readonly disable: ReadonlySet<string>;
   private readonly issuerScope: 'file' | 'run';
+  private readonly strict: boolean;
   private readonly located: Array<{ order: number; f: LintFinding }> = [];
   private readonly acked: LintFinding[] = [];
   private readonly runIssuers: Unit[] = [];
@@ -83,6 +90,7 @@ export class Linter {
   constructor(opts: LintOptions = {}) {
     this.disable = opts.disable ?? new Set();
     this.issuerScope = opts.issuerScope ?? 'file';
+    this.strict = opts.strict === true;
   }
 
   /** Lints one file or stream. `file` is how the output names it. */
@@ -180,6 +188,7 @@ export class Linter {
     for (const p of pending) {
       const { unit, finding: f } = p;
       if (this.disable.has(f.ruleId)) continue;
+      if (!this.strict && findRule(f.ruleId)?.lintStrictOnly) continue;
       const local = p.line ?? unit.doc.lineOf(unit.base + f.path, unit.base);
       const obj = isMapping(unit.obj) ? unit.obj : undefined;
       const meta = isMapping(obj?.metadata) ? obj!.metadata : undefined;

@@ -167,9 +167,14 @@ export function shapeFindings(obj: any): Finding[] {
   return out;
 }
 
-const TEMPLATE = /\{\{[\s\S]*?\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:=?+-][^}]*)?\}/;
+/**
+ * `{{ ... }}`, `${NAME}` (with an envsubst or shell default), or a bare
+ * shell placeholder `$NAME` not escaped as `$$` (envsubst, shell heredocs,
+ * CI scripts): `$OPENID_BUCKET_URL` is a value still to come, not an issuer.
+ */
+const TEMPLATE = /\{\{[\s\S]*?\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:=?+-][^}]*)?\}|(?:^|[^$])\$[A-Za-z_][A-Za-z0-9_]*/;
 
-/** True when a string holds an unrendered template: `{{ ... }}` (Helm, Go) or `${NAME}` (envsubst, Flux). */
+/** True when a string holds an unrendered template: `{{ ... }}` (Helm, Go), `${NAME}` or `$NAME` (envsubst, shell, Flux). */
 export function isTemplate(value: unknown): boolean {
   return typeof value === 'string' && TEMPLATE.test(value);
 }
