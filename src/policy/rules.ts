@@ -297,6 +297,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT902: { notExpressible: 'lint-only: the API server refuses a field of the wrong type when it decodes the request, before any policy runs' },
   BT903: { notExpressible: 'lint-only: the API server reads JSON or YAML with the last duplicate winning before admission; the policy sees no duplicates' },
   BT904: { notExpressible: 'lint-only: an unrendered template never reaches the API server as such' },
+  BT905: { notExpressible: 'lint-only: about reading files; the API server decodes the request (JSON, or YAML without alias bombs) before any policy runs' },
   BT180: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT181: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT182: { notExpressible: 'construct-only: checks the options of the issuer restart Job against the app' },

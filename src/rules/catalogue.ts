@@ -217,6 +217,9 @@ export const R = {
   INPUT_TEMPLATE: rule('BT904', 'warning',
     'A value the rules read is an unrendered template ({{ ... }}, ${...} or a bare shell placeholder such as $NAME), so it was not checked.',
     'lint the rendered manifests (helm template, kustomize build, envsubst) rather than their templates', 'manifest'),
+  INPUT_TOO_LARGE: rule('BT905', 'error',
+    'A document expands beyond what the lint reads: its YAML aliases expand to more than 100,000 extra nodes (an alias bomb) or it nests deeper than 1,000 levels, so it was not checked (the other documents and files still are).',
+    'write the values out instead of through aliases, or split the document', 'manifest'),
   // --- issue 4: identity presets (BT200-BT219) ---
   PRESET_AWS_ROLE_ARN: rule('BT200', 'error',
     'The AWS preset role is not an IAM role ARN (arn:aws|aws-cn|aws-us-gov:iam::<12-digit account>:role/<name>).',

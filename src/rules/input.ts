@@ -245,9 +245,22 @@ export function applyTemplates(obj: any, findings: Finding[], templated: readonl
   const loc = podSpecLocationOf(obj);
   const roots = new Set(['', loc?.specPath ?? '']);
   const names = read.some(t => /\/(volumes|volumeMounts)(\/\d+(\/name)?)?$/.test(t.path));
+  // the template paths, and every pointer above one: a finding at, under or above a template is
+  // dropped by looking its pointer and its ancestors up (linear, never finding x template)
+  const at = new Set<string>();
+  const above = new Set<string>();
+  for (const { path: t } of read) {
+    at.add(t);
+    for (let i = t.lastIndexOf('/'); i > 0; i = t.lastIndexOf('/', i - 1)) above.add(t.slice(0, i));
+    above.add('');
+  }
   const kept = findings.filter(f => {
     if (names && NAME_REFERENCE_RULES.has(f.ruleId)) return false;
-    return !read.some(({ path: t }) => f.path === t || f.path.startsWith(t + '/') || (!roots.has(f.path) && t.startsWith(f.path + '/')));
+    if (!roots.has(f.path) && above.has(f.path)) return false;
+    for (let p = f.path; ; p = p.slice(0, p.lastIndexOf('/'))) {
+      if (at.has(p)) return false;
+      if (p === '') return true;
+    }
   });
   const first = read[0];
   const more = read.length > 1 ? ` (and ${read.length - 1} more template value${read.length > 2 ? 's' : ''} the rules read)` : '';
@@ -257,26 +270,34 @@ export function applyTemplates(obj: any, findings: Finding[], templated: readonl
   ];
 }
 
-/** The JSON pointers of the string values under `value` that hold a template, in document order. */
+/**
+ * The JSON pointers of the string values under `value` that hold a template,
+ * in document order. Iterative, and each shared (aliased) node is read once.
+ */
 export function templateStrings(value: unknown): TemplateValue[] {
   const out: TemplateValue[] = [];
   const seen = new Set<object>();
-  const walk = (v: unknown, path: string) => {
+  const stack: Array<[unknown, string]> = [[value, '']];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
     if (typeof v === 'string') {
-      if (isTemplate(v)) out.push({ path, text: v as string });
-      return;
+      if (isTemplate(v)) out.push({ path, text: v });
+      continue;
     }
-    if (!v || typeof v !== 'object' || seen.has(v)) return;
+    if (!v || typeof v !== 'object' || seen.has(v)) continue;
     seen.add(v);
+    // pushed in reverse, so that they come off the stack in document order
     if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, `${path}/${i}`));
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}/${i}`]);
     } else {
-      for (const [k, x] of Object.entries(v)) {
-        if (isTemplate(k)) out.push({ path, text: k }); else walk(x, path + ptr(k));
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i];
+        if (isTemplate(k)) stack.push([k, path]);
+        else stack.push([(v as any)[k], path + ptr(k)]);
       }
     }
-  };
-  walk(value, '');
+  }
   return out;
 }
 
