@@ -94,7 +94,7 @@ export class BoundTokenValidation {
    * @param context the cdk8s-cli validation context (`manifests`, `report`)
    */
   public async validate(context: any): Promise<void> {
-    const linter = new Linter({ disable: this.disable, issuerScope: 'run' });
+    const linter = new Linter({ disable: this.disable, issuerScope: 'run', strict: this.strict });
     for (const manifest of context.manifests as string[]) {
       linter.addSource(manifest, fs.readFileSync(manifest, 'utf8'));
     }

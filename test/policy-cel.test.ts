@@ -76,7 +76,7 @@ describe('the fixtures', () => {
   test('the messages name the offending volume or container', () => {
     const f = FIXTURES.find(x => x.name === 'pod-many-findings')!;
     const r = policyVerdict(POLICIES, { object: f.object, namespace: 'apps' });
-    expect(r.messages).toContain("BT111: a token path must be relative to the volume's mount point (volume tok); use a path relative to the volume's mount point, e.g. 'token'");
+    expect(r.messages).toContain("BT111: a token path must be relative to the volume's mount point (the API server refuses it from Kubernetes 1.30) (volume tok); use a path relative to the volume's mount point, e.g. 'token'");
     expect(r.messages.find(m => m.startsWith('BT142'))).toContain('(container app)');
     const auth = FIXTURES.find(x => x.name === 'authentication-query')!;
     expect(policyVerdict(POLICIES, { object: auth.object }).messages[0])
@@ -303,7 +303,8 @@ function evalValid(): (s: string) => boolean {
 
 describe('generated objects: the policies and the lint agree (fast-check)', () => {
   const pathArb = fc.oneof(
-    fc.constantFrom('token', '', '/x', '../x', 'a/../b', '..data', 'a..b', '..', 'token/', 'a//b', '/', 'ca.crt', 'token/x'),
+    fc.constantFrom('token', '', '/x', '../x', 'a/../b', '..data', 'a..b', '..', 'token/', 'a//b', '/', 'ca.crt', 'token/x',
+      './token', 'token/.', '.', './', 'a\u0000b', 'x'.repeat(256), 'é'.repeat(128), `${'d/'.repeat(2000)}token0`),
     fc.stringOf(fc.constantFrom('a', '/', '.', 't'), { maxLength: 6 }),
   );
   const lifetimeArb = fc.oneof(
@@ -316,6 +317,8 @@ describe('generated objects: the policies and the lint agree (fast-check)', () =
     { weight: 1, arbitrary: fc.array(pathArb, { minLength: 1, maxLength: 2 }).map(ps => ({ configMap: { name: 'ca', items: ps.map(p => ({ key: 'k', path: p })) } })) },
     { weight: 1, arbitrary: pathArb.map(p => ({ secret: { name: 's', items: [{ key: 'k', path: p }] } })) },
     { weight: 1, arbitrary: fc.constant({}) },
+    { weight: 1, arbitrary: fc.tuple(pathArb, pathArb, pathArb).map(([a, b, c]) => ({ podCertificate: { signerName: 'example.com/s', keyType: 'ED25519', credentialBundlePath: a, keyPath: b, certificateChainPath: c } })) },
+    { weight: 1, arbitrary: pathArb.map(p => ({ clusterTrustBundle: { signerName: 'example.com/s', path: p } })) },
     { weight: 1, arbitrary: fc.tuple(pathArb, pathArb).map(([p, q]) => ({ serviceAccountToken: { path: p, audience: 'x' }, configMap: { name: 'c', items: [{ key: 'k', path: q }] } })) },
   );
   const volumeNameArb = fc.constantFrom('tok', 'tok2', 'kube-api-access-abcde', 'Bad_Name', 'data');
@@ -330,9 +333,32 @@ describe('generated objects: the policies and the lint agree (fast-check)', () =
         .map(v => ({ name: v.name, projected: { sources: v.sources, ...(v.defaultMode === undefined ? {} : { defaultMode: v.defaultMode }) } })),
     },
     { weight: 1, arbitrary: volumeNameArb.map(name => ({ name, emptyDir: {} })) },
+    {
+      // the platform's API-access volume and near copies of it (recognised by shape, whatever the name)
+      weight: 2,
+      arbitrary: fc.record({
+        name: fc.constantFrom('kube-api-access-abcde', 'kube-api-access', 'tok'),
+        exp: fc.constantFrom(3607, 3600, undefined),
+        audience: fc.constantFrom(undefined, '', 'vault'),
+        ca: fc.constantFrom('kube-root-ca.crt', 'other-ca'),
+        ns: fc.constantFrom('metadata.namespace', 'metadata.name'),
+        extra: fc.constantFrom(undefined, { secret: { name: 's' } }),
+      }).map(a => ({
+        name: a.name,
+        projected: {
+          defaultMode: 420,
+          sources: [
+            { serviceAccountToken: { path: 'token', ...(a.exp === undefined ? {} : { expirationSeconds: a.exp }), ...(a.audience === undefined ? {} : { audience: a.audience }) } },
+            { configMap: { name: a.ca, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: a.ns } }] } },
+            ...(a.extra ? [a.extra] : []),
+          ],
+        },
+      })),
+    },
   );
   const mountArb = fc.record({
-    name: fc.constantFrom('tok', 'tok2', 'kube-api-access-abcde', 'Bad_Name', 'data', 'ghost'),
+    name: fc.constantFrom('tok', 'tok2', 'kube-api-access-abcde', 'kube-api-access', 'Bad_Name', 'data', 'ghost'),
     mountPath: fc.constantFrom('/t', '/t/', '/u', 'rel', '', '/', '//'),
     subPath: fc.constantFrom(undefined, '', 'token'),
     subPathExpr: fc.constantFrom(undefined, '', '$(X)'),

@@ -160,8 +160,8 @@ describe('ProjectedTokenVolume', () => {
     }));
     const msg = errorOf(() => synth(c));
     expect(msg).toContain("BT110: 'path' must be a non-empty relative path, got ''");
-    expect(msg).toContain("BT111: 'path' must be a relative path, got '/abs'");
-    expect(msg).toContain("BT112: 'path' must not contain a '..' segment, got 'a/../b'");
+    expect(msg).toContain("BT111: 'path' must be a relative path (the API server refuses it from Kubernetes 1.30; 1.27 to 1.29 accept it and the kubelet fails the mount), got '/abs'");
+    expect(msg).toContain("BT112: 'path' must not contain a '..' segment (the API server refuses it from Kubernetes 1.30; 1.27 to 1.29 accept it and the kubelet fails the mount), got 'a/../b'");
     expect(msg).toContain("BT113: 'path' must not start with '..', got '..data'");
   });
 
@@ -217,7 +217,7 @@ describe('ProjectedTokenVolume on its own', () => {
     const c = chart();
     new ProjectedTokenVolume(c, 'Lonely', { tokens: [{ path: '/abs', audience: 'a' }] });
     const msg = errorOf(() => synth(c));
-    expect(msg).toContain("[test/Lonely] BT111: 'path' must be a relative path, got '/abs'");
+    expect(msg).toContain("[test/Lonely] BT111: 'path' must be a relative path (the API server refuses it from Kubernetes 1.30; 1.27 to 1.29 accept it and the kubelet fails the mount), got '/abs'");
   });
 
   test('an acknowledgement on the volume applies where the volume is mounted', () => {

@@ -55,16 +55,16 @@ describe('checkShape (BT902)', () => {
 });
 
 describe('templates (BT904)', () => {
-  test.each(['{{ .Values.x }}', 'a-{{ include "n" . }}-b', '${VAR}', '${VAR:-default}', '${var:=x}', 'pre${A_1}post'])('%s is a template', v => {
+  test.each(['{{ .Values.x }}', 'a-{{ include "n" . }}-b', '${VAR}', '${VAR:-default}', '${var:=x}', 'pre${A_1}post', '$HOME', '$OPENID_BUCKET_URL', 'https://$BUCKET.example.com'])('%s is a template', v => {
     expect(isTemplate(v)).toBe(true);
   });
-  test.each(['plain', '$(POD_NAMESPACE)', '$HOME', '{ a: b }', '${', '{{', '${1X}', 'cost: $5'])('%s is no template', v => {
+  test.each(['plain', '$(POD_NAMESPACE)', '$$HOME', 'a$', '{ a: b }', '${', '{{', '${1X}', 'cost: $5'])('%s is no template', v => {
     expect(isTemplate(v)).toBe(false);
   });
 
-  test('a string with neither {{ nor ${ is never a template (property)', () => {
+  test('a string with neither {{, ${ nor an unescaped $NAME is never a template (property)', () => {
     fc.assert(fc.property(fc.string(), s => {
-      if (!s.includes('{{') && !s.includes('${')) expect(isTemplate(s)).toBe(false);
+      if (!s.includes('{{') && !s.includes('${') && !/(^|[^$])\$[A-Za-z_]/.test(s)) expect(isTemplate(s)).toBe(false);
     }));
   });
 

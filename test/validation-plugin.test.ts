@@ -42,12 +42,12 @@ describe('BoundTokenValidation (the plugin class)', () => {
     expect(rec.violations).toEqual([
       {
         ruleName: 'BT111 (error)',
-        recommendation: 'A token path is absolute; Kubernetes 1.27 accepts it and the kubelet then fails the mount.',
+        recommendation: 'A token path is absolute; the API server refuses it from Kubernetes 1.30, while 1.27 to 1.29 accept it and the kubelet then fails the mount.',
         fix: "use a path relative to the volume's mount point, e.g. 'token'",
         violatingResources: [{
           resourceName: 'bad',
           manifestPath: file,
-          locations: ["/spec/volumes/0/projected/sources/0/serviceAccountToken/path (line 15): BT111: 'path' must be a relative path, got '/token'; use a path relative to the volume's mount point, e.g. 'token'"],
+          locations: ["/spec/volumes/0/projected/sources/0/serviceAccountToken/path (line 15): BT111: 'path' must be a relative path (the API server refuses it from Kubernetes 1.30; 1.27 to 1.29 accept it and the kubelet fails the mount), got '/token'; use a path relative to the volume's mount point, e.g. 'token'"],
         }],
       },
       expect.objectContaining({ ruleName: 'BT120 (warning)' }),
@@ -170,8 +170,8 @@ module.exports = require(${JSON.stringify(path.join(ROOT, 'src', 'index.ts'))});
 }
 
 const LOCATIONS = {
-  BT111: "/spec/volumes/0/projected/sources/0/serviceAccountToken/path (line 40): BT111: 'path' must be a relative path, got '/token'; use a path relative to the volume's mount point, e.g. 'token'",
-  BT120: "/spec/volumes/0/projected/sources/0/serviceAccountToken/audience (line 22): BT120: 'audience' of token '/token' in volume 'tok' is not set, so the token is valid for the Kubernetes API server's own audiences, got nothing; set the audience the token's consumer expects (e.g. 'vault', 'sts.amazonaws.com')",
+  BT111: "/spec/volumes/0/projected/sources/0/serviceAccountToken/path (line 40): BT111: 'path' must be a relative path (the API server refuses it from Kubernetes 1.30; 1.27 to 1.29 accept it and the kubelet fails the mount), got '/token'; use a path relative to the volume's mount point, e.g. 'token'",
+  BT120: "/spec/volumes/0/projected/sources/0/serviceAccountToken/audience (line 38): BT120: 'audience' of token '/token' in volume 'tok' is not set, so the token is valid for the Kubernetes API server's own audiences, got nothing; set the audience the token's consumer expects (e.g. 'vault', 'sts.amazonaws.com')",
   BT160: (n: number) => `/metadata/name (line 4): BT160: 'metadata.name' is 'cluster' on 2 Authentication objects of this app, and the last one applied silently wins, got object ${n} of 2; keep exactly one Authentication named cluster per app`,
 };
 

@@ -92,7 +92,8 @@ function workload(rnd: () => number, i: number): Generated {
   const mistake: Mistake | undefined = rnd() < 0.3 ? MISTAKES[Math.floor(rnd() * MISTAKES.length)] : undefined;
   const bare = kind === 'Pod';
   const m = mistake === 'bare-no-sa' && !bare ? undefined : mistake;
-  if (m) rules.push(RULE[m]);
+  // a bare Pod without serviceAccountName is reported with --strict only (issue 12), and the bench runs the default
+  if (m && m !== 'bare-no-sa') rules.push(RULE[m]);
 
   const volumeName = m === 'bad-name' ? 'Vault_Token' : 'vault-token';
   const token: Record<string, unknown> = {
@@ -310,11 +311,84 @@ export function runLintBench(opts: LintBenchOptions): LintBenchResult {
   }
 }
 
+/** One Pod with `n` token sources in one volume, written out (`aliased`: the first anchored, the others `*s`). */
+function manySources(n: number, aliased: boolean): string {
+  const head = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: many\nspec:\n  serviceAccountName: app\n  containers:\n    - name: app\n      volumeMounts: [{name: tok, mountPath: /t}]\n  volumes:\n    - name: tok\n      projected:\n        sources:\n';
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    if (aliased) lines.push(i === 0 ? '          - &s {serviceAccountToken: {path: token, audience: vault}}' : '          - *s');
+    else lines.push(`          - serviceAccountToken:\n              path: t${i}\n              audience: vault\n              expirationSeconds: 3600`);
+  }
+  return head + lines.join('\n') + '\n';
+}
+
+/** A Pod with a billion laughs (9^9 strings once expanded) in `where`, then a Pod with one mistake. */
+function aliasBomb(where: 'path' | 'expirationSeconds' | 'source'): string {
+  const laughs = ['l0: &l0 "lol"', ...Array.from({ length: 9 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`)].map(l => '  ' + l).join('\n');
+  const token = where === 'source' ? '          - *l9'
+    : `          - serviceAccountToken:\n              path: ${where === 'path' ? '*l9' : 'token'}\n              audience: vault${where === 'expirationSeconds' ? '\n              expirationSeconds: *l9' : ''}`;
+  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: bomb\nx-laughs:\n${laughs}\nspec:\n  serviceAccountName: app\n  containers:\n    - name: app\n      volumeMounts: [{name: tok, mountPath: /t}]\n  volumes:\n    - name: tok\n      projected:\n        sources:\n${token}\n`
+    + '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: after\nspec:\n  serviceAccountName: app\n  containers:\n    - name: app\n      volumeMounts: [{name: tok, mountPath: /t}]\n  volumes:\n    - name: tok\n      projected:\n        sources: [{serviceAccountToken: {path: /abs, audience: v}}]\n';
+}
+
+/**
+ * Hostile inputs of issue 12, each linted by a whole process (the built
+ * command), best of `rounds`: 50,000 distinct sources in one volume, 3,000
+ * aliased ones, and an alias bomb in a path, a lifetime and a source. Each
+ * answer is checked (exit code and rule ids), so the figures are of a run
+ * that did the right thing.
+ */
+export function runHostileBench(opts: { quick: boolean; rounds?: number; log?: (line: string) => void }): Array<{ name: string; seconds: number; findings: number }> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const rounds = opts.rounds ?? (opts.quick ? 1 : 3);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-lint-hostile-'));
+  try {
+    const cli = buildCli(path.join(work, 'build'));
+    const env = { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') };
+    const n = opts.quick ? 500 : 50_000;
+    const m = opts.quick ? 300 : 3_000;
+    const cases: Array<{ name: string; text: string; code: number; rules: (ids: string[]) => boolean }> = [
+      { name: `${n.toLocaleString('en-US')} distinct sources`, text: manySources(n, false), code: 0, rules: ids => ids.length === 0 },
+      { name: `${m.toLocaleString('en-US')} aliased sources`, text: manySources(m, true), code: 1, rules: ids => ids.length === m - 1 && ids.every(x => x === 'BT114') },
+      ...(['path', 'expirationSeconds', 'source'] as const).map(w => ({
+        name: `alias bomb in ${w}`, text: aliasBomb(w), code: 1, rules: (ids: string[]) => ids.join() === 'BT905,BT111',
+      })),
+    ];
+    const out: Array<{ name: string; seconds: number; findings: number }> = [];
+    for (const c of cases) {
+      const file = path.join(work, 'input.yaml');
+      fs.writeFileSync(file, c.text);
+      let best = Infinity;
+      let findings = 0;
+      for (let r = 0; r < rounds; r++) {
+        const t0 = process.hrtime.bigint();
+        const p = spawnSync(process.execPath, [cli, 'lint', '--format', 'json', file], { env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        const ids = p.status === 0 || p.status === 1 ? JSON.parse(p.stdout).findings.map((f: any) => f.ruleId) : [];
+        if (p.status !== c.code || !c.rules(ids)) throw new Error(`${c.name}: exit ${p.status}, findings ${ids.slice(0, 5).join(',')}..., stderr ${p.stderr.slice(0, 300)}`);
+        findings = ids.length;
+        best = Math.min(best, seconds);
+      }
+      out.push({ name: c.name, seconds: best, findings });
+    }
+    if (opts.quick) {
+      log(`lint hostile inputs: quick mode ok (${out.map(o => o.name).join('; ')})`);
+    } else {
+      log(`lint hostile inputs: whole processes, best of ${rounds}:`);
+      for (const o of out) log(`  ${o.name.padEnd(32)} ${`${o.seconds.toFixed(2)} s`.padStart(8)}   ${o.findings} findings`);
+    }
+    return out;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
 /** The lint benchmark as a section of `npm run bench`. */
 export const section = {
   name: 'lint',
-  description: 'lint 10,000 workload documents vs only parsing them with yaml and with js-yaml (whole processes, alternated)',
-  run: (options: { quick: boolean }) => {
-    runLintBench({ quick: options.quick });
+  description: 'lint 10,000 workload documents vs only parsing them with yaml and with js-yaml (whole processes, alternated); then hostile inputs (50,000 sources, 3,000 aliased sources, alias bombs)',
+  run: (options: { quick: boolean; args?: Readonly<Record<string, string>> }) => {
+    if (options.args?.hostile !== 'only') runLintBench({ quick: options.quick });
+    runHostileBench({ quick: options.quick });
   },
 };

@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // The package's bin: `npx cdk8s-bound-tokens lint <file-or-dir>...`.
 import * as fs from 'fs';
-import { runCli } from './run';
+import { internalError, runCli } from './run';
+
+// whatever happens, one line and exit code 2, never a stack trace
+process.on('uncaughtException', (e: unknown) => {
+  process.stderr.write(`${internalError(e)}\n`);
+  process.exit(2);
+});
 
 // a reader that stops early (`| head`) is not an error
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

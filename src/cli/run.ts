@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { expandInputs, readInput } from '../lint/files';
-import { Format, formatJson, formatSarif, FORMATS, formatText } from '../lint/format';
+import { escapeControl, Format, FORMATS, jsonChunks, sarifChunks, textChunks } from '../lint/format';
 import { Linter } from '../lint/lint';
 import { findRule } from '../rules';
 
@@ -24,13 +24,15 @@ Checks Kubernetes manifests (.yaml, .yml, .json; directories recursively;
 
 Options:
   --format <text|json|sarif>  output format (default: text)
-  --strict                    count warnings as errors
+  --strict                    count warnings as errors, and report BT151 (bare Pods
+                              running as the namespace's default account)
   --disable <ids>             skip rules by id (repeatable, or comma-separated)
   -h, --help                  show this help
   --version                   show the version
 
 Exit codes: 0 no error, 1 at least one error (or warning with --strict),
-2 usage error or an input that does not exist or cannot be read.
+2 usage error, an input that does not exist, cannot be read or is not a
+regular file (a FIFO, a device), or an internal error.
 `;
 
 class UsageError extends Error {}
@@ -103,8 +105,40 @@ export function packageInfo(): { name: string; version: string; homepage: string
   }
 }
 
-/** Runs the command; returns the exit code. */
+/**
+ * Runs the command; returns the exit code. Never throws: an internal error
+ * (a bug, or the machine running out of memory) is one line on stderr and
+ * exit code 2, never a stack trace.
+ */
 export function runCli(argv: readonly string[], io: CliIo): number {
+  try {
+    return runCliUnguarded(argv, io);
+  } catch (e) {
+    io.stderr(`${internalError(e)}\n`);
+    return 2;
+  }
+}
+
+/** The one line of an internal error. */
+export function internalError(e: unknown): string {
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return `cdk8s-bound-tokens: internal error (please report it): ${escapeControl(message.split('\n')[0]).slice(0, 300)}`;
+}
+
+/** Writes pieces of output in blocks of about 64 KB: never one giant string, never a write per line. */
+function writeBuffered(chunks: Iterable<string>, write: (text: string) => void): void {
+  let buf = '';
+  for (const c of chunks) {
+    buf += c;
+    if (buf.length >= 65536) {
+      write(buf);
+      buf = '';
+    }
+  }
+  if (buf !== '') write(buf);
+}
+
+function runCliUnguarded(argv: readonly string[], io: CliIo): number {
   const [command, ...rest] = argv;
   if (command === '-h' || command === '--help' || command === 'help') {
     io.stdout(USAGE);
@@ -138,7 +172,7 @@ export function runCli(argv: readonly string[], io: CliIo): number {
   }
 
   const { files, problems } = expandInputs(args.inputs);
-  const linter = new Linter({ disable: args.disable, issuerScope: 'file' });
+  const linter = new Linter({ disable: args.disable, issuerScope: 'file', strict: args.strict });
   for (const file of files) {
     const { text, problem } = readInput(file, io.stdin);
     if (problem) problems.push(problem);
@@ -148,15 +182,15 @@ export function runCli(argv: readonly string[], io: CliIo): number {
   const info = packageInfo();
   switch (args.format) {
     case 'json':
-      io.stdout(formatJson(report));
+      writeBuffered(jsonChunks(report), io.stdout);
       break;
     case 'sarif':
-      io.stdout(formatSarif(report, { name: info.name, version: info.version, informationUri: info.homepage }));
+      writeBuffered(sarifChunks(report, { name: info.name, version: info.version, informationUri: info.homepage }), io.stdout);
       break;
     default:
-      io.stdout(formatText(report, args.strict));
+      writeBuffered(textChunks(report, args.strict), io.stdout);
   }
-  for (const p of problems) io.stderr(`cdk8s-bound-tokens lint: ${p.message}\n`);
+  for (const p of problems) io.stderr(`cdk8s-bound-tokens lint: ${escapeControl(p.message)}\n`);
   if (problems.length > 0) return 2;
   const failing = report.findings.some(f => f.level === 'error' || args.strict);
   return failing ? 1 : 0;

@@ -72,24 +72,89 @@ export interface DuplicateKey {
   readonly firstLine: number;
 }
 
-/** A document that does not parse. */
+/** A document that does not parse, or that the lint refuses to read. */
 export interface ParseError {
   /** 0-based line in the document. */
   readonly line: number;
   readonly col: number;
   readonly reason: string;
+  /** The document parses but expands beyond the limits (BT905), rather than not parsing (BT900). */
+  readonly tooLarge?: boolean;
+}
+
+/** Nodes that YAML aliases may add to a document when expanded (a billion laughs adds 10^9). */
+export const MAX_ALIAS_EXPANSION = 100_000;
+/** The deepest nesting the lint reads (Kubernetes objects nest a few dozen levels). */
+export const MAX_DEPTH = 1_000;
+
+/**
+ * How a value read with aliases as shared references expands: the number
+ * of nodes a full copy would have beyond the distinct ones, and the depth.
+ * Iterative (no recursion) and linear in the distinct nodes: each shared
+ * node's expanded size is computed once. Stops as soon as a limit is passed.
+ */
+export function expansion(value: unknown): { extra: number; depth: number; over: 'aliases' | 'depth' | undefined } {
+  const size = new Map<object, number>();
+  let distinct = 0;
+  let maxDepth = 0;
+  // post-order walk with an explicit stack: [node, depth, children pushed?]
+  const stack: Array<[object, number, boolean]> = [];
+  if (value && typeof value === 'object') stack.push([value as object, 1, false]);
+  const children = (o: object): unknown[] => (Array.isArray(o) ? o : Object.values(o));
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [node, depth, expanded] = top;
+    if (size.has(node) && !expanded) {
+      stack.pop();
+      continue;
+    }
+    if (!expanded) {
+      if (depth > maxDepth) maxDepth = depth;
+      if (depth > MAX_DEPTH) return { extra: 0, depth, over: 'depth' };
+      top[2] = true;
+      size.set(node, -1); // in progress (a cycle cannot come from YAML aliases, but stay safe)
+      for (const c of children(node)) {
+        if (c && typeof c === 'object' && !size.has(c as object)) stack.push([c as object, depth + 1, false]);
+      }
+      continue;
+    }
+    stack.pop();
+    distinct++;
+    let n = 1;
+    for (const c of children(node)) {
+      if (c && typeof c === 'object') {
+        n += Math.max(size.get(c as object) ?? 1, 1);
+      } else {
+        n++;
+        distinct++; // a scalar is its own node, never shared
+      }
+    }
+    size.set(node, n);
+    if (n - distinct > MAX_ALIAS_EXPANSION) return { extra: n - distinct, depth: maxDepth, over: 'aliases' };
+  }
+  const total = value && typeof value === 'object' ? size.get(value as object) ?? 1 : 1;
+  return { extra: Math.max(0, total - distinct), depth: maxDepth, over: undefined };
 }
 
 /** How often a line had to come from the `yaml` package's syntax tree (the slow path); for tests and the benchmark. */
 export const documentStats = { locatedWithSyntaxTree: 0 };
 
-/** True when a value read by js-yaml had a mapping or list for a key (js-yaml writes it as '[object Object]'). */
-function hasCollectionKey(value: unknown, seen = new Set<object>()): boolean {
-  if (!value || typeof value !== 'object' || seen.has(value)) return false;
-  seen.add(value);
-  if (Array.isArray(value)) return value.some(v => hasCollectionKey(v, seen));
-  for (const [k, v] of Object.entries(value)) {
-    if (k === '[object Object]' || hasCollectionKey(v, seen)) return true;
+/** True when a value read by js-yaml had a mapping or list for a key (js-yaml writes it as '[object Object]'). Iterative. */
+function hasCollectionKey(value: unknown): boolean {
+  const seen = new Set<object>();
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push(v[i]);
+      continue;
+    }
+    for (const k of Object.keys(v)) {
+      if (k === '[object Object]') return true;
+      stack.push((v as any)[k]);
+    }
   }
   return false;
 }
@@ -119,6 +184,11 @@ export class Document {
     try {
       value = loadFast(text);
     } catch (e) {
+      if (e instanceof RangeError) {
+        // js-yaml's own recursion: only a document nested thousands of levels deep gets here
+        this.refuseTooDeep();
+        return;
+      }
       if (!isDuplicateKeyError(e)) {
         // a syntax error, or a construct only js-yaml refuses: ask JSON.parse or the `yaml` package
         if (json) {
@@ -131,7 +201,13 @@ export class Document {
         return;
       }
       // duplicate keys: read again letting the last win, as Kubernetes does, and find them all by indentation
-      value = loadFast(text, true);
+      try {
+        value = loadFast(text, true);
+      } catch {
+        // a syntax error after the duplicate: the syntax tree tells where
+        this.readWithAst();
+        return;
+      }
       this.scanner = new BlockScanner(text, true);
       const duplicates = this.scanner.duplicates();
       if (duplicates === undefined) {
@@ -141,6 +217,7 @@ export class Document {
       }
       this.duplicates = duplicates;
     }
+    if (this.refuseIfTooLarge(value)) return;
     const braces = text.includes('{{');
     // an unquoted {{ x }} reads as a mapping with a mapping for key: only the syntax tree has its text
     if (braces && hasCollectionKey(value)) {
@@ -150,7 +227,7 @@ export class Document {
       return;
     }
     this.value = value;
-    if (braces || text.includes('${')) this.templates = templateStrings(value);
+    if (braces || text.includes('$')) this.templates = templateStrings(value);
   }
 
   /**
@@ -169,12 +246,17 @@ export class Document {
   }
 
   /**
-   * 0-based line (in the document) of the field at `pointer`; the line of
-   * the field at `fallback` when it is absent (the object's start).
+   * 0-based line (in the document) of the field at `pointer`; when it is
+   * absent, of its nearest enclosing field below `fallback` (the object's
+   * start), and of `fallback` when none is found.
    */
   public lineOf(pointer: string, fallback: string): number {
-    const l = this.find(pointer);
-    if (l >= 0) return l;
+    // an absent field (a missing audience) is reported at the nearest field that holds it
+    // (its serviceAccountToken entry), never at the object's first line when closer is known
+    for (let p = pointer; p.length > fallback.length && (p === pointer || p.startsWith(fallback)); p = p.slice(0, p.lastIndexOf('/'))) {
+      const l = this.find(p);
+      if (l >= 0) return l;
+    }
     const f = this.find(fallback);
     return f >= 0 ? f : this.firstContentLine();
   }
@@ -210,13 +292,55 @@ export class Document {
     return this.ast;
   }
 
+  /** BT905 when the value expands beyond the limits; true when refused. */
+  private refuseIfTooLarge(value: unknown): boolean {
+    const x = expansion(value);
+    if (x.over === undefined) return false;
+    this.value = undefined;
+    this.scanner = undefined;
+    this.duplicates = [];
+    this.ast = null;
+    this.error = {
+      line: 0,
+      col: 1,
+      tooLarge: true,
+      reason: x.over === 'aliases'
+        ? `its YAML aliases expand to more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} extra nodes (an alias bomb)`
+        : `it nests deeper than ${MAX_DEPTH.toLocaleString('en-US')} levels`,
+    };
+    return true;
+  }
+
   private readWithAst(): void {
+    try {
+      this.readWithAstUnguarded();
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      // the parser's own recursion: only a document nested thousands of levels deep gets here
+      this.refuseTooDeep();
+    }
+  }
+
+  private refuseTooDeep(): void {
+    this.value = undefined;
+    this.templates = [];
+    this.duplicates = [];
+    this.scanner = undefined;
+    this.ast = null;
+    this.error = { line: 0, col: 1, tooLarge: true, reason: `it nests deeper than ${MAX_DEPTH.toLocaleString('en-US')} levels` };
+  }
+
+  private readWithAstUnguarded(): void {
     const Yp = yamlPackage();
     const text = this.chunk.text;
     const lc = new Yp.LineCounter();
     const doc = Yp.parseDocument(text, yamlOptions(lc));
     if (doc.errors.length > 0) {
       const e = doc.errors[0];
+      if (/call stack/i.test(e.message)) {
+        this.refuseTooDeep();
+        return;
+      }
       const pos = lc.linePos(e.pos[0]);
       this.error = { line: pos.line - 1, col: pos.col, reason: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') };
       this.ast = null;
@@ -226,10 +350,14 @@ export class Document {
     try {
       this.value = doc.toJS({ maxAliasCount: 1000 });
     } catch (e) {
-      this.error = { line: lineOf(doc.contents?.range?.[0] ?? 0), col: 1, reason: (e as Error).message };
+      const message = (e as Error).message;
+      this.error = /alias/i.test(message)
+        ? { line: lineOf(doc.contents?.range?.[0] ?? 0), col: 1, tooLarge: true, reason: `its YAML aliases expand too far (${message})` }
+        : { line: lineOf(doc.contents?.range?.[0] ?? 0), col: 1, reason: message };
       this.ast = null;
       return;
     }
+    if (this.refuseIfTooLarge(this.value)) return;
     this.ast = { doc, lineOf };
     this.walk(doc.contents, '', Yp, lineOf);
   }

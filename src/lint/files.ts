@@ -20,6 +20,21 @@ export interface InputProblem {
   readonly message: string;
 }
 
+/** What a file that is not a regular file is, for the message. */
+function kindOf(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+/** The problem of an input that is not a regular file: it is never read (it could block, or never end). */
+function notRegular(name: string, st: fs.Stats): InputProblem {
+  return { name, message: `${name}: is ${kindOf(st)}, not a regular file, so it was not read (only '-' reads a stream: use '- < ${name}' to lint it)` };
+}
+
 function problem(name: string, e: unknown): InputProblem {
   const code = (e as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT') return { name, message: `${name}: no such file or directory` };
@@ -77,8 +92,18 @@ export function expandInputs(names: readonly string[]): { files: InputFile[]; pr
           continue;
         }
       }
-      if (isDir) walk(name, p, visited);
-      else if (isFile && MANIFEST_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) add(name, p);
+      if (isDir) {
+        walk(name, p, visited);
+      } else if (MANIFEST_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) {
+        if (isFile) add(name, p);
+        else {
+          try {
+            problems.push(notRegular(name, fs.statSync(p)));
+          } catch (e) {
+            problems.push(problem(name, e));
+          }
+        }
+      }
     }
   };
   for (const name of names) {
@@ -94,17 +119,29 @@ export function expandInputs(names: readonly string[]): { files: InputFile[]; pr
       continue;
     }
     if (st.isDirectory()) walk(name, name, new Set());
-    else add(name, name);
+    else if (st.isFile()) add(name, name);
+    else problems.push(notRegular(name, st));
   }
   return { files, problems };
 }
 
-/** Reads a file as UTF-8; undefined with a problem when it cannot be read. */
+/**
+ * Reads a regular file as UTF-8; undefined with a problem when it cannot be
+ * read or is no longer a regular file (opened without blocking, then checked
+ * on the open descriptor, so a file swapped for a FIFO after the walk is
+ * refused too).
+ */
 export function readInput(file: InputFile, stdin: () => string): { text?: string; problem?: InputProblem } {
   if (file.path === undefined) return { text: stdin() };
+  let fd: number | undefined;
   try {
-    return { text: fs.readFileSync(file.path, 'utf8') };
+    fd = fs.openSync(file.path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return { problem: notRegular(file.name, st) };
+    return { text: fs.readFileSync(fd, 'utf8') };
   } catch (e) {
     return { problem: problem(file.name, e) };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }

@@ -21,15 +21,38 @@ export function objectLabel(f: { kind: string | null; namespace: string | null; 
 }
 
 /**
- * One line per finding, `file:line  level  rule  Kind/namespace/name  message`,
- * then a summary line.
+ * Escapes what could let an input take over the text output: C0 controls
+ * (LF and CR would start a new line, a fake `file:line error` or a CI workflow
+ * command such as `::error`), ESC (ANSI sequences), DEL, C1 controls and the
+ * Unicode line and paragraph separators. Written as `\n`, `\r`, `\t`, `\e`,
+ * `\xNN` or `\uNNNN`; a backslash stays as it is.
  */
-export function formatText(report: LintReport, strict: boolean): string {
-  const lines = report.findings.map(f => {
-    const message = f.message.startsWith(`${f.ruleId}: `) ? f.message.slice(f.ruleId.length + 2) : f.message;
-    return `${f.file}:${f.line}  ${f.level.padEnd(7)}  ${f.ruleId}  ${objectLabel(f)}  ${message}`;
+export function escapeControl(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, c => {
+    const n = c.charCodeAt(0);
+    if (n === 10) return '\\n';
+    if (n === 13) return '\\r';
+    if (n === 9) return '\\t';
+    if (n === 27) return '\\e';
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
   });
-  const errors = report.findings.filter(f => f.level === 'error').length;
+}
+
+/** A file name for the start of a text line: escaped, and never starting with ':' (a CI workflow command). */
+function lineFile(file: string): string {
+  const f = escapeControl(file);
+  return f.startsWith(':') ? `./${f}` : f;
+}
+
+/** One line per finding, then a summary line: the text output in pieces (see formatText). */
+export function* textChunks(report: LintReport, strict: boolean): Generator<string> {
+  let errors = 0;
+  for (const f of report.findings) {
+    if (f.level === 'error') errors++;
+    const message = f.message.startsWith(`${f.ruleId}: `) ? f.message.slice(f.ruleId.length + 2) : f.message;
+    yield `${lineFile(f.file)}:${f.line}  ${f.level.padEnd(7)}  ${f.ruleId}  ${escapeControl(objectLabel(f))}  ${escapeControl(message)}\n`;
+  }
   const warnings = report.findings.length - errors;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const checked = `${plural(report.filesChecked, 'file')}, ${plural(report.objectsChecked, 'object')} checked`;
@@ -38,26 +61,55 @@ export function formatText(report: LintReport, strict: boolean): string {
   const summary = report.findings.length === 0
     ? `No problems: ${checked}${acked}`
     : `${plural(report.findings.length, 'problem')} (${plural(errors, 'error')}, ${plural(warnings, 'warning')})${strictNote}: ${checked}${acked}`;
-  return (lines.length > 0 ? lines.join('\n') + '\n\n' : '') + summary + '\n';
+  yield (report.findings.length > 0 ? '\n' : '') + summary + '\n';
+}
+
+/**
+ * One line per finding, `file:line  level  rule  Kind/namespace/name  message`,
+ * then a summary line. Control characters of the input are escapeControl'd.
+ */
+export function formatText(report: LintReport, strict: boolean): string {
+  return [...textChunks(report, strict)].join('');
+}
+
+/** `JSON.stringify(value, null, 2)` with every line after the first indented by `indent` spaces. */
+function indented(value: unknown, indent: number): string {
+  return JSON.stringify(value, null, 2).replace(/\n/g, '\n' + ' '.repeat(indent));
+}
+
+/**
+ * Writes `head` (an object whose `arrayKey` is an empty list), streaming the
+ * items into that list: the same text as JSON.stringify(…, null, 2) of the
+ * whole, without building it as one string.
+ */
+function* streamedJson(head: unknown, marker: string, items: Iterable<unknown>): Generator<string> {
+  const text = JSON.stringify(head, null, 2);
+  const at = text.indexOf(marker);
+  if (at < 0) throw new Error('internal: no list to stream into');
+  const lineStart = text.lastIndexOf('\n', at) + 1;
+  const indent = at - lineStart;
+  let first = true;
+  for (const item of items) {
+    yield (first ? text.slice(0, at + marker.length - 1) + '\n' : ',\n') + ' '.repeat(indent + 2) + indented(item, indent + 2);
+    first = false;
+  }
+  yield (first ? text.slice(0, at + marker.length) : '\n' + ' '.repeat(indent) + ']') + text.slice(at + marker.length) + '\n';
+}
+
+function* jsonFindings(report: LintReport): Generator<unknown> {
+  for (const f of report.findings) {
+    yield { ruleId: f.ruleId, level: f.level, file: f.file, line: f.line, kind: f.kind, name: f.name, namespace: f.namespace, path: f.path, message: f.message };
+  }
+}
+
+/** The JSON output in pieces of one finding each (so a million findings are never one string). */
+export function jsonChunks(report: LintReport): Generator<string> {
+  return streamedJson({ findings: [], filesChecked: report.filesChecked, objectsChecked: report.objectsChecked }, '"findings": []', jsonFindings(report));
 }
 
 /** The JSON output: exactly `{findings, filesChecked, objectsChecked}`. */
 export function formatJson(report: LintReport): string {
-  return JSON.stringify({
-    findings: report.findings.map(f => ({
-      ruleId: f.ruleId,
-      level: f.level,
-      file: f.file,
-      line: f.line,
-      kind: f.kind,
-      name: f.name,
-      namespace: f.namespace,
-      path: f.path,
-      message: f.message,
-    })),
-    filesChecked: report.filesChecked,
-    objectsChecked: report.objectsChecked,
-  }, null, 2) + '\n';
+  return [...jsonChunks(report)].join('');
 }
 
 /** A file as a SARIF artifact URI: relative paths stay relative (GitHub resolves them against the repository). */
@@ -72,11 +124,11 @@ function manifestRules(): RuleDef[] {
   return allRules().filter(r => r.scope !== 'construct');
 }
 
-/** SARIF 2.1.0, one run, for GitHub code scanning. */
-export function formatSarif(report: LintReport, tool: ToolInfo): string {
+/** SARIF 2.1.0, one run, for GitHub code scanning, in pieces of one result each. */
+export function sarifChunks(report: LintReport, tool: ToolInfo): Generator<string> {
   const rules = manifestRules();
   const index = new Map(rules.map((r, i) => [r.id, i]));
-  const sarif = {
+  const head = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [{
@@ -93,7 +145,12 @@ export function formatSarif(report: LintReport, tool: ToolInfo): string {
           })),
         },
       },
-      results: report.findings.map(f => ({
+      results: [],
+    }],
+  };
+  function* results(): Generator<unknown> {
+    for (const f of report.findings) {
+      yield {
         ruleId: f.ruleId,
         ruleIndex: index.get(f.ruleId) ?? -1,
         level: f.level,
@@ -106,8 +163,13 @@ export function formatSarif(report: LintReport, tool: ToolInfo): string {
           ...(f.kind || f.name ? { logicalLocations: [{ fullyQualifiedName: objectLabel(f), kind: 'resource' }] } : {}),
         }],
         properties: { path: f.path },
-      })),
-    }],
-  };
-  return JSON.stringify(sarif, null, 2) + '\n';
+      };
+    }
+  }
+  return streamedJson(head, '"results": []', results());
+}
+
+/** SARIF 2.1.0, one run, for GitHub code scanning. */
+export function formatSarif(report: LintReport, tool: ToolInfo): string {
+  return [...sarifChunks(report, tool)].join('');
 }

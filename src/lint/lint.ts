@@ -3,7 +3,7 @@
 // Shared by the `cdk8s-bound-tokens lint` command and the cdk8s-cli
 // validation plugin. It must not load cdk8s, cdk8s-plus or constructs.
 import {
-  acknowledgements, applyTemplates, checkIssuerCount, checkObject, checkShape, Finding, finding,
+  acknowledgements, applyTemplates, checkIssuerCount, checkObject, checkShape, Finding, finding, findRule,
   isMapping, Level, MANIFEST_STYLE, podSpecLocationOf, R, show,
 } from '../rules';
 import { Document, splitDocuments } from './documents';
@@ -14,7 +14,7 @@ export interface LintFinding {
   readonly level: Level;
   /** The file as given (`-` for standard input). */
   readonly file: string;
-  /** 1-based line of the offending field (of the object's start where the field is absent). */
+  /** 1-based line of the offending field (of its nearest enclosing field where it is absent). */
   readonly line: number;
   readonly kind: string | null;
   /** metadata.name, or metadata.generateName. */
@@ -35,6 +35,12 @@ export interface LintOptions {
    * @default 'file'
    */
   readonly issuerScope?: 'file' | 'run';
+  /**
+   * Strict mode: also report the rules that plain manifests get only in
+   * strict mode (BT151: the docs' and labs' bare Pods run as `default` on purpose).
+   * @default false
+   */
+  readonly strict?: boolean;
 }
 
 export interface LintReport {
@@ -74,6 +80,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 export class Linter {
   private readonly disable: ReadonlySet<string>;
   private readonly issuerScope: 'file' | 'run';
+  private readonly strict: boolean;
   private readonly located: Array<{ order: number; f: LintFinding }> = [];
   private readonly acked: LintFinding[] = [];
   private readonly runIssuers: Unit[] = [];
@@ -83,6 +90,7 @@ export class Linter {
   constructor(opts: LintOptions = {}) {
     this.disable = opts.disable ?? new Set();
     this.issuerScope = opts.issuerScope ?? 'file';
+    this.strict = opts.strict === true;
   }
 
   /** Lints one file or stream. `file` is how the output names it. */
@@ -98,6 +106,10 @@ export class Linter {
     for (const chunk of chunks) {
       const doc = new Document(chunk, json);
       const root: Unit = { file, order, doc, base: '', obj: undefined };
+      if (doc.error?.tooLarge) {
+        this.locate([{ unit: root, finding: finding(R.INPUT_TOO_LARGE, '', 'document', `is not checked: ${doc.error.reason}`, `a document of ${text.length > 1e6 ? `${(chunk.text.length / 1e6).toFixed(1)} MB` : `${chunk.text.length} characters`}`) }]);
+        continue;
+      }
       if (doc.error) {
         this.locate([doc.hasTemplateSyntax()
           ? { unit: root, line: doc.firstTemplateLine(), finding: finding(R.INPUT_TEMPLATE, '', 'document', 'holds unrendered template syntax and is not valid YAML until rendered, so it was not checked', `a syntax error at line ${chunk.line + doc.error.line + 1}`) }
@@ -108,14 +120,29 @@ export class Linter {
       const units: Unit[] = [];
       this.expand(doc, doc.value, '', file, order, units);
       const pending: Pending[] = [];
+      // a List's template values and duplicate keys, by item: one pass, not one per item
+      const byItem = units.length > 1 ? new Map<string, Unit>(units.map(u => [u.base, u])) : undefined;
+      const itemOf = (p: string): Unit | undefined => {
+        if (!byItem) return units[0]?.base === '' ? units[0] : (units[0] && (p === units[0].base || p.startsWith(units[0].base + '/')) ? units[0] : undefined);
+        const m = /^\/items\/\d+/.exec(p);
+        return m ? byItem.get(m[0]) : undefined;
+      };
+      const templates = new Map<Unit, Array<{ path: string; text: string }>>();
+      for (const t of doc.templates) {
+        const u = itemOf(t.path);
+        if (!u) continue;
+        let list = templates.get(u);
+        if (!list) templates.set(u, list = []);
+        list.push({ path: t.path.slice(u.base.length), text: t.text });
+      }
       for (const unit of units) {
-        pending.push(...this.checkUnit(unit));
+        for (const p of this.checkUnit(unit, templates.get(unit))) pending.push(p);
         if (isMapping(unit.obj) && unit.obj.kind === 'Authentication') issuerUnits.push(unit);
       }
       // duplicate keys: reported on the object that holds them (or the document, for a List's own keys)
       for (const d of doc.duplicates) {
-        const unit = units.find(u => u.base !== '' && (d.path === u.base || d.path.startsWith(u.base + '/')))
-          ?? { ...root, obj: doc.value };
+        const item = itemOf(d.path);
+        const unit = item && item.base !== '' ? item : { ...root, obj: doc.value };
         const rel = d.path.slice(unit.base.length);
         const f = finding(R.INPUT_DUPLICATE_KEY, rel, d.key,
           `appears more than once in one mapping (first at line ${chunk.line + d.firstLine + 1}); the last value is the one Kubernetes reads and the one checked`,
@@ -127,7 +154,7 @@ export class Linter {
     if (this.issuerScope === 'file') {
       this.locate(issuers(issuerUnits, 'file or stream'));
     } else {
-      this.runIssuers.push(...issuerUnits);
+      for (const u of issuerUnits) this.runIssuers.push(u);
     }
   }
 
@@ -144,16 +171,20 @@ export class Linter {
     return { findings, acknowledged: [...this.acked], filesChecked: this.files, objectsChecked: this.objects };
   }
 
+  /** The objects of a document: itself, or the items of a List (a List's items are objects; a List in a List is one object). */
   private expand(doc: Document, value: unknown, base: string, file: string, order: number, out: Unit[]): void {
     if (isList(value)) {
-      value.items.forEach((item, i) => this.expand(doc, item, `${base}/items/${i}`, file, order, out));
+      for (let i = 0; i < value.items.length; i++) {
+        this.objects++;
+        out.push({ file, order, doc, base: `${base}/items/${i}`, obj: value.items[i] });
+      }
       return;
     }
     this.objects++;
     out.push({ file, order, doc, base, obj: value });
   }
 
-  private checkUnit(unit: Unit): Pending[] {
+  private checkUnit(unit: Unit, templates: ReadonlyArray<{ path: string; text: string }> | undefined): Pending[] {
     const obj = unit.obj;
     let findings: Finding[];
     if (!isMapping(obj)) {
@@ -166,10 +197,7 @@ export class Linter {
     } else {
       const shape = checkShape(obj);
       findings = shape.length > 0 ? shape : checkObject(obj, { style: MANIFEST_STYLE });
-      const templates = unit.doc.templates
-        .filter(t => unit.base === '' || t.path === unit.base || t.path.startsWith(unit.base + '/'))
-        .map(t => ({ path: t.path.slice(unit.base.length), text: t.text }));
-      if (templates.length > 0) {
+      if (templates && templates.length > 0) {
         findings = applyTemplates(obj, findings, templates).map(f => withAck(f, obj));
       }
     }
@@ -180,6 +208,7 @@ export class Linter {
     for (const p of pending) {
       const { unit, finding: f } = p;
       if (this.disable.has(f.ruleId)) continue;
+      if (!this.strict && findRule(f.ruleId)?.lintStrictOnly) continue;
       const local = p.line ?? unit.doc.lineOf(unit.base + f.path, unit.base);
       const obj = isMapping(unit.obj) ? unit.obj : undefined;
       const meta = isMapping(obj?.metadata) ? obj!.metadata : undefined;

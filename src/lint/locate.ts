@@ -36,6 +36,10 @@ export class BlockScanner {
   private rootNode: Node | null | undefined;
   /** The nodes found so far, by JSON pointer (findings of one document share long prefixes). */
   private readonly found = new Map<string, { node: Node; line: number }>();
+  /** The items of the lists read so far, by the list's position. */
+  private readonly items = new Map<string, Array<Node | number>>();
+  /** Lists whose reading stopped at a line the scanner does not read. */
+  private readonly incomplete = new Set<string>();
 
   /**
    * @param text the document
@@ -232,33 +236,55 @@ export class BlockScanner {
 
   /** Item `index` of the list `seq`. */
   private findItem(seq: Node, index: number): Node | number {
-    let n = -1;
+    const items = this.itemsOf(seq);
+    if (index < items.length) return items[index];
+    return this.incomplete.has(`${seq.line}:${seq.col}`) ? UNSURE : ABSENT;
+  }
+
+  /**
+   * Every item of the list `seq`, found in one pass and kept: locating the
+   * findings on item after item of a long list (50,000 sources) reads the
+   * list once, not once per finding.
+   */
+  private itemsOf(seq: Node): Array<Node | number> {
+    const cacheKey = `${seq.line}:${seq.col}`;
+    const cached = this.items.get(cacheKey);
+    if (cached) return cached;
+    const out: Array<Node | number> = [];
     for (let i = seq.line; i < this.lines.length; i++) {
       const text = this.lines[i];
       // the list's first line may hold it after other indicators ('- - x'): its '-' is at seq.col
       const ind = i === seq.line ? seq.col : indentOf(text);
       if (ind === BLANK) continue;
-      if (ind === TAB) return UNSURE;
+      if (ind === TAB) {
+        this.incomplete.add(cacheKey); // items from here on are unknown
+        break;
+      }
       if (ind < seq.col) break;
       if (ind > seq.col) continue;
       if (!(text[ind] === '-' && isSep(text, ind + 1))) break; // the next key after a list at the key's indentation
-      n++;
-      if (n < index) continue;
-      let j = ind + 1;
-      while (text[j] === ' ') j++;
-      if (text[j] === '\t') return UNSURE;
-      if (j < text.length && text[j] !== '#') return this.nodeAt(i, j) ?? UNSURE;
-      // the item is on the lines below, or empty
-      for (let k = i + 1; k < this.lines.length; k++) {
-        const ind2 = indentOf(this.lines[k]);
-        if (ind2 === BLANK) continue;
-        if (ind2 === TAB) return UNSURE;
-        if (ind2 > seq.col) return this.nodeAt(k, ind2) ?? UNSURE;
-        break;
-      }
-      return UNSURE; // an empty item: the syntax tree knows where it is
+      out.push(this.itemAt(seq, i, ind));
     }
-    return ABSENT;
+    this.items.set(cacheKey, out);
+    return out;
+  }
+
+  /** The item whose '-' is at (line, ind). */
+  private itemAt(seq: Node, i: number, ind: number): Node | number {
+    const text = this.lines[i];
+    let j = ind + 1;
+    while (text[j] === ' ') j++;
+    if (text[j] === '\t') return UNSURE;
+    if (j < text.length && text[j] !== '#') return this.nodeAt(i, j) ?? UNSURE;
+    // the item is on the lines below, or empty
+    for (let k = i + 1; k < this.lines.length; k++) {
+      const ind2 = indentOf(this.lines[k]);
+      if (ind2 === BLANK) continue;
+      if (ind2 === TAB) return UNSURE;
+      if (ind2 > seq.col) return this.nodeAt(k, ind2) ?? UNSURE;
+      break;
+    }
+    return UNSURE; // an empty item: the syntax tree knows where it is
   }
 }
 
@@ -338,7 +364,8 @@ export function astLine(doc: Y.Document, pointer: string, Yp: typeof Y, lineOf: 
   if (!node) return ABSENT;
   let offset = (node as Y.Node).range?.[0];
   for (const seg of pointerSegments(pointer)) {
-    if (Yp.isAlias(node)) node = node.resolve(doc);
+    // a field reached through an alias is reported at the alias (the item that copies it), not at its anchor
+    if (Yp.isAlias(node)) return offset === undefined ? ABSENT : lineOf(offset);
     if (Yp.isMap(node)) {
       let hit: Y.Pair | undefined;
       for (const pair of node.items) {

@@ -49,20 +49,42 @@ function mount(cond: string): string {
 
 const HAS_PATH = 'has(t.path)';
 const DOTDOT_SEGMENT = "'..' in t.path.split('/')";
-const API_ACCESS = "has(v.name) && v.name.startsWith('kube-api-access-')";
+/**
+ * The platform's API-access volume `v`, by its shape (isApiAccessVolume in
+ * src/rules/check-pod.ts): tokens without audience of 3607 s, the
+ * kube-root-ca.crt configMap, the namespace downwardAPI item, nothing else.
+ */
+const API_ACCESS = '(v.projected.sources.all(s, has(s.serviceAccountToken) '
+  + "? ((!has(s.serviceAccountToken.audience) || s.serviceAccountToken.audience == '') && has(s.serviceAccountToken.expirationSeconds) && s.serviceAccountToken.expirationSeconds == 3607) "
+  + ': (has(s.configMap) || has(s.downwardAPI)))'
+  + ' && v.projected.sources.exists(s, has(s.serviceAccountToken))'
+  + " && v.projected.sources.exists(s, !has(s.serviceAccountToken) && has(s.configMap) && has(s.configMap.name) && s.configMap.name == 'kube-root-ca.crt')"
+  + " && v.projected.sources.exists(s, !has(s.serviceAccountToken) && !has(s.configMap) && has(s.downwardAPI) && has(s.downwardAPI.items) && s.downwardAPI.items.exists(i, has(i.fieldRef) && has(i.fieldRef.fieldPath) && i.fieldRef.fieldPath == 'metadata.namespace')))";
 
-/** The non-empty file paths one projected source writes (token path and configMap/secret/downwardAPI item paths), trailing slashes stripped. */
+/** A path as the kubelet cleans it (cleanPath in src/rules/check-pod.ts): empty and '.' segments dropped. */
+const clean = (x: string) => `${x}.split('/').filter(pathSeg, pathSeg != '' && pathSeg != '.').join('/')`;
+
+/** The single file fields of each kind of source (besides configMap, secret and downwardAPI items). */
+const FILE_FIELDS: Array<[string, string]> = [
+  ['serviceAccountToken', 'path'],
+  ['clusterTrustBundle', 'path'],
+  ['podCertificate', 'credentialBundlePath'],
+  ['podCertificate', 'keyPath'],
+  ['podCertificate', 'certificateChainPath'],
+];
+
+/** The file paths one projected source writes (every kind), cleaned as the kubelet cleans them, those that clean to '' left out. */
 const SOURCE_PATHS = '('
-  + "(has(s.serviceAccountToken) && has(s.serviceAccountToken.path) && s.serviceAccountToken.path != '' ? [s.serviceAccountToken.path] : [])"
+  + FILE_FIELDS.map(([k, f]) => `(has(s.${k}) && has(s.${k}.${f}) ? [s.${k}.${f}] : [])`).join(' + ')
   + ['configMap', 'secret', 'downwardAPI'].map(k =>
-    ` + (has(s.${k}) && has(s.${k}.items) ? s.${k}.items.filter(i, has(i.path) && i.path != '').map(i, i.path) : [])`).join('')
-  + `).map(p, ${stripTrailingSlashes('p')})`;
+    ` + (has(s.${k}) && has(s.${k}.items) ? s.${k}.items.filter(i, has(i.path)).map(i, i.path) : [])`).join('')
+  + `).map(p, ${clean('p')}).filter(p, p != '')`;
 
 /** A container's non-empty mount paths, keyed as the lint keys them (trailing slashes stripped unless the path is one character). */
 const MOUNT_KEYS = "(has(c.volumeMounts) ? c.volumeMounts : []).filter(m, has(m.mountPath) && m.mountPath != '')"
   + `.map(m, m.mountPath.size() > 1 ? ${stripTrailingSlashes('m.mountPath')} : m.mountPath)`;
 
-const SOURCE_KINDS = ['serviceAccountToken', 'configMap', 'secret', 'downwardAPI', 'clusterTrustBundle'];
+const SOURCE_KINDS = ['serviceAccountToken', 'configMap', 'secret', 'downwardAPI', 'clusterTrustBundle', 'podCertificate'];
 
 const NOT_BLANK = '!variables.issuerBlank';
 const HAS_COLON = "variables.issuer.contains(':')";
@@ -104,12 +126,12 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT111: {
     scope: 'tokenVolume',
     violation: token(`${HAS_PATH} && t.path.startsWith('/')`),
-    problem: "a token path must be relative to the volume's mount point",
+    problem: "a token path must be relative to the volume's mount point (the API server refuses it from Kubernetes 1.30)",
   },
   BT112: {
     scope: 'tokenVolume',
     violation: token(`${HAS_PATH} && ${DOTDOT_SEGMENT}`),
-    problem: "a token path must not contain a '..' segment",
+    problem: "a token path must not contain a '..' segment (the API server refuses it from Kubernetes 1.30)",
   },
   BT113: {
     scope: 'tokenVolume',
@@ -123,6 +145,12 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
       + 'ps.filter(l2, x in l2).size() > 1 || l.filter(y, y == x).size() > 1 '
       + "|| ps.exists(l2, l2.exists(y, y.startsWith(x + '/'))))))",
     problem: 'two sources of the volume write the same path, or one path is nested under another',
+  },
+  BT115: {
+    scope: 'tokenVolume',
+    violation: token(`${HAS_PATH} && t.path != '' && (t.path.contains('\\x00') || (!t.path.startsWith('/') && ${clean('t.path')} == '') `
+      + "|| bytes(t.path).size() > 4096 || t.path.split('/').exists(g, bytes(g).size() > 255))"),
+    problem: "a token path is one the kubelet cannot write ('.', a NUL character, a segment over 255 bytes or a path over 4096 bytes)",
   },
 
   // audience
@@ -169,6 +197,11 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
     violation: `v.projected.sources.exists(s, [${SOURCE_KINDS.map(k => `has(s.${k})`).join(', ')}].filter(b, b).size() > 1)`,
     problem: 'one entry of the projected volume sources holds more than one kind',
   },
+  BT136: {
+    scope: 'tokenVolume',
+    violation: `has(v.name) && v.name.startsWith('kube-api-access-') && !${API_ACCESS}`,
+    problem: "a token volume that is not the platform's API-access volume is named kube-api-access-*, so the ServiceAccount admission plugin takes it for the API token volume",
+  },
 
   // mounts
   BT140: {
@@ -188,7 +221,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   },
   BT143: {
     scope: 'tokenVolume',
-    violation: "has(v.name) && !v.name.startsWith('kube-api-access-') "
+    violation: `has(v.name) && !${API_ACCESS} `
       + '&& !variables.containers.exists(c, has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name))',
     problem: 'a token volume is mounted in no container, so no application can read the token',
   },
@@ -266,6 +299,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT902: { notExpressible: 'lint-only: the API server refuses a field of the wrong type when it decodes the request, before any policy runs' },
   BT903: { notExpressible: 'lint-only: the API server reads JSON or YAML with the last duplicate winning before admission; the policy sees no duplicates' },
   BT904: { notExpressible: 'lint-only: an unrendered template never reaches the API server as such' },
+  BT905: { notExpressible: 'lint-only: about reading files; the API server decodes the request (JSON, or YAML without alias bombs) before any policy runs' },
   BT180: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT181: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT182: { notExpressible: 'construct-only: checks the options of the issuer restart Job against the app' },

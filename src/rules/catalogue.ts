@@ -25,12 +25,17 @@ export interface RuleDef {
   /** How to fix it. */
   readonly fix: string;
   readonly scope: RuleScope;
+  /**
+   * The lint command (and the validation plugin) report this rule on plain
+   * manifests only in strict mode; the constructs always do.
+   */
+  readonly lintStrictOnly?: boolean;
 }
 
 const defs: RuleDef[] = [];
 
-function rule(id: string, level: Level, cause: string, fix: string, scope: RuleScope = 'all'): RuleDef {
-  const def: RuleDef = { id, level, cause, fix, scope };
+function rule(id: string, level: Level, cause: string, fix: string, scope: RuleScope = 'all', lintStrictOnly = false): RuleDef {
+  const def: RuleDef = lintStrictOnly ? { id, level, cause, fix, scope, lintStrictOnly } : { id, level, cause, fix, scope };
   defs.push(def);
   return def;
 }
@@ -59,21 +64,24 @@ export const R = {
     'A token path is empty.',
     "set a relative file name, e.g. 'token'"),
   PATH_ABSOLUTE: rule('BT111', 'error',
-    'A token path is absolute; Kubernetes 1.27 accepts it and the kubelet then fails the mount.',
+    'A token path is absolute; the API server refuses it from Kubernetes 1.30, while 1.27 to 1.29 accept it and the kubelet then fails the mount.',
     "use a path relative to the volume's mount point, e.g. 'token'"),
   PATH_DOTDOT: rule('BT112', 'error',
-    "A token path contains a '..' segment; Kubernetes 1.27 accepts it and the kubelet then fails the mount.",
+    "A token path contains a '..' segment; the API server refuses it from Kubernetes 1.30, while 1.27 to 1.29 accept it and the kubelet then fails the mount.",
     "remove the '..' segments from the path"),
   PATH_STARTS_DOTDOT: rule('BT113', 'error',
     "A token path starts with '..', which the kubelet reserves for its atomic writer.",
     "rename the file so it does not start with '..'"),
   PATH_OVERLAP: rule('BT114', 'error',
-    'Two sources of one projected volume write the same path, or one is nested under another; one file silently wins.',
+    "Two sources of one projected volume write the same path, or one is nested under another, compared as the kubelet cleans them ('x' and './x', 'a//b' and 'a/b', 'x/' and 'x'); token, configMap, secret, downwardAPI, clusterTrustBundle and podCertificate files alike; one file silently wins.",
     'give every source of the volume its own path'),
+  PATH_UNWRITABLE: rule('BT115', 'error',
+    "A token path is one the kubelet cannot write: '.' (the volume's own directory), a path with a NUL character, a segment longer than 255 bytes or a path longer than 4096 bytes.",
+    "use a short relative file name, e.g. 'token'"),
 
   // audience
   NO_AUDIENCE: rule('BT120', 'warning',
-    'A token has no audience, so any consumer that trusts the Kubernetes API server accepts it.',
+    "A token has no audience, so any consumer that trusts the Kubernetes API server accepts it (the platform's API-access volume, recognised by its shape - tokens without audience of 3607 s, the kube-root-ca.crt configMap and the namespace downwardAPI item - is exempt).",
     "set the audience the token's consumer expects (e.g. 'vault', 'sts.amazonaws.com')"),
   AUDIENCE_LIST: rule('BT121', 'warning',
     'An audience contains a comma or white space: a token carries one audience, and this string is taken literally.',
@@ -93,11 +101,14 @@ export const R = {
     'Two volumes of one pod have the same name.',
     'give the token volume a name that no other volume of the pod uses'),
   EMPTY_SOURCES: rule('BT134', 'warning',
-    'A projected volume has no sources, or an empty source.',
+    'A projected volume has no sources, or an empty source (none of serviceAccountToken, configMap, secret, downwardAPI, clusterTrustBundle, podCertificate).',
     'add a token source or remove the volume'),
   SOURCE_MULTIPLE_KINDS: rule('BT135', 'error',
     'One entry of a projected volume sources holds more than one kind (e.g. serviceAccountToken and configMap).',
     'put each kind in its own entry of sources'),
+  VOLUME_NAME_API_ACCESS: rule('BT136', 'error',
+    "A token volume that is not the platform's API-access volume is named kube-api-access-*: the ServiceAccount admission plugin then takes it for the API token volume, adds none of its own and mounts this one at /var/run/secrets/kubernetes.io/serviceaccount.",
+    "give the volume a name that does not start with 'kube-api-access-', e.g. 'vault-token'"),
 
   // mounts
   MOUNT_PATH: rule('BT140', 'error',
@@ -121,8 +132,8 @@ export const R = {
     'A BoundTokenPod has no service account: the token would silently be issued for the namespace\'s default account.',
     "set 'serviceAccount' to the account the token must identify", 'construct'),
   POD_DEFAULT_SERVICE_ACCOUNT: rule('BT151', 'warning',
-    'A bare Pod projects a token but sets no serviceAccountName, so the token identifies the namespace\'s default account.',
-    'set serviceAccountName to a dedicated service account'),
+    'A bare Pod projects a token but sets no serviceAccountName, so the token identifies the namespace\'s default account (the lint reports it only with --strict).',
+    'set serviceAccountName to a dedicated service account', 'all', true),
 
   // OpenShift issuer
   ISSUER_MULTIPLE: rule('BT160', 'error',
@@ -210,8 +221,11 @@ export const R = {
     'A mapping has the same key twice: the last value wins (as Kubernetes reads it, and as the rules check it) and the first is silently ignored.',
     'remove the duplicate key and keep the value you mean', 'manifest'),
   INPUT_TEMPLATE: rule('BT904', 'warning',
-    'A value the rules read is an unrendered template ({{ ... }} or ${...}), so it was not checked.',
+    'A value the rules read is an unrendered template ({{ ... }}, ${...} or a bare shell placeholder such as $NAME), so it was not checked.',
     'lint the rendered manifests (helm template, kustomize build, envsubst) rather than their templates', 'manifest'),
+  INPUT_TOO_LARGE: rule('BT905', 'error',
+    'A document expands beyond what the lint reads: its YAML aliases expand to more than 100,000 extra nodes (an alias bomb) or it nests deeper than 1,000 levels, so it was not checked (the other documents and files still are).',
+    'write the values out instead of through aliases, or split the document', 'manifest'),
   // --- issue 4: identity presets (BT200-BT219) ---
   PRESET_AWS_ROLE_ARN: rule('BT200', 'error',
     'The AWS preset role is not an IAM role ARN (arn:aws|aws-cn|aws-us-gov:iam::<12-digit account>:role/<name>).',

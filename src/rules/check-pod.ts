@@ -1,5 +1,5 @@
 import { R } from './catalogue';
-import { Finding, finding, ptr, show } from './finding';
+import { clip, Finding, finding, NO_FINDINGS, ptr, show } from './finding';
 
 /** Minimum token lifetime the API server accepts (10 minutes). */
 export const MIN_EXPIRATION_SECONDS = 600;
@@ -49,22 +49,62 @@ export function checkLifetimeSeconds(seconds: number, path: string, prop: string
   return out;
 }
 
-/** Checks a token (or any projected item) path. */
+/** The longest file name the kubelet can write (bytes of one path segment). */
+export const MAX_PATH_SEGMENT_BYTES = 255;
+/** The longest path the kubelet can write (bytes). */
+export const MAX_PATH_BYTES = 4096;
+
+/**
+ * A projected file path as the kubelet's atomic writer cleans it: empty and
+ * '.' segments dropped (`./x` and `x`, `a//b` and `a/b`, `x/` and `x` are one
+ * file). '..' segments are kept as written: such a path is refused (BT112).
+ * A path that is only '.' and '/' cleans to ''.
+ */
+export function cleanPath(p: string): string {
+  if (!p.includes('/') && p !== '.') return p;
+  let out = '';
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    out = out === '' ? seg : out + '/' + seg;
+  }
+  return out;
+}
+
+/** Checks a token path. */
 export function checkTokenPath(value: unknown, path: string, prop: string): Finding[] {
   if (typeof value !== 'string' || value === '') {
     return [finding(R.PATH_EMPTY, path, prop, 'must be a non-empty relative path', show(value))];
   }
   const out: Finding[] = [];
   if (value.startsWith('/')) {
-    out.push(finding(R.PATH_ABSOLUTE, path, prop, 'must be a relative path', show(value)));
+    out.push(finding(R.PATH_ABSOLUTE, path, prop,
+      'must be a relative path (the API server refuses it from Kubernetes 1.30; 1.27 to 1.29 accept it and the kubelet fails the mount)', show(value)));
   }
   const segments = value.split('/');
   if (segments.includes('..')) {
-    out.push(finding(R.PATH_DOTDOT, path, prop, "must not contain a '..' segment", show(value)));
+    out.push(finding(R.PATH_DOTDOT, path, prop,
+      "must not contain a '..' segment (the API server refuses it from Kubernetes 1.30; 1.27 to 1.29 accept it and the kubelet fails the mount)", show(value)));
   } else if (value.startsWith('..')) {
     out.push(finding(R.PATH_STARTS_DOTDOT, path, prop, "must not start with '..'", show(value)));
   }
+  const unwritable = unwritablePath(value);
+  if (unwritable !== undefined) out.push(finding(R.PATH_UNWRITABLE, path, prop, `${unwritable}, so the kubelet cannot write the token file`, show(value)));
   return out;
+}
+
+/** Why the kubelet cannot write a non-empty relative path, or undefined. */
+function unwritablePath(value: string): string | undefined {
+  if (value.includes('\0')) return 'contains a NUL character';
+  if (!value.startsWith('/') && cleanPath(value) === '') return "names the volume's own directory ('.')";
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_PATH_BYTES) return `is longer than ${MAX_PATH_BYTES} bytes (it has ${bytes})`;
+  if (bytes > MAX_PATH_SEGMENT_BYTES) {
+    for (const seg of value.split('/')) {
+      const n = Buffer.byteLength(seg, 'utf8');
+      if (n > MAX_PATH_SEGMENT_BYTES) return `has a segment longer than ${MAX_PATH_SEGMENT_BYTES} bytes (one has ${n})`;
+    }
+  }
+  return undefined;
 }
 
 /** Checks a volume name. */
@@ -79,28 +119,58 @@ export function checkVolumeName(name: unknown, path: string, prop: string): Find
 /** Checks an audience. `exempt` is true for the platform's own API-access token. */
 export function checkAudience(audience: unknown, path: string, prop: string, where: string, exempt: boolean): Finding[] {
   if (audience === undefined || audience === null || audience === '') {
-    if (exempt) return [];
+    if (exempt) return NO_FINDINGS;
     return [finding(R.NO_AUDIENCE, path, prop, `of ${where} is not set, so the token is valid for the Kubernetes API server's own audiences`, show(audience))];
   }
   if (typeof audience === 'string' && /[,\s]/.test(audience)) {
     return [finding(R.AUDIENCE_LIST, path, prop, `of ${where} is one audience taken literally`, show(audience))];
   }
-  return [];
+  return NO_FINDINGS;
 }
 
 /** Checks a projected volume's defaultMode range. */
 export function checkDefaultMode(mode: unknown, path: string, prop: string): Finding[] {
   if (mode === undefined || mode === null) return [];
   if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777) {
-    const got = typeof mode === 'number' && Number.isInteger(mode) ? `${mode} (0${mode.toString(8)})` : show(mode);
+    const got = typeof mode === 'number' && Number.isInteger(mode) && mode >= 0 ? `${mode} (0${mode.toString(8)})` : show(mode);
     return [finding(R.DEFAULT_MODE_RANGE, path, prop, 'must be a number between 0 and 0777 (octal), both inclusive', got)];
   }
   return [];
 }
 
-/** The platform's own API-access volume (`kube-api-access-<hash>`), exempt from the audience rule. */
+/** The prefix of the platform's API-access volume name; the ServiceAccount admission plugin takes any volume named so for it. */
+export const API_ACCESS_VOLUME_PREFIX = 'kube-api-access-';
+
+/**
+ * The platform's own API-access volume, recognised by its shape, not its
+ * name (hand-written copies are often named `kube-api-access`): every token
+ * source has no audience and `expirationSeconds: 3607`, a configMap source
+ * names `kube-root-ca.crt`, a downwardAPI source projects
+ * `metadata.namespace`, and there is no other kind of source. Such a token is
+ * meant for the Kubernetes API: it is exempt from the audience rule.
+ */
 export function isApiAccessVolume(volume: any): boolean {
-  return typeof volume?.name === 'string' && volume.name.startsWith('kube-api-access-');
+  const sources = volume?.projected?.sources;
+  if (!Array.isArray(sources)) return false;
+  let token = false;
+  let ca = false;
+  let ns = false;
+  for (const s of sources) {
+    if (!s || typeof s !== 'object') return false;
+    if (s.serviceAccountToken) {
+      const t = s.serviceAccountToken;
+      if (!(t.audience === undefined || t.audience === null || t.audience === '') || t.expirationSeconds !== API_ACCESS_EXPIRATION_SECONDS) return false;
+      token = true;
+    } else if (s.configMap) {
+      if (s.configMap.name === 'kube-root-ca.crt') ca = true;
+    } else if (s.downwardAPI) {
+      const items = s.downwardAPI.items;
+      if (Array.isArray(items) && items.some((i: any) => i?.fieldRef?.fieldPath === 'metadata.namespace')) ns = true;
+    } else {
+      return false;
+    }
+  }
+  return token && ca && ns;
 }
 
 /** True when a volume is projected and holds at least one serviceAccountToken source. */
@@ -109,7 +179,15 @@ export function isTokenVolume(volume: any): boolean {
   return Array.isArray(sources) && sources.some((s: any) => s && typeof s === 'object' && s.serviceAccountToken);
 }
 
-const SOURCE_KINDS = ['serviceAccountToken', 'configMap', 'secret', 'downwardAPI', 'clusterTrustBundle'];
+/** The kinds of projected source (Kubernetes 1.35): clusterTrustBundle is alpha from 1.29 and beta from 1.33, podCertificate alpha from 1.34 and beta from 1.35. */
+export const SOURCE_KINDS = ['serviceAccountToken', 'configMap', 'secret', 'downwardAPI', 'clusterTrustBundle', 'podCertificate'];
+
+/** The fields of a source that name a file it writes (besides the items of configMap, secret and downwardAPI). */
+const SOURCE_FILE_FIELDS: ReadonlyArray<[string, readonly string[], string]> = [
+  ['serviceAccountToken', ['path'], 'ServiceAccountToken'],
+  ['clusterTrustBundle', ['path'], 'ClusterTrustBundle'],
+  ['podCertificate', ['credentialBundlePath', 'keyPath', 'certificateChainPath'], 'PodCertificate'],
+];
 
 export interface VolumeCheckOptions {
   readonly style: CheckStyle;
@@ -121,23 +199,32 @@ export interface VolumeCheckOptions {
  */
 export function checkProjectedVolume(volume: any, path: string, opts: VolumeCheckOptions): Finding[] {
   const out: Finding[] = [];
+  const add = (found: readonly Finding[]) => {
+    for (let i = 0; i < found.length; i++) out.push(found[i]);
+  };
   const c = opts.style.construct;
-  const vname = typeof volume?.name === 'string' ? volume.name : '?';
-  out.push(...checkVolumeName(volume?.name, path + '/name', 'name'));
+  const vname = typeof volume?.name === 'string' ? clip(volume.name) : '?';
+  add(checkVolumeName(volume?.name, path + '/name', 'name'));
   const projected = volume?.projected ?? {};
-  out.push(...checkDefaultMode(projected.defaultMode, path + '/projected/defaultMode', 'defaultMode'));
+  add(checkDefaultMode(projected.defaultMode, path + '/projected/defaultMode', 'defaultMode'));
   const sources: any[] = Array.isArray(projected.sources) ? projected.sources : [];
   if (sources.length === 0) {
     out.push(finding(R.EMPTY_SOURCES, path + '/projected/sources', 'sources', `of volume '${vname}' has no sources`, show(projected.sources)));
   }
   const exempt = isApiAccessVolume(volume);
-  const items: Array<{ file: string; label: string; at: string }> = [];
-  sources.forEach((source, j) => {
+  if (!exempt && typeof volume?.name === 'string' && volume.name.startsWith(API_ACCESS_VOLUME_PREFIX)) {
+    out.push(finding(R.VOLUME_NAME_API_ACCESS, path + '/name', 'name',
+      `of a token volume starts with '${API_ACCESS_VOLUME_PREFIX}', so the ServiceAccount admission plugin takes it for the platform's API token volume and mounts it at /var/run/secrets/kubernetes.io/serviceaccount in every container`,
+      show(volume.name)));
+  }
+  const items: PathItem[] = [];
+  for (let j = 0; j < sources.length; j++) {
+    const source = sources[j];
     const at = `${path}/projected/sources/${j}`;
     const kinds = source && typeof source === 'object' ? SOURCE_KINDS.filter(k => source[k] !== undefined && source[k] !== null) : [];
     if (kinds.length === 0) {
       out.push(finding(R.EMPTY_SOURCES, at, `sources[${j}]`, `of volume '${vname}' is empty`, show(source)));
-      return;
+      continue;
     }
     if (kinds.length > 1) {
       out.push(finding(R.SOURCE_MULTIPLE_KINDS, at, `sources[${j}]`, `of volume '${vname}' may not specify more than 1 volume type per source`, kinds.join(' and ')));
@@ -145,9 +232,8 @@ export function checkProjectedVolume(volume: any, path: string, opts: VolumeChec
     const token = source.serviceAccountToken;
     if (token && typeof token === 'object') {
       const tp = `${at}/serviceAccountToken`;
-      const where = `token '${typeof token.path === 'string' ? token.path : j}' in volume '${vname}'`;
-      out.push(...checkTokenPath(token.path, tp + '/path', c ? 'path' : 'path'));
-      if (typeof token.path === 'string' && token.path !== '') items.push({ file: token.path, label: 'ServiceAccountToken', at: tp + '/path' });
+      const where = `token '${typeof token.path === 'string' ? clip(token.path) : j}' in volume '${vname}'`;
+      add(checkTokenPath(token.path, tp + '/path', 'path'));
       const exp = token.expirationSeconds;
       const expProp = c ? 'expiration' : 'expirationSeconds';
       if (exp === undefined || exp === null) {
@@ -155,31 +241,83 @@ export function checkProjectedVolume(volume: any, path: string, opts: VolumeChec
       } else if (typeof exp !== 'number' || !Number.isInteger(exp)) {
         out.push(finding(R.LIFETIME_NOT_INTEGER, tp + '/expirationSeconds', expProp, `of ${where} must be a whole number of seconds`, show(exp)));
       } else {
-        out.push(...checkLifetimeSeconds(exp, tp + '/expirationSeconds', expProp).map(f => withWhere(f, expProp, where)));
+        for (const f of checkLifetimeSeconds(exp, tp + '/expirationSeconds', expProp)) out.push(withWhere(f, expProp, where));
       }
-      out.push(...checkAudience(token.audience, tp + '/audience', 'audience', where, exempt));
+      add(checkAudience(token.audience, tp + '/audience', 'audience', where, exempt));
+    }
+    for (const [kind, fields, label] of SOURCE_FILE_FIELDS) {
+      const src = source[kind];
+      if (!src || typeof src !== 'object') continue;
+      for (const field of fields) {
+        if (typeof src[field] === 'string' && src[field] !== '') items.push({ file: src[field], label, at: `${at}/${kind}/${field}` });
+      }
     }
     for (const kind of ['configMap', 'secret', 'downwardAPI']) {
       const list = source[kind]?.items;
       if (!Array.isArray(list)) continue;
-      list.forEach((item: any, k: number) => {
-        if (typeof item?.path === 'string' && item.path !== '') {
-          const name = source[kind]?.name;
-          items.push({ file: item.path, label: name ? `${kind} '${name}'` : kind, at: `${at}/${kind}/items/${k}/path` });
-        }
-      });
-    }
-  });
-  const norm = (p: string) => p.replace(/\/+$/, '');
-  for (let a = 0; a < items.length; a++) {
-    for (let b = a + 1; b < items.length; b++) {
-      const x = norm(items[a].file);
-      const y = norm(items[b].file);
-      if (x === y || y.startsWith(x + '/') || x.startsWith(y + '/')) {
-        out.push(finding(R.PATH_OVERLAP, items[b].at, 'path',
-          `of ${items[b].label} in volume '${vname}' overlaps '${items[a].file}' of ${items[a].label}`, show(items[b].file)));
+      const name = source[kind]?.name;
+      const label = name ? `${kind} '${clip(String(name))}'` : kind;
+      for (let k = 0; k < list.length; k++) {
+        const item = list[k];
+        if (typeof item?.path === 'string' && item.path !== '') items.push({ file: item.path, label, at: `${at}/${kind}/items/${k}/path` });
       }
     }
+  }
+  add(overlaps(items, vname));
+  return out;
+}
+
+/** A file a projected source writes. */
+interface PathItem {
+  readonly file: string;
+  readonly label: string;
+  /** JSON pointer of the field that names it. */
+  readonly at: string;
+}
+
+/**
+ * BT114: the files of one volume that are the same file, or nested under
+ * another, once cleaned as the kubelet cleans them. Each file is reported at
+ * most once, on the later of the two in the volume, naming the earlier.
+ * Sorting the cleaned paths followed by '/' puts every path right after the
+ * paths it is nested under, so one walk with a stack of ancestors finds
+ * every overlap: O(n log n) comparisons, never a comparison of every pair.
+ */
+function overlaps(items: readonly PathItem[], vname: string): Finding[] {
+  if (items.length < 2) return NO_FINDINGS;
+  const keyed: Array<{ key: string; index: number }> = [];
+  for (let i = 0; i < items.length; i++) {
+    const file = items[i].file;
+    // a path the kubelet cannot write at all (BT110, BT115) overlaps nothing
+    if (Buffer.byteLength(file, 'utf8') > MAX_PATH_BYTES) continue;
+    const clean = cleanPath(file);
+    if (clean !== '') keyed.push({ key: clean + '/', index: i });
+  }
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
+  const other = new Map<number, number>();
+  const note = (a: number, b: number) => {
+    const later = Math.max(a, b);
+    const earlier = Math.min(a, b);
+    const known = other.get(later);
+    if (known === undefined || earlier < known) other.set(later, earlier);
+  };
+  const stack: Array<{ key: string; index: number }> = [];
+  for (const k of keyed) {
+    while (stack.length > 0 && !k.key.startsWith(stack[stack.length - 1].key)) stack.pop();
+    if (stack.length > 0) {
+      // nested under (or the same as) every path on the stack: the earliest one of them is named
+      const top = stack[stack.length - 1];
+      note(top.index, k.index);
+      if (stack.length > 1) note(stack[0].index, k.index);
+    }
+    stack.push(k);
+  }
+  if (other.size === 0) return NO_FINDINGS;
+  const out: Finding[] = [];
+  for (const b of [...other.keys()].sort((x, y) => x - y)) {
+    const a = other.get(b)!;
+    out.push(finding(R.PATH_OVERLAP, items[b].at, 'path',
+      `of ${items[b].label} in volume '${vname}' overlaps '${clip(items[a].file)}' of ${items[a].label}`, show(items[b].file)));
   }
   return out;
 }
@@ -212,6 +350,8 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
   if (!spec || typeof spec !== 'object') return out;
   const volumes: any[] = Array.isArray(spec.volumes) ? spec.volumes : NO_ITEMS;
   const tokenVolumes = new Set<string>();
+  /** token volume name -> index of its first volume, and whether it is the platform's API-access volume */
+  const tokenIndex = new Map<string, { i: number; apiAccess: boolean }>();
   const seen = new Map<string, number>();
   for (let i = 0; i < volumes.length; i++) {
     const v = volumes[i];
@@ -225,14 +365,18 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
       if (first === undefined) seen.set(name, i);
     }
     if (!isToken) continue;
-    if (typeof name === 'string') tokenVolumes.add(name);
+    if (typeof name === 'string') {
+      tokenVolumes.add(name);
+      if (!tokenIndex.has(name)) tokenIndex.set(name, { i, apiAccess: isApiAccessVolume(v) });
+    }
     if (!opts.managedVolumes?.has(name)) {
-      out.push(...checkProjectedVolume(v, `${specPath}/volumes/${i}`, { style: opts.style }));
+      const found = checkProjectedVolume(v, `${specPath}/volumes/${i}`, { style: opts.style });
+      for (let k = 0; k < found.length; k++) out.push(found[k]);
     }
     const mode = v.projected?.defaultMode;
     if (typeof mode === 'number' && mode >= 0 && mode <= 0o777 && !othersCanRead(mode) && !podOwnsFiles(spec)) {
       out.push(finding(R.DEFAULT_MODE_RESTRICTIVE, `${specPath}/volumes/${i}/projected/defaultMode`, 'defaultMode',
-        `of volume '${name}' keeps the token unreadable for a non-root application (the pod sets neither securityContext.fsGroup nor runAsUser)`,
+        `of volume '${clip(String(name))}' keeps the token unreadable for a non-root application (the pod sets neither securityContext.fsGroup nor runAsUser)`,
         `0${mode.toString(8)}`));
     }
   }
@@ -245,7 +389,7 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
       const container = list[ci];
       const mounts: any[] = Array.isArray(container?.volumeMounts) ? container.volumeMounts : NO_ITEMS;
       if (mounts.length === 0) continue;
-      const cname = typeof container?.name === 'string' ? container.name : String(ci);
+      const cname = typeof container?.name === 'string' ? clip(container.name) : String(ci);
       const mp = (mi: number) => `${specPath}/${group}/${ci}/volumeMounts/${mi}`;
       paths.clear();
       for (let mi = 0; mi < mounts.length; mi++) {
@@ -259,14 +403,14 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
         const mountPath = m?.mountPath;
         if (isToken && (typeof mountPath !== 'string' || !mountPath.startsWith('/'))) {
           out.push(finding(R.MOUNT_PATH, mp(mi) + '/mountPath', 'mountPath',
-            `of token volume '${vname}' in container '${cname}' must be a non-empty absolute path`, show(mountPath)));
+            `of token volume '${clip(String(vname))}' in container '${cname}' must be a non-empty absolute path`, show(mountPath)));
         }
         if (typeof mountPath === 'string' && mountPath !== '') {
           const key = mountPath.length > 1 && mountPath.endsWith('/') ? mountPath.replace(/\/+$/, '') : mountPath;
           const first = paths.get(key);
           if (first !== undefined) {
             out.push(finding(R.MOUNT_PATH_DUPLICATE, mp(mi) + '/mountPath', 'mountPath',
-              `of volume '${vname}' in container '${cname}' is already used by the mount of volume '${mounts[first]?.name}'; it must be unique`, show(mountPath)));
+              `of volume '${clip(String(vname))}' in container '${cname}' is already used by the mount of volume '${clip(String(mounts[first]?.name))}'; it must be unique`, show(mountPath)));
           } else {
             paths.set(key, mi);
           }
@@ -274,23 +418,22 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
         if (isToken && ((m.subPath !== undefined && m.subPath !== '') || (m.subPathExpr !== undefined && m.subPathExpr !== ''))) {
           const field = m.subPath !== undefined && m.subPath !== '' ? 'subPath' : 'subPathExpr';
           out.push(finding(R.MOUNT_SUBPATH, `${mp(mi)}/${field}`, field,
-            `of token volume '${vname}' in container '${cname}' stops the kubelet from updating the rotated token`, show(m[field])));
+            `of token volume '${clip(String(vname))}' in container '${cname}' stops the kubelet from updating the rotated token`, show(m[field])));
         }
       }
     }
   }
-  for (const name of tokenVolumes) {
-    if (!mounted.has(name) && !isApiAccessVolume({ name })) {
-      const i = volumes.findIndex(v => v?.name === name);
-      out.push(finding(R.MOUNT_NOWHERE, `${specPath}/volumes/${i}`, 'volumeMounts', `of no container mount token volume '${name}'`, 'no mount'));
+  let own: string | undefined;
+  for (const [name, { i, apiAccess }] of tokenIndex) {
+    if (apiAccess) continue;
+    own ??= name;
+    if (!mounted.has(name)) {
+      out.push(finding(R.MOUNT_NOWHERE, `${specPath}/volumes/${i}`, 'volumeMounts', `of no container mount token volume '${clip(name)}'`, 'no mount'));
     }
   }
-  if (opts.bare && !spec.serviceAccountName && !spec.serviceAccount) {
-    const own = [...tokenVolumes].filter(n => !isApiAccessVolume({ name: n }));
-    if (own.length > 0) {
-      out.push(finding(R.POD_DEFAULT_SERVICE_ACCOUNT, `${specPath}`, 'serviceAccountName',
-        `is not set on a Pod that projects a token (volume '${own[0]}'), so the token identifies the namespace's 'default' account`, 'nothing'));
-    }
+  if (opts.bare && !spec.serviceAccountName && !spec.serviceAccount && own !== undefined) {
+    out.push(finding(R.POD_DEFAULT_SERVICE_ACCOUNT, `${specPath}`, 'serviceAccountName',
+      `is not set on a Pod that projects a token (volume '${clip(own)}'), so the token identifies the namespace's 'default' account`, 'nothing'));
   }
   return out;
 }

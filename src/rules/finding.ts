@@ -15,15 +15,69 @@ export interface Finding {
 /** No findings: one shared, frozen empty list (checks that find nothing allocate nothing). */
 export const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[];
 
-/** Renders a value for a message: strings quoted, everything else as JSON. */
+/** The longest value a message shows; longer ones end in an ellipsis. */
+export const MAX_SHOWN = 80;
+
+/** A string cut to `max` characters (code points kept whole), ending in '…' when cut. */
+export function clip(s: string, max = MAX_SHOWN): string {
+  if (s.length <= max) return s;
+  let end = max - 1;
+  const c = s.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--; // do not split a surrogate pair
+  return s.slice(0, end) + '…';
+}
+
+/**
+ * Renders a value for a message: strings quoted, numbers as written
+ * (NaN, Infinity), everything else as JSON; at most MAX_SHOWN characters,
+ * and built without walking more of a value than it shows (a value may be
+ * an alias bomb, or nested deeper than the stack).
+ */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return `'${value}'`;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
+  if (typeof value === 'string') return `'${clip(value)}'`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null) return 'null';
+  return boundedJson(value, MAX_SHOWN);
+}
+
+/** JSON of a value, stopped after `max` characters (iterative: no recursion, no full serialisation). */
+function boundedJson(value: unknown, max: number): string {
+  let out = '';
+  type Frame = { items: Array<[string | undefined, unknown]>; i: number; close: string };
+  const stack: Frame[] = [];
+  const open = (v: unknown): string | Frame => {
+    if (v === null || v === undefined || typeof v === 'function') return 'null';
+    if (typeof v === 'string') return JSON.stringify(v.length > max ? v.slice(0, max) : v);
+    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+    if (typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+    if (Array.isArray(v)) return { items: v.slice(0, max).map(x => [undefined, x] as [undefined, unknown]), i: 0, close: ']' };
+    const keys = Object.keys(v).slice(0, max);
+    return { items: keys.map(k => [k, (v as any)[k]] as [string, unknown]), i: 0, close: '}' };
+  };
+  const first = open(value);
+  if (typeof first === 'string') return clip(first, max);
+  out = first.close === ']' ? '[' : '{';
+  stack.push(first);
+  while (stack.length > 0 && out.length <= max) {
+    const top = stack[stack.length - 1];
+    if (top.i >= top.items.length) {
+      out += top.close;
+      stack.pop();
+      continue;
+    }
+    const [key, v] = top.items[top.i++];
+    if (top.i > 1) out += ',';
+    if (key !== undefined) out += JSON.stringify(key) + ':';
+    const next = open(v);
+    if (typeof next === 'string') {
+      out += next;
+    } else {
+      out += next.close === ']' ? '[' : '{';
+      stack.push(next);
+    }
   }
+  return stack.length > 0 || out.length > max ? clip(out, max) : out;
 }
 
 /**

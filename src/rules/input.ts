@@ -78,7 +78,10 @@ function shapeOk(obj: any): boolean {
     const sources = v.projected?.sources;
     if (!listOrNone(sources)) return false;
     for (const src of sources ?? []) {
-      if (src !== undefined && src !== null && (!isMapping(src) || !mappingOrNone(src.serviceAccountToken))) return false;
+      if (src === undefined || src === null) continue;
+      if (!isMapping(src) || !mappingOrNone(src.serviceAccountToken)) return false;
+      const audience = src.serviceAccountToken?.audience;
+      if (audience !== undefined && audience !== null && typeof audience !== 'string') return false;
     }
   }
   for (const group of ['initContainers', 'containers', 'ephemeralContainers']) {
@@ -96,9 +99,9 @@ function shapeOk(obj: any): boolean {
 /** The findings of checkShape, always computed (checkShape skips it when the fast check passes; the tests compare both). */
 export function shapeFindings(obj: any): Finding[] {
   const out: Finding[] = [];
-  const want = (value: unknown, path: string, prop: string, type: 'mapping' | 'list'): boolean => {
+  const want = (value: unknown, path: string, prop: string, type: 'mapping' | 'list' | 'string'): boolean => {
     if (value === undefined || value === null) return false;
-    const ok = type === 'list' ? Array.isArray(value) : isMapping(value);
+    const ok = type === 'list' ? Array.isArray(value) : type === 'string' ? typeof value === 'string' : isMapping(value);
     if (!ok) {
       out.push(finding(R.INPUT_SHAPE, path, prop, `must be a ${type}, so the object was not checked further`, describe(value)));
     }
@@ -145,7 +148,10 @@ export function shapeFindings(obj: any): Finding[] {
       (v.projected.sources as any[]).forEach((s, j) => {
         const sp2 = `${vp}/projected/sources/${j}`;
         if (!want(s, sp2, `sources[${j}]`, 'mapping')) return;
-        want(s.serviceAccountToken, `${sp2}/serviceAccountToken`, 'serviceAccountToken', 'mapping');
+        if (want(s.serviceAccountToken, `${sp2}/serviceAccountToken`, 'serviceAccountToken', 'mapping')) {
+          // one token carries one audience: a list is refused by the API server (project one token per audience)
+          want(s.serviceAccountToken.audience, `${sp2}/serviceAccountToken/audience`, 'audience', 'string');
+        }
       });
     });
   }
@@ -161,9 +167,14 @@ export function shapeFindings(obj: any): Finding[] {
   return out;
 }
 
-const TEMPLATE = /\{\{[\s\S]*?\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:=?+-][^}]*)?\}/;
+/**
+ * `{{ ... }}`, `${NAME}` (with an envsubst or shell default), or a bare
+ * shell placeholder `$NAME` not escaped as `$$` (envsubst, shell heredocs,
+ * CI scripts): `$OPENID_BUCKET_URL` is a value still to come, not an issuer.
+ */
+const TEMPLATE = /\{\{[\s\S]*?\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:=?+-][^}]*)?\}|(?:^|[^$])\$[A-Za-z_][A-Za-z0-9_]*/;
 
-/** True when a string holds an unrendered template: `{{ ... }}` (Helm, Go) or `${NAME}` (envsubst, Flux). */
+/** True when a string holds an unrendered template: `{{ ... }}` (Helm, Go), `${NAME}` or `$NAME` (envsubst, shell, Flux). */
 export function isTemplate(value: unknown): boolean {
   return typeof value === 'string' && TEMPLATE.test(value);
 }
@@ -234,9 +245,22 @@ export function applyTemplates(obj: any, findings: Finding[], templated: readonl
   const loc = podSpecLocationOf(obj);
   const roots = new Set(['', loc?.specPath ?? '']);
   const names = read.some(t => /\/(volumes|volumeMounts)(\/\d+(\/name)?)?$/.test(t.path));
+  // the template paths, and every pointer above one: a finding at, under or above a template is
+  // dropped by looking its pointer and its ancestors up (linear, never finding x template)
+  const at = new Set<string>();
+  const above = new Set<string>();
+  for (const { path: t } of read) {
+    at.add(t);
+    for (let i = t.lastIndexOf('/'); i > 0; i = t.lastIndexOf('/', i - 1)) above.add(t.slice(0, i));
+    above.add('');
+  }
   const kept = findings.filter(f => {
     if (names && NAME_REFERENCE_RULES.has(f.ruleId)) return false;
-    return !read.some(({ path: t }) => f.path === t || f.path.startsWith(t + '/') || (!roots.has(f.path) && t.startsWith(f.path + '/')));
+    if (!roots.has(f.path) && above.has(f.path)) return false;
+    for (let p = f.path; ; p = p.slice(0, p.lastIndexOf('/'))) {
+      if (at.has(p)) return false;
+      if (p === '') return true;
+    }
   });
   const first = read[0];
   const more = read.length > 1 ? ` (and ${read.length - 1} more template value${read.length > 2 ? 's' : ''} the rules read)` : '';
@@ -246,26 +270,34 @@ export function applyTemplates(obj: any, findings: Finding[], templated: readonl
   ];
 }
 
-/** The JSON pointers of the string values under `value` that hold a template, in document order. */
+/**
+ * The JSON pointers of the string values under `value` that hold a template,
+ * in document order. Iterative, and each shared (aliased) node is read once.
+ */
 export function templateStrings(value: unknown): TemplateValue[] {
   const out: TemplateValue[] = [];
   const seen = new Set<object>();
-  const walk = (v: unknown, path: string) => {
+  const stack: Array<[unknown, string]> = [[value, '']];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
     if (typeof v === 'string') {
-      if (isTemplate(v)) out.push({ path, text: v as string });
-      return;
+      if (isTemplate(v)) out.push({ path, text: v });
+      continue;
     }
-    if (!v || typeof v !== 'object' || seen.has(v)) return;
+    if (!v || typeof v !== 'object' || seen.has(v)) continue;
     seen.add(v);
+    // pushed in reverse, so that they come off the stack in document order
     if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, `${path}/${i}`));
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}/${i}`]);
     } else {
-      for (const [k, x] of Object.entries(v)) {
-        if (isTemplate(k)) out.push({ path, text: k }); else walk(x, path + ptr(k));
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i];
+        if (isTemplate(k)) stack.push([k, path]);
+        else stack.push([(v as any)[k], path + ptr(k)]);
       }
     }
-  };
-  walk(value, '');
+  }
   return out;
 }
 
