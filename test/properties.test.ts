@@ -22,6 +22,12 @@ function refPathValid(p: string): boolean {
   if (p[0] === '/') return false;
   if (p.split('/').some(seg => seg === '..')) return false;
   if (p.slice(0, 2) === '..') return false;
+  // what the kubelet can write (issue 12): not the volume's own directory, no NUL,
+  // segments of at most 255 bytes, at most 4096 bytes in all
+  if (p.split('/').every(seg => seg === '' || seg === '.')) return false;
+  if (p.includes('\u0000')) return false;
+  if (Buffer.from(p, 'utf8').length > 4096) return false;
+  if (p.split('/').some(seg => Buffer.from(seg, 'utf8').length > 255)) return false;
   return true;
 }
 
@@ -44,7 +50,7 @@ const pathChars = fc.constantFrom('a', 'b', '.', '/', '-', '_', 'x', '..');
 const pathArb = fc.oneof(
   fc.array(pathChars, { maxLength: 8 }).map(a => a.join('')),
   fc.string({ maxLength: 12 }),
-  fc.constantFrom('', '/', '..', '../x', 'a/../b', '..data', 'a/..', '...', 'a..b', 'token', 'a/b/c', './x'),
+  fc.constantFrom('', '/', '..', '../x', 'a/../b', '..data', 'a/..', '...', 'a..b', 'token', 'a/b/c', './x', '.', './', 'a\u0000b', 'x'.repeat(256), 'é'.repeat(128), 'é'.repeat(127) + 'x'),
 );
 const labelArb = fc.oneof(
   fc.array(fc.constantFrom('a', 'z', '0', '9', '-', 'A', '_', '.'), { maxLength: 70 }).map(a => a.join('')),
