@@ -157,10 +157,10 @@ project.addTask('release:local', {
   description: 'Bump, build and package (JS) a release locally without publishing; prints the version and artifacts',
   env: { CI: 'true', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20', CDK8S_CHECK_UPGRADE: 'false' },
   steps: [
-    // (projen runs task steps in its own portable shell, not bash: keep them to node)
-    { exec: `node -e "const s = require('child_process').execSync('git status --porcelain', { encoding: 'utf8' }); if (s) { console.error('release:local needs a clean git tree: commit or stash first\\n' + s); process.exit(1); }"` },
+    // (projen runs task steps in its own portable shell, not bash: the checks are a script)
+    { exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/release-local.ts preflight' },
     { spawn: 'release' },
-    { exec: `node -e "const fs = require('fs'); console.log('released (not published): ' + fs.readFileSync('dist/releasetag.txt', 'utf8')); for (const f of fs.readdirSync('dist/js')) console.log('dist/js/' + f); console.log('changelog: dist/changelog.md')"` },
+    { exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/release-local.ts summary' },
   ],
 });
 
