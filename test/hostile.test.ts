@@ -223,16 +223,29 @@ describe('fuzz: the lint never throws and always returns a well-formed report (f
   });
 
   test('over generated pod specs dumped as YAML and JSON, with random values in the fields the rules read', () => {
-    const value = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), { maxKeys: 2 }));
+    const value = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null),
+      fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }),
+      fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), { maxKeys: 2 }));
     const token = fc.record({ path: value, audience: value, expirationSeconds: value }, { requiredKeys: [] });
-    const source = fc.oneof(token.map(t => ({ serviceAccountToken: t })), fc.record({ podCertificate: fc.record({ keyPath: value, credentialBundlePath: value }) }), fc.record({ configMap: fc.record({ name: value, items: fc.array(fc.record({ key: value, path: value }), { maxLength: 2 }) }) }), value);
-    const volume = fc.record({ name: value, projected: fc.oneof(fc.record({ sources: fc.oneof(fc.array(source, { maxLength: 4 }), value), defaultMode: value }), value) });
+    const source = fc.oneof(
+      token.map(t => ({ serviceAccountToken: t })),
+      fc.record({ podCertificate: fc.record({ keyPath: value, credentialBundlePath: value }) }),
+      fc.record({ configMap: fc.record({ name: value, items: fc.array(fc.record({ key: value, path: value }), { maxLength: 2 }) }) }),
+      value);
+    const projected = fc.record({ sources: fc.oneof(fc.array(source, { maxLength: 4 }), value), defaultMode: value });
+    const volume = fc.record({ name: value, projected: fc.oneof(projected, value) });
+    const mounts = fc.oneof(fc.array(fc.record({ name: value, mountPath: value, subPath: value }), { maxLength: 3 }), value);
     const spec = fc.record({
       serviceAccountName: value,
       volumes: fc.oneof(fc.array(volume, { maxLength: 3 }), value),
-      containers: fc.array(fc.record({ name: value, volumeMounts: fc.oneof(fc.array(fc.record({ name: value, mountPath: value, subPath: value }), { maxLength: 3 }), value) }), { maxLength: 2 }),
+      containers: fc.array(fc.record({ name: value, volumeMounts: mounts }), { maxLength: 2 }),
     });
-    const obj = fc.record({ kind: fc.constantFrom('Pod', 'Deployment', 'CronJob', 'List', 'Authentication'), apiVersion: fc.constantFrom('v1', 'config.openshift.io/v1'), metadata: fc.oneof(fc.record({ name: value }), value), spec: fc.oneof(spec, fc.record({ template: fc.record({ spec }) }), value) });
+    const obj = fc.record({
+      kind: fc.constantFrom('Pod', 'Deployment', 'CronJob', 'List', 'Authentication'),
+      apiVersion: fc.constantFrom('v1', 'config.openshift.io/v1'),
+      metadata: fc.oneof(fc.record({ name: value }), value),
+      spec: fc.oneof(spec, fc.record({ template: fc.record({ spec }) }), value),
+    });
     fc.assert(fc.property(obj, fc.boolean(), (o, json) => {
       const text = json ? JSON.stringify(o) : jsyaml.dump(o, { skipInvalid: true });
       wellFormed(lint(text, json ? 'in.json' : 'in.yaml'));

@@ -338,7 +338,13 @@ function aliasBomb(where: 'path' | 'expirationSeconds' | 'source'): string {
  * answer is checked (exit code and rule ids), so the figures are of a run
  * that did the right thing.
  */
-export function runHostileBench(opts: { quick: boolean; rounds?: number; log?: (line: string) => void }): Array<{ name: string; seconds: number; findings: number }> {
+export interface HostileResult {
+  readonly name: string;
+  readonly seconds: number;
+  readonly findings: number;
+}
+
+export function runHostileBench(opts: { quick: boolean; rounds?: number; log?: (line: string) => void }): HostileResult[] {
   const log = opts.log ?? ((l: string) => console.log(l));
   const rounds = opts.rounds ?? (opts.quick ? 1 : 3);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-lint-hostile-'));
@@ -354,7 +360,7 @@ export function runHostileBench(opts: { quick: boolean; rounds?: number; log?: (
         name: `alias bomb in ${w}`, text: aliasBomb(w), code: 1, rules: (ids: string[]) => ids.join() === 'BT905,BT111',
       })),
     ];
-    const out: Array<{ name: string; seconds: number; findings: number }> = [];
+    const out: HostileResult[] = [];
     for (const c of cases) {
       const file = path.join(work, 'input.yaml');
       fs.writeFileSync(file, c.text);

@@ -95,8 +95,9 @@ export function expandInputs(names: readonly string[]): { files: InputFile[]; pr
       if (isDir) {
         walk(name, p, visited);
       } else if (MANIFEST_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) {
-        if (isFile) add(name, p);
-        else {
+        if (isFile) {
+          add(name, p);
+        } else {
           try {
             problems.push(notRegular(name, fs.statSync(p)));
           } catch (e) {
@@ -135,7 +136,8 @@ export function readInput(file: InputFile, stdin: () => string): { text?: string
   if (file.path === undefined) return { text: stdin() };
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file.path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    // O_RDONLY is 0: opening with O_NONBLOCK alone never waits for a FIFO's writer
+    fd = fs.openSync(file.path, fs.constants.O_NONBLOCK ?? fs.constants.O_RDONLY);
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { problem: notRegular(file.name, st) };
     return { text: fs.readFileSync(fd, 'utf8') };

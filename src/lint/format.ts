@@ -98,7 +98,17 @@ function* streamedJson(head: unknown, marker: string, items: Iterable<unknown>):
 
 function* jsonFindings(report: LintReport): Generator<unknown> {
   for (const f of report.findings) {
-    yield { ruleId: f.ruleId, level: f.level, file: f.file, line: f.line, kind: f.kind, name: f.name, namespace: f.namespace, path: f.path, message: f.message };
+    yield {
+      ruleId: f.ruleId,
+      level: f.level,
+      file: f.file,
+      line: f.line,
+      kind: f.kind,
+      name: f.name,
+      namespace: f.namespace,
+      path: f.path,
+      message: f.message,
+    };
   }
 }
 

@@ -107,7 +107,8 @@ export class Linter {
       const doc = new Document(chunk, json);
       const root: Unit = { file, order, doc, base: '', obj: undefined };
       if (doc.error?.tooLarge) {
-        this.locate([{ unit: root, finding: finding(R.INPUT_TOO_LARGE, '', 'document', `is not checked: ${doc.error.reason}`, `a document of ${text.length > 1e6 ? `${(chunk.text.length / 1e6).toFixed(1)} MB` : `${chunk.text.length} characters`}`) }]);
+        const size = chunk.text.length > 1e6 ? `${(chunk.text.length / 1e6).toFixed(1)} MB` : `${chunk.text.length} characters`;
+        this.locate([{ unit: root, finding: finding(R.INPUT_TOO_LARGE, '', 'document', `is not checked: ${doc.error.reason}`, `a document of ${size}`) }]);
         continue;
       }
       if (doc.error) {
