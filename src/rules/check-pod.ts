@@ -367,7 +367,10 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
     if (!isToken) continue;
     if (typeof name === 'string') {
       tokenVolumes.add(name);
-      if (!tokenIndex.has(name)) tokenIndex.set(name, { i, apiAccess: isApiAccessVolume(v) });
+      // a name is the platform's API-access volume only if every token volume of that name is (as the policy sees it)
+      const entry = tokenIndex.get(name);
+      if (!entry) tokenIndex.set(name, { i, apiAccess: isApiAccessVolume(v) });
+      else if (entry.apiAccess && !isApiAccessVolume(v)) tokenIndex.set(name, { i: entry.i, apiAccess: false });
     }
     if (!opts.managedVolumes?.has(name)) {
       const found = checkProjectedVolume(v, `${specPath}/volumes/${i}`, { style: opts.style });
