@@ -17,7 +17,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { constructFindings, manifestFindings, onPass, registerSubject, Subject, subjectsUnder } from './engine';
 import {
-  allContainers, asWorkload, derivedValue, describeValue, kplusTypeOf, modelView, KplusContainer, KplusVolume, KplusWorkload,
+  allContainers, asWorkload, derivedValue, describeValue, kplusTypeOf, modelView, KplusVolume, KplusWorkload,
   modelManifest, mountReadOnly,
   ownerOf, readingModelNow, readingTheModel, serviceAccountName, setEnvIfAbsent, volumesInRenderOrder, createVolume,
 } from './kplus';
@@ -143,7 +143,6 @@ export class BoundWorkload implements Subject {
   private checks?: RecordCheck[];
   private rotation = false;
   private readonly rotationKeys = new Set<string>();
-  private readonly podAnnotations = new Map<string, string>();
   private readonly ackProducers = new Map<string, Array<() => string | undefined>>();
   /** Volumes the cdk8s-plus model leaves out of the render, added as JSON patches (see keepVolumesRendered). */
   private readonly patchedVolumes = new Set<string>();
@@ -238,7 +237,6 @@ export class BoundWorkload implements Subject {
       b.env.set(e.name, e);
     }
     for (const x of request.extraVolumes ?? []) if (!b.extras.some(y => y.name === x.name)) b.extras.push(x);
-    for (const [k, v] of Object.entries(request.podAnnotations ?? {})) this.podAnnotations.set(k, v);
     volume._addUser(this.construct);
     if (this.workload) this.applyToModel(this.workload, b, request.podAnnotations);
     else this.applyAsPatches(b, request.podAnnotations);
@@ -627,7 +625,6 @@ export function childOf<T extends IConstruct>(scope: Construct, id: string, make
   return (scope.node.tryFindChild(id) as T | undefined) ?? make();
 }
 
-export type { KplusContainer };
 
 /**
  * BT149, thrown by a method given something it cannot bind: `caller` is

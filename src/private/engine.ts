@@ -103,10 +103,6 @@ export function registerSubject<T extends Subject>(subject: T): T {
   return subject;
 }
 
-/** The subject registered for a construct, if any. */
-export function subjectOf(c: IConstruct): Subject | undefined {
-  return SUBJECT.get(c);
-}
 
 /** Runs `hook` at the start of every validation pass of `c`'s app, once per `key`. */
 export function onPass(c: IConstruct, key: object, hook: () => void): void {

@@ -26,8 +26,6 @@ export { kplus };
 /** The kinds of workload a binding accepts, as cdk8s-plus names them. */
 export const WORKLOAD_KINDS: readonly string[] = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
 
-/** The cdk8s-plus lines the tests run against. Other 2.x lines share the model and are accepted too. */
-export const TESTED_LINES: readonly string[] = ['cdk8s-plus-27', 'cdk8s-plus-32', 'cdk8s-plus-33', 'cdk8s-plus-34'];
 
 const RTTI = Symbol.for('jsii.rtti');
 const FQN = /^(cdk8s-plus-(\d+))\.([A-Za-z]+)$/;
@@ -153,11 +151,6 @@ export function setEnvIfAbsent(container: KplusContainer, name: string, value: s
   if (name in container.env.variables) return;
   // an env value of any line renders from `value` and `valueFrom`
   container.env.addVariable(name, kplus.EnvValue.fromValue(value));
-}
-
-/** The env var `name` of a container, as rendered, or undefined. */
-export function envOf(container: KplusContainer, name: string): { value?: string; valueFrom?: unknown } | undefined {
-  return container.env.variables[name];
 }
 
 /**

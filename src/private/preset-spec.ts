@@ -1,7 +1,7 @@
 // What a preset adds to a workload, as data, and how it is bound. Internal:
 // not part of the jsii API (the public classes are in the other files here).
 import { ApiObject, Duration } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { BindableVolume, BoundWorkload, childOf, ExtraVolume, normalizeMountPath, notAWorkload, tokenFilePath } from './bound-workload';
 import { wholeSeconds } from './internal';
 import { asServiceAccount, describeValue } from './kplus';
@@ -175,4 +175,3 @@ export function annotateServiceAccount(preset: object, serviceAccount: unknown):
   for (const [k, v] of Object.entries(presetSpec(preset).serviceAccountAnnotations ?? {})) sa.metadata.addAnnotation(k, v);
 }
 
-export type { IConstruct };
