@@ -143,7 +143,7 @@ describe('ClusterIssuerConfig: the Authentication object', () => {
     });
     expect(warnings).toEqual([]);
     expect(objs.map(o => o.kind)).toEqual([
-      'Authentication', 'Namespace', 'ServiceAccount', 'Role', 'RoleBinding',
+      'Authentication', 'Namespace', 'ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding',
       'ClusterRole', 'ClusterRoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Job',
     ]);
     expect(findKind(objs, 'Job').spec.template.spec.containers[0].env.find((e: any) => e.name === 'EXCLUDE').value)

@@ -186,6 +186,17 @@ export const R = {
   RESTART_NAMESPACE_EXCLUDED: rule('BT185', 'warning',
     'A namespace named for the issuer restart is also excluded (by a pattern, or because the Job runs there), so it will not be restarted.',
     'remove it from namespaces, or from excludeNamespaces', 'construct'),
+  RESTART_EXCLUDES_ALL: rule('BT186', 'error',
+    "The issuer restart's excludeNamespaces holds a pattern made only of '*', which excludes every namespace: the Job would restart nothing and report success.",
+    "exclude namespaces by name or prefix (e.g. 'openshift-*'), or name the namespaces to restart in 'namespaces'", 'construct'),
+
+  // --- issue 17: runtime types of construct props ---
+  PROP_TYPE: rule('BT230', 'error',
+    'A prop of a construct or preset has the wrong runtime type (plain JavaScript, `any` or JSON configuration): e.g. a number where a Duration is expected, a string where a list is, an object where a string is, or required props missing.',
+    'pass a value of the documented type (see the props interface in API.md)', 'construct'),
+  PROP_UNRESOLVED: rule('BT231', 'error',
+    "A value that cdk8s resolves later (a Lazy, an AWS CDK token such as '${Token[...]}' through an App resolver) resolved to a value of the wrong type, or stayed unresolved when the manifest was written.",
+    "register the resolver that produces the value in the App's 'resolvers', and make it produce a value of the documented type", 'construct'),
 
   // --- issue 3: workloads ---
   MOUNT_CONTAINER_UNKNOWN: rule('BT145', 'error',
