@@ -5,6 +5,7 @@ import { IssuerRestartOptions, IssuerRotationRestart } from './issuer-rotation-r
 import { objectSubject, registerSubject } from './private/engine';
 import { registerIssuerConfig, restartsOf } from './private/issuer/internal';
 import { appPublicIssuerNeeds, appTokenAudiences } from './private/issuer/scan';
+import { checkProps, GITOPS, pathOf, RESTART_OPTIONS, shape, str } from './private/props';
 import {
   checkIssuerAudiences, checkIssuerPublic, Finding, finding, PLATFORM_DEFAULT_ISSUER, R, show,
 } from './rules';
@@ -81,6 +82,7 @@ export class ClusterIssuerConfig extends Construct {
    * @param options GitOps annotations and the restart
    */
   public static platformDefault(scope: Construct, id: string, options: ClusterIssuerConfigOptions = {}): ClusterIssuerConfig {
+    checkProps(pathOf(scope, id), options, { gitOps: GITOPS, restart: shape('restart options (IssuerRestartOptions)', RESTART_OPTIONS) }, [], 'options');
     return new ClusterIssuerConfig(scope, id, { ...options, serviceAccountIssuer: PLATFORM_DEFAULT_ISSUER });
   }
 
@@ -96,6 +98,9 @@ export class ClusterIssuerConfig extends Construct {
   private readonly gitOps: GitOpsOptions;
 
   constructor(scope: Construct, id: string, props: ClusterIssuerConfigProps) {
+    checkProps(pathOf(scope, id), props, {
+      serviceAccountIssuer: str, gitOps: GITOPS, restart: shape('restart options (IssuerRestartOptions)', RESTART_OPTIONS),
+    }, ['serviceAccountIssuer']);
     super(scope, id);
     this.serviceAccountIssuer = props.serviceAccountIssuer;
     this.gitOps = { ...(props.gitOps ?? {}) };

@@ -7,6 +7,7 @@ import { wholeSeconds } from './private/internal';
 import { clusterScoped, isPinnedImage, issuerConfigsOf, matchesNamespacePattern, registerRestart, restartsOf } from './private/issuer/internal';
 import { RESTART_ENV, RESTART_SCRIPT } from './private/issuer/restart-script';
 import { kplus } from './private/kplus';
+import { checkProps, GITOPS, pathOf, RESTART_OPTIONS, str } from './private/props';
 import { Finding, finding, isDns1123Label, R, show } from './rules';
 
 /** How the restart Job replaces the pods that hold tokens of the previous issuer. */
@@ -218,6 +219,7 @@ export class IssuerRotationRestart extends Construct {
   private readonly exclude: string[];
 
   constructor(scope: Construct, id: string, props: IssuerRotationRestartProps) {
+    checkProps(pathOf(scope, id), props, { ...RESTART_OPTIONS, serviceAccountIssuer: str, gitOps: GITOPS }, ['serviceAccountIssuer']);
     super(scope, id);
     this.props = props;
     this.serviceAccountIssuer = props.serviceAccountIssuer;

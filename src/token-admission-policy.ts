@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RuleLevel } from './bound-token-rules';
 import { ActionName, buildPolicyObjects, PolicyBuildOptions, PolicyOptionError, ruleCoverage } from './policy/build';
+import { arrayOf, bool, checkProps, oneOf, pathOf, str, stringMap } from './private/props';
 
 /** What a binding does when a validation of its policy fails. */
 export enum PolicyAction {
@@ -177,6 +178,16 @@ export class TokenAdmissionPolicy extends Construct {
   public readonly warningBinding?: ApiObject;
 
   constructor(scope: Construct, id: string, props: TokenAdmissionPolicyProps = {}) {
+    checkProps(pathOf(scope, id), props, {
+      policyNamePrefix: str,
+      errorAction: oneOf('PolicyAction', Object.values(PolicyAction)),
+      warningAction: oneOf('PolicyAction', Object.values(PolicyAction)),
+      excludeSystemNamespaces: bool,
+      excludeNamespaces: arrayOf(str, 'namespace names'),
+      excludeNamespacePrefixes: arrayOf(str, 'namespace name prefixes'),
+      excludeNamespaceLabels: stringMap('a map of label keys to values'),
+      disabledRules: arrayOf(str, 'rule ids'),
+    });
     super(scope, id);
     let objects: any[];
     try {

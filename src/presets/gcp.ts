@@ -5,6 +5,7 @@ import { checkGcpInputs } from '../rules';
 import { credentialConfiguration, providerName } from './gcp-config';
 import { IdentityPreset } from './preset';
 import { setPresetSpec } from '../private/preset-spec';
+import { checkProps, checkResolved, duration, str } from '../private/props';
 
 /** The coordinates of a Workload Identity Federation provider. */
 export interface GcpWorkloadIdentityProvider {
@@ -70,6 +71,7 @@ export class GcpWorkloadIdentityFederation extends IdentityPreset {
 
   constructor(props: GcpWorkloadIdentityFederationProps) {
     super();
+    checkProps('GcpWorkloadIdentityFederation:', props, { projectNumber: str, poolId: str, providerId: str, serviceAccountEmail: str, expiration: duration }, ['projectNumber', 'poolId', 'providerId']);
     this.provider = { projectNumber: props.projectNumber, poolId: props.poolId, providerId: props.providerId };
     this.serviceAccountEmail = props.serviceAccountEmail;
     this.audience = `https:${providerName(props)}`;
@@ -91,7 +93,8 @@ export class GcpWorkloadIdentityFederation extends IdentityPreset {
           return { configMap: { name: cm.name } };
         },
       }],
-      findings: () => checkGcpInputs(props),
+      findings: () => checkResolved(props, { projectNumber: '1', poolId: 'pool', providerId: 'provider', serviceAccountEmail: 'sa@example.iam.gserviceaccount.com' }, p => checkGcpInputs(p)),
+
       publicIssuer: true,
     });
   }

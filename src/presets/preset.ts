@@ -2,6 +2,9 @@ import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { createServiceAccount27, kplus } from '../private/kplus';
 import { annotateServiceAccount, bindPreset, presetSpec, presetTokenFile } from '../private/preset-spec';
+import { arrayOf, checkProps, str } from '../private/props';
+
+const BIND_OPTIONS = { containers: arrayOf(str, 'container names'), mountPath: str };
 
 /** Where a preset binds. */
 export interface PresetBindOptions {
@@ -40,6 +43,7 @@ export abstract class IdentityPreset {
    * The workload must run as a named service account (BT152).
    */
   public bind(workload: IConstruct, options: PresetBindOptions = {}): void {
+    checkProps(`${this.constructor.name}.bind():`, options, BIND_OPTIONS, [], 'options');
     bindPreset(this, workload, options, false);
   }
 
@@ -51,6 +55,7 @@ export abstract class IdentityPreset {
    * there. Binding twice adds nothing twice.
    */
   public bindApiObject(obj: ApiObject, options: PresetBindOptions = {}): void {
+    checkProps(`${this.constructor.name}.bindApiObject():`, options, BIND_OPTIONS, [], 'options');
     bindPreset(this, obj, options, true);
   }
 
