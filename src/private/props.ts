@@ -119,7 +119,9 @@ function checkValue(check: Check, value: unknown, prop: string, out: Array<[stri
   NESTED.get(check)?.(value, prop, out);
 }
 
-function checkShape(props: { [key: string]: unknown }, spec: Shape, required: readonly string[], prefix: string, out: Array<[string, string, unknown]>): void {
+type Problems = Array<[string, string, unknown]>;
+
+function checkShape(props: { [key: string]: unknown }, spec: Shape, required: readonly string[], prefix: string, out: Problems): void {
   const at = (p: string) => (prefix === '' ? p : `${prefix}.${p}`);
   for (const p of required) {
     if (props[p] === undefined) out.push([at(p), `${describe(spec[p])} (it is required)`, undefined]);
@@ -234,7 +236,9 @@ export function shown(value: unknown): string {
  * `resolvingWith()`); one that resolves to something other than a string,
  * or stays unresolved, is BT231.
  */
-export function checkResolved<T extends object>(props: T, sample: { readonly [K in keyof T]?: string }, check: (p: T, pending: ReadonlySet<string>) => Finding[]): Finding[] {
+export function checkResolved<T extends object>(
+  props: T, sample: { readonly [K in keyof T]?: string }, check: (p: T, pending: ReadonlySet<string>) => Finding[],
+): Finding[] {
   const values: any = { ...props };
   const pending = new Set<string>();
   const out: Finding[] = [];
