@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RuleLevel } from './bound-token-rules';
 import { ActionName, buildPolicyObjects, PolicyBuildOptions, PolicyOptionError, ruleCoverage } from './policy/build';
-import { arrayOf, bool, checkProps, oneOf, pathOf, str, stringMap } from './private/props';
+import { arrayOf, bool, checkProps, pathOf, str, stringMap } from './private/props';
 
 /** What a binding does when a validation of its policy fails. */
 export enum PolicyAction {
@@ -180,8 +180,9 @@ export class TokenAdmissionPolicy extends Construct {
   constructor(scope: Construct, id: string, props: TokenAdmissionPolicyProps = {}) {
     checkProps(pathOf(scope, id), props, {
       policyNamePrefix: str,
-      errorAction: oneOf('PolicyAction', Object.values(PolicyAction)),
-      warningAction: oneOf('PolicyAction', Object.values(PolicyAction)),
+      // the values of errorAction and warningAction are the policy's own check
+      errorAction: str,
+      warningAction: str,
       excludeSystemNamespaces: bool,
       excludeNamespaces: arrayOf(str, 'namespace names'),
       excludeNamespacePrefixes: arrayOf(str, 'namespace name prefixes'),
