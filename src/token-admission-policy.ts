@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { RuleLevel } from './bound-token-rules';
 import { ActionName, buildPolicyObjects, PolicyBuildOptions, PolicyOptionError, ruleCoverage } from './policy/build';
 import { arrayOf, bool, checkProps, pathOf, str, stringMap } from './private/props';
+import { R } from './rules';
 
 /** What a binding does when a validation of its policy fails. */
 export enum PolicyAction {
@@ -194,7 +195,7 @@ export class TokenAdmissionPolicy extends Construct {
     try {
       objects = buildPolicyObjects(buildOptions(props));
     } catch (e) {
-      if (e instanceof PolicyOptionError) throw new Error(`[${this.node.path}] ${e.message}`);
+      if (e instanceof PolicyOptionError) throw new Error(`[${this.node.path}] ${R.POLICY_OPTION.id}: ${e.message}`);
       throw e;
     }
     const made = new Map<string, ApiObject>();

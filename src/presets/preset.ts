@@ -4,7 +4,7 @@ import { createServiceAccount27, kplus } from '../private/kplus';
 import { annotateServiceAccount, bindPreset, presetSpec, presetTokenFile } from '../private/preset-spec';
 import { arrayOf, checkProps, str } from '../private/props';
 
-const BIND_OPTIONS = { containers: arrayOf(str, 'container names'), mountPath: str };
+const BIND_OPTIONS = { containers: arrayOf(str, 'container names', 'omit it to bind every container and init container'), mountPath: str };
 
 /** Where a preset binds. */
 export interface PresetBindOptions {

@@ -76,9 +76,10 @@ export const anything: Check = () => undefined;
 /** How `arrayOf`, `shape` and `stringMap` check what is inside a value. */
 const NESTED = new WeakMap<Check, (v: unknown, prop: string, out: Array<[string, string, unknown]>) => boolean>();
 
-/** A list whose items pass `item`. */
-export function arrayOf(item: Check, what: string): Check {
-  const check: Check = v => (Array.isArray(v) ? undefined : `a list of ${what}`);
+/** A list whose items pass `item` (with `nonEmpty`, at least one). */
+export function arrayOf(item: Check, what: string, nonEmpty?: string): Check {
+  const check: Check = v => (Array.isArray(v) && !(nonEmpty && v.length === 0) ? undefined
+    : nonEmpty ? `a non-empty list of ${what} (${nonEmpty})` : `a list of ${what}`);
   NESTED.set(check, (v, prop, out) => {
     if (!Array.isArray(v)) return false;
     v.forEach((x, i) => checkValue(item, x, `${prop}[${i}]`, out));
@@ -288,7 +289,7 @@ export const RESTART_OPTIONS: Shape = {
 /** TokenMountOptions. */
 export const MOUNT_OPTIONS: Shape = {
   mountPath: str,
-  containers: arrayOf(str, 'container names'),
+  containers: arrayOf(str, 'container names', 'omit it to mount into every container and init container'),
   envVars: arrayOf(shape('an env var ({ name, tokenPath })', { name: str, tokenPath: str }, ['name', 'tokenPath']), 'env vars ({ name, tokenPath })'),
   rotationAnnotations: bool,
 };
