@@ -5,7 +5,7 @@ import { IssuerRestartOptions, IssuerRotationRestart } from './issuer-rotation-r
 import { objectSubject, registerSubject } from './private/engine';
 import { registerIssuerConfig, restartsOf } from './private/issuer/internal';
 import { appPublicIssuerNeeds, appTokenAudiences } from './private/issuer/scan';
-import { checkProps, GITOPS, pathOf, RESTART_OPTIONS, shape, str } from './private/props';
+import { checkProps, GITOPS, known, pathOf, resolvingWith, RESTART_OPTIONS, shape, str } from './private/props';
 import {
   checkIssuerAudiences, checkIssuerPublic, Finding, finding, PLATFORM_DEFAULT_ISSUER, R, show,
 } from './rules';
@@ -136,7 +136,9 @@ export class ClusterIssuerConfig extends Construct {
         `'${this.serviceAccountIssuer}'`));
     }
 
-    const issuer = this.serviceAccountIssuer;
+    // an issuer that cdk8s resolves later (an App resolver's token) is compared resolved
+    const resolved = resolvingWith(this.resource, () => known(this.serviceAccountIssuer));
+    const issuer = typeof resolved === 'string' ? resolved : this.serviceAccountIssuer;
     const path = '/spec/serviceAccountIssuer';
     const audiences = appTokenAudiences(this);
     out.push(...checkIssuerAudiences(issuer, audiences, path, 'serviceAccountIssuer'));

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { App, Chart, IResolver, Lazy, ResolutionContext } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { captureWarnings, errorOf, tmpdir } from './util';
-import { AwsIamRole, AzureWorkloadIdentity, ProjectedTokenVolume } from '../src';
+import { AwsIamRole, AzureWorkloadIdentity, ClusterIssuerConfig, ProjectedTokenVolume } from '../src';
 
 /**
  * The shape of AWS CDK tokens as cdk8s sees them: a string `${Token[NAME.n]}`
@@ -113,6 +113,27 @@ describe('roleArn from AWS CDK (an App resolver)', () => {
     const { app: a, chart } = app([new AwsCdkResolver(tokens)]);
     new AzureWorkloadIdentity({ clientId: tokens.token('not-a-guid', 'Identity.ClientId'), tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' }).bind(deployment(chart));
     expect(errorOf(() => a.synth())).toContain("BT203: 'clientId' must be a GUID, got 'not-a-guid'");
+  });
+});
+
+describe('the cluster issuer from AWS CDK (an App resolver)', () => {
+  test('accepted where it is given, written resolved, and checked resolved (BT163 at the issuer config)', () => {
+    const tokens = new CdkTokens();
+    const ok = app([new AwsCdkResolver(tokens)]);
+    new ClusterIssuerConfig(ok.chart, 'Issuer', { serviceAccountIssuer: tokens.token('https://oidc.example.com/cluster-a', 'Bucket.Url'), restart: { namespaces: ['team-a'] } });
+    captureWarnings(() => ok.app.synth());
+    const yaml = yamlOf(ok.outdir);
+    expect(yaml).toContain('serviceAccountIssuer: https://oidc.example.com/cluster-a');
+    expect(yaml).toContain('value: https://oidc.example.com/cluster-a');
+    expect(yaml).not.toContain('${Token[');
+
+    const bad = app([new AwsCdkResolver(tokens)]);
+    new ClusterIssuerConfig(bad.chart, 'Issuer', { serviceAccountIssuer: tokens.token('https://oidc.example.com/a?x=1', 'Bucket.Url') });
+    let msg = '';
+    captureWarnings(() => { msg = errorOf(() => bad.app.synth()); });
+    expect(msg).toContain('[c/Issuer]');
+    expect(msg).toContain('BT163');
+    expect(written(bad.outdir)).toEqual([]);
   });
 });
 
