@@ -37,10 +37,37 @@ function compilerOptions(): ts.CompilerOptions {
 /** Where a program is compiled: a file that does not exist, next to the repository's node_modules. */
 const virtualName = (b: CodeBlock) => path.join(ROOT, 'test', 'docs', '.snippets', `${b.page.replace(/[/.]/g, '_')}_line${b.line}.ts`);
 
+/**
+ * Blocks the checker must refuse, so that a passing check means something: the
+ * advice and the Azure block the pages used to show (issue 18).
+ */
+const CANARIES: CodeBlock[] = [
+  {
+    page: 'canary/jsonpatch-advice',
+    line: 1,
+    lang: 'ts',
+    code: [
+      "import { App, Chart, JsonPatch } from 'cdk8s';",
+      "import { TokenAdmissionPolicy } from 'cdk8s-bound-tokens';",
+      'const app = new App();',
+      "const policy = new TokenAdmissionPolicy(new Chart(app, 'c'), 'BoundTokens');",
+      "policy.errorPolicy.addJsonPatch(JsonPatch.replace('/apiVersion', 'admissionregistration.k8s.io/v1beta1'));",
+      'app.synth();',
+      '',
+    ].join('\n'),
+  },
+  {
+    page: 'canary/azure-block',
+    line: 1,
+    lang: 'ts',
+    code: "const app1 = new kplus.Deployment(chart, 'Reports', {\n  serviceAccount: account,\n",
+  },
+];
+
 /** Type-checks every program at once; the diagnostics of each, as `line: message` (lines of the block). */
 function typeCheck(): { byBlock: Map<CodeBlock, string[]>; other: string[] } {
   const options = compilerOptions();
-  const files = new Map(programs.map(b => [virtualName(b), b]));
+  const files = new Map([...programs, ...CANARIES].map(b => [virtualName(b), b]));
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
   host.getSourceFile = (name, language, onError, create) => {
@@ -50,7 +77,7 @@ function typeCheck(): { byBlock: Map<CodeBlock, string[]>; other: string[] } {
   host.fileExists = name => files.has(path.resolve(name)) || fileExists.call(host, name);
   host.readFile = name => files.get(path.resolve(name))?.code ?? readFile.call(host, name);
   const program = ts.createProgram([...files.keys()], options, host);
-  const byBlock = new Map<CodeBlock, string[]>(programs.map(b => [b, []]));
+  const byBlock = new Map<CodeBlock, string[]>([...programs, ...CANARIES].map(b => [b, []]));
   const other: string[] = [];
   for (const d of ts.getPreEmitDiagnostics(program)) {
     const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
@@ -107,6 +134,13 @@ describe('TypeScript blocks of README.md and docs/', () => {
 
     test.each(programs.map(b => [where(b), b] as const))('%s type-checks under strict, exactly as shown', (_where, b) => {
       expect(checked.byBlock.get(b)).toEqual([]);
+    });
+
+    test('the check refuses what the pages used to show: JsonPatch on an optional policy, a block cut off in an object literal', () => {
+      const [jsonPatch, azure] = CANARIES.map(c => checked.byBlock.get(c)!.join('\n'));
+      expect(jsonPatch).toContain("'policy.errorPolicy' is possibly 'undefined'");
+      expect(azure).toContain("'}' expected");
+      expect(azure).toContain("Cannot find name 'kplus'");
     });
 
     const hook = runner();
