@@ -8,6 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
+import * as YAML from 'yaml';
 import { tmpdir } from '../util';
 import { CodeBlock, codeBlocks, pages, read, ROOT } from './pages';
 
@@ -200,6 +201,29 @@ describe('TypeScript blocks of README.md and docs/', () => {
     let results: Map<string, { out: string; error?: string }>;
     beforeAll(() => {
       results = runAll(runs.map(([, dir]) => dir));
+    });
+
+    test("the README's smallest example renders what the README says", () => {
+      const [, dir] = runs.find(([w]) => w.startsWith('README.md:'))!;
+      const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'vault-pod.k8s.yaml'), 'utf8')).map(d => d.toJS());
+      const pod = docs.find(d => d.kind === 'Pod');
+      expect(pod.spec.serviceAccountName).toBe('build-robot');
+      expect(pod.spec.volumes.find((v: any) => v.name === 'vault-token')).toEqual({
+        name: 'vault-token',
+        projected: { sources: [{ serviceAccountToken: { path: 'vault-token', expirationSeconds: 7200, audience: 'vault' } }] },
+      });
+      expect(pod.spec.containers[0].volumeMounts).toContainEqual({ name: 'vault-token', mountPath: '/var/run/secrets/tokens', readOnly: true });
+    });
+
+    test('the v1beta1 program of docs/admission-policy.md writes the four objects as v1beta1', () => {
+      const [, dir] = runs.find(([w], i) => w.startsWith('docs/admission-policy.md:') && programs[i].code.includes('v1beta1'))!;
+      const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'admission-policy-v1beta1.k8s.yaml'), 'utf8')).map(d => d.toJS());
+      expect(docs.map(d => `${d.apiVersion} ${d.kind}`)).toEqual([
+        'admissionregistration.k8s.io/v1beta1 ValidatingAdmissionPolicy',
+        'admissionregistration.k8s.io/v1beta1 ValidatingAdmissionPolicyBinding',
+        'admissionregistration.k8s.io/v1beta1 ValidatingAdmissionPolicy',
+        'admissionregistration.k8s.io/v1beta1 ValidatingAdmissionPolicyBinding',
+      ]);
     });
 
     test.each(runs)('%s runs and writes its manifests, without a warning', (_where, dir) => {
