@@ -184,14 +184,14 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     const env: Array<{ name: string; tokenPath: string }> = [];
     for (const e of options.envVars ?? []) {
       if (!e || typeof e.name !== 'string' || e.name === '' || e.name.includes('=')) {
-        throw new Error(`${caller}: 'envVars' name must be a non-empty variable name without '=', got ${show(e?.name)}; e.g. 'VAULT_TOKEN_FILE'`);
+        throw new Error(`${caller}: ${R.MOUNT_ENV_VAR.id}: 'envVars' name must be a non-empty variable name without '=', got ${show(e?.name)}; e.g. 'VAULT_TOKEN_FILE'`);
       }
       if (typeof e.tokenPath !== 'string' || e.tokenPath === '') {
-        throw new Error(`${caller}: 'envVars' tokenPath of '${e.name}' must be the path of one of the volume's tokens, got ${show(e.tokenPath)}; e.g. 'token'`);
+        throw new Error(`${caller}: ${R.TOKEN_ENV_UNKNOWN_TOKEN.id}: 'envVars' tokenPath of '${e.name}' must be the path of one of the volume's tokens, got ${show(e.tokenPath)}; e.g. 'token'`);
       }
       const prior = env.find(x => x.name === e.name);
       if (prior && prior.tokenPath !== e.tokenPath) {
-        throw new Error(`${caller}: 'envVars' sets '${e.name}' twice, to '${prior.tokenPath}' and '${e.tokenPath}', got both; export each variable once`);
+        throw new Error(`${caller}: ${R.MOUNT_ENV_VAR.id}: 'envVars' sets '${e.name}' twice, to '${prior.tokenPath}' and '${e.tokenPath}', got both; export each variable once`);
       }
       if (!prior) env.push({ name: e.name, tokenPath: e.tokenPath });
     }

@@ -180,7 +180,7 @@ describe('ProjectedTokenVolume.mountInto', () => {
     const c = chart();
     const d = new kplus.Deployment(c, 'D', { serviceAccount: account(c), containers: [{ image: IMAGE, name: 'app' }] });
     const v = vaultVolume(c);
-    expect(errorOf(() => v.mountInto(d, { containers: [] }))).toContain("[test/VaultToken] mountInto(test/D): 'containers' must name at least one container, got []");
+    expect(errorOf(() => v.mountInto(d, { containers: [] }))).toContain("[test/VaultToken] mountInto(test/D): BT230: 'containers' must be a non-empty list of container names (omit it to mount into every container and init container), got []");
     expect(errorOf(() => v.mountInto(d, { envVars: [{ name: 'T', tokenPath: 'a' }, { name: 'T', tokenPath: 'b' }] }))).toContain("'envVars' sets 'T' twice, to 'a' and 'b'");
     v.mountInto(d, { envVars: [{ name: 'T', tokenPath: 'vault-token' }] });
     expect(errorOf(() => v.mountInto(d, { envVars: [{ name: 'T', tokenPath: 'other' }] }))).toContain("'envVars' 'T' is already bound to token 'vault-token' at this mount, got token 'other'; export each variable once");

@@ -179,7 +179,7 @@ describe('arbitrary JSON values in every prop of every public construct and pres
       for (const f of r.files) linter.addSource(f, fs.readFileSync(path.join(outdir, f), 'utf8'));
       const errors = linter.report().findings.filter(f => f.level === 'error');
       expect(errors.map(f => f.message)).toEqual([]);
-    }), { numRuns: 60 });
+    }), { numRuns: Number(process.env.BT_FUZZ_RUNS ?? 60) });
   });
 });
 
@@ -205,6 +205,8 @@ describe('the explicit cases of issue 17', () => {
     ['addToken(3)', () => new ProjectedTokenVolume(c(), 'V').addToken(3 as any), "[c/V] addToken(): BT230: 'token' must be a token ({ path, audience?, expiration? }), got 3"],
     ['a preset without props', () => new (AwsIamRole as any)(), "AwsIamRole: BT230: 'props' must be an object with at least 'roleArn', got nothing"],
     ['a restart method that does not exist', () => new IssuerRotationRestart(c(), 'R', { serviceAccountIssuer: 'https://x', method: 'reboot' as any }), "[c/R] BT230: 'method' must be one of RestartMethod ('rollout', 'delete-pods'), got 'reboot'"],
+    ['an env var without a name (BT233)', () => { const ch = c(); new ProjectedTokenVolume(ch, 'V', { tokens: [{ path: 't', audience: 'a' }] }).mountInto(deployment(ch), { envVars: [{ name: 'A=B', tokenPath: 't' }] }); }, "BT233: 'envVars' name must be a non-empty variable name without '=', got 'A=B'"],
+    ['an env var set twice (BT233)', () => { const ch = c(); new ProjectedTokenVolume(ch, 'V', { tokens: [{ path: 't', audience: 'a' }] }).mountInto(deployment(ch), { envVars: [{ name: 'T', tokenPath: 't' }, { name: 'T', tokenPath: 'u' }] }); }, "BT233: 'envVars' sets 'T' twice, to 't' and 'u'"],
     ['an invalid policy name prefix (BT232)', () => new TokenAdmissionPolicy(c(), 'Policy', { policyNamePrefix: '' }), "[c/Policy] BT232: 'policyNamePrefix' must be a DNS-1123 subdomain"],
   ])('%s', (_name, f, phrase) => {
     expect(msgOf(f)).toContain(phrase);

@@ -308,6 +308,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT185: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT186: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT230: { notExpressible: 'construct-only: checks the runtime types of the props given in code; the API server refuses a field of the wrong type when it decodes the request' },
+  BT233: { notExpressible: 'construct-only: checks the options of a token mount' },
   BT232: { notExpressible: 'construct-only: checks the options the policy is built with' },
   BT231: { notExpressible: 'construct-only: checks values that cdk8s resolves while it writes the manifest' },
 };
