@@ -60,13 +60,14 @@ type Verdict = { findings: Finding[]; broad?: Finding };
 function subjectMismatch(b: TrustBinding, subjects: string[], matches: (value: string, subject: string) => boolean, where: string): Finding[] {
   const want = subjectOf(b.namespace!, b.serviceAccount!);
   if (subjects.some(s => matches(s, want))) return [];
-  // the closest subject: same namespace (the name differs), same name (the namespace differs), else both
+  // the closest subject: same name in another namespace, another name in the same namespace, else both differ
+  // (a list trusts several accounts of one namespace: one of them with the same name is the one meant)
   const parsed = subjects.map(parseSubject).filter((x): x is { namespace: string; name: string } => x !== undefined);
   const sameNs = parsed.find(p => p.namespace === b.namespace);
   const sameName = parsed.find(p => p.name === b.serviceAccount);
   const shown = subjects.length === 1 ? show(subjects[0]) : show(subjects);
-  if (sameNs) return [finding(TR.VERIFY_NAME, '', where, `trusts ServiceAccount '${sameNs.name}' of namespace '${b.namespace}', not '${b.serviceAccount}' (${want})`, shown)];
   if (sameName) return [finding(TR.VERIFY_NAMESPACE, '', where, `trusts '${b.serviceAccount}' in namespace '${sameName.namespace}', not '${b.namespace}' (${want})`, shown)];
+  if (sameNs) return [finding(TR.VERIFY_NAME, '', where, `trusts ServiceAccount '${sameNs.name}' of namespace '${b.namespace}', not '${b.serviceAccount}' (${want})`, shown)];
   return [
     finding(TR.VERIFY_NAMESPACE, '', where, `trusts no subject of namespace '${b.namespace}' (${want})`, shown),
     finding(TR.VERIFY_NAME, '', where, `trusts no ServiceAccount named '${b.serviceAccount}' (${want})`, shown),
