@@ -1,11 +1,15 @@
 // The cloud side of the trust, from the presets (issue 20): each document is
 // compared field by field with the shape its cloud documents (pages cited).
+import * as fs from 'fs';
+import * as path from 'path';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AwsEksPodIdentity, AwsIamRole, AzureWorkloadIdentity, ClusterIssuerConfig, GcpWorkloadIdentityFederation,
   OpenShiftShortTermCredentials, VaultToken,
 } from '../src';
+import { tmpdir } from './util';
+import { runCli } from '../src/cli/run';
 import { generateTrust, TrustBinding } from '../src/trust/core';
 
 const ISSUER = 'https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
@@ -288,5 +292,28 @@ describe('trustDocuments()', () => {
     const irsa = new AwsIamRole({ roleArn: ROLE });
     irsa.bind(deployment(chart, 'Api'));
     expect(() => irsa.trustDocuments({ issuer: ISSUER })).toThrow(/BT215: 'serviceAccount' of the workload 'c\/Api' is not set/);
+  });
+});
+
+describe('examples/aws-cdk-trust.ts: a role from an AWS CDK-shaped program, and its trust back', () => {
+  test('the token role ARN is resolved in the manifests, and the trust policy written beside them is the one trust --verify accepts', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { build, ISSUER: EXAMPLE_ISSUER } = require('../examples/aws-cdk-trust');
+    const outdir = tmpdir('bt-aws-cdk-trust-');
+    const app = build(outdir);
+    app.synth();
+    const manifests = fs.readFileSync(path.join(outdir, 'aws-cdk-trust.k8s.yaml'), 'utf8');
+    expect(manifests).not.toContain('${Token[');
+    expect(manifests).toContain('eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/payments-api');
+    expect(manifests).toContain('value: arn:aws:iam::111122223333:role/payments-api');
+    const policy = JSON.parse(fs.readFileSync(path.join(outdir, 'trust-policy.json'), 'utf8'));
+    const host = EXAMPLE_ISSUER.replace('https://', '');
+    expect(policy.Statement[0].Principal.Federated).toBe(`arn:aws:iam::111122223333:oidc-provider/${host}`);
+    expect(policy.Statement[0].Condition.StringEquals[`${host}:sub`]).toBe('system:serviceaccount:payments:payments-api');
+    let out = '';
+    const code = runCli(['trust', '--verify', path.join(outdir, 'trust-policy.json'), '--issuer', EXAMPLE_ISSUER, path.join(outdir, 'aws-cdk-trust.k8s.yaml')],
+      { stdout: t => { out += t; }, stderr: t => { out += t; }, stdin: () => '' });
+    expect(out).toContain('1 of 1 ServiceAccount binding trusted');
+    expect(code).toBe(0);
   });
 });
