@@ -126,6 +126,32 @@ describe('trust: the documents from manifests are the presets\' own', () => {
   });
 });
 
+describe('trust: OpenShift credentials Secrets the operator reads through the API', () => {
+  test('an Azure or Google credentials Secret of the namespace, whose token file a workload projects, is that workload\'s identity (audience openshift)', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'op', { namespace: 'op' });
+    const az = OpenShiftShortTermCredentials.azure({ clientId: CLIENT, tenantId: TENANT, region: 'eastus', subscriptionId: CLIENT });
+    az.createCredentialsSecret(chart, 'AzureCreds', { metadata: { name: 'azure-credentials' } });
+    az.bind(deployment(chart, 'Azure', 'azure-operator'));
+    const other = new Chart(app, 'gop', { namespace: 'gop' });
+    const g = OpenShiftShortTermCredentials.gcp({ ...GCP, serviceAccountEmail: 'op@p.iam.gserviceaccount.com' });
+    g.createCredentialsSecret(other, 'GcpCreds', { metadata: { name: 'gcp-credentials' } });
+    g.bind(deployment(other, 'Gcp', 'gcp-operator'));
+    const yaml = Yaml.stringify(...Testing.synth(chart), ...Testing.synth(other));
+    const r = run(['trust', '--format', 'json', '--issuer', ISSUER, '-'], yaml);
+    expect(r.code).toBe(0);
+    const docs = JSON.parse(r.out).documents;
+    expect(docs.map((d: any) => [d.kind, d.serviceAccounts])).toEqual([
+      ['azure-federated-identity-credential', ['op/azure-operator']],
+      ['gcp-workload-identity-pool-provider', ['gop/gcp-operator']],
+      ['gcp-service-account-iam-binding', ['gop/gcp-operator']],
+    ]);
+    expect(docs[0].document).toEqual(az.federatedIdentityCredentials({ issuer: ISSUER })[0]);
+    expect(docs[1].document.oidc.allowedAudiences).toEqual(['openshift']);
+    expect(docs[2].document.bindings[0].members).toEqual(g.workloadIdentityTrust({ issuer: ISSUER }).principals);
+  });
+});
+
 describe('trust: missing facts are rule ids, not guesses', () => {
   test('fails when no issuer is known (BT210)', () => {
     const r = run(['trust', '--format', 'json', '--cluster-name', 'prod', '--role-arn', POD_ROLE, F.dir]);
