@@ -287,6 +287,14 @@ describe('trustDocuments()', () => {
     expect(vault.trustDocuments({ issuer: ISSUER })).toEqual([]);
   });
 
+  test('EKS Pod Identity: the associations are included once the cluster name and role are given', () => {
+    const { chart } = appChart('batch');
+    const pi = new AwsEksPodIdentity();
+    pi.bind(deployment(chart, 'A', 'one'));
+    expect(pi.trustDocuments().map((d: any) => d.kind)).toEqual(['iam-role-trust-policy']);
+    expect(pi.trustDocuments({ clusterName: 'prod', roleArn: ROLE }).map((d: any) => d.kind)).toEqual(['iam-role-trust-policy', 'eks-pod-identity-association']);
+  });
+
   test('fails when a bound workload runs as no named ServiceAccount (BT215)', () => {
     const { chart } = appChart('payments');
     const irsa = new AwsIamRole({ roleArn: ROLE });

@@ -89,7 +89,9 @@ export abstract class IdentityPreset {
    * ServiceAccount the preset is bound through, in the namespace its objects
    * are written into, with the token's audience and the app's issuer (the
    * same documents as `cdk8s-bound-tokens trust` prints for the synthesized
-   * manifests). Empty for presets without a cloud side (Vault, meshes).
+   * manifests). EKS Pod Identity associations are included when the
+   * `clusterName` and `roleArn` options are given. Empty for presets without
+   * a cloud side (Vault, meshes).
    * Missing facts are errors with rule ids (BT210 no issuer, BT211 no
    * namespace, BT215 no ServiceAccount, BT219 not bound, ...).
    */
