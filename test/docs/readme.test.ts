@@ -2,7 +2,8 @@
 // and a link to each task guide; the rule table lives in docs/rules.md.
 import * as fs from 'fs';
 import * as path from 'path';
-import { GUIDES, pages, read, ROOT } from './pages';
+import * as YAML from 'yaml';
+import { codeBlocks, GUIDES, pages, read, ROOT, section } from './pages';
 import { renderRuleTable, withRuleTable } from '../../scripts/rule-table';
 
 const README = read('README.md');
@@ -15,6 +16,17 @@ describe('README.md', () => {
   test('shows the two quick-start commands', () => {
     expect(README).toContain('npm ci && npm run examples');
     expect(README).toContain('npm ci && npm test');
+  });
+
+  test('the CI recipe is a workflow that uploads the SARIF file the lint writes, also when the lint fails', () => {
+    const block = codeBlocks('README.md', section(README, '## Use it in CI')).find(b => b.lang === 'yaml')!;
+    const workflow = YAML.parse(block.code);
+    const steps: any[] = workflow.jobs.lint.steps;
+    const lint = steps.find(s => /lint --format sarif/.test(s.run ?? ''));
+    const written = / > (\S+)$/.exec(lint.run)![1];
+    const upload = steps.find(s => /^github\/codeql-action\/upload-sarif@/.test(s.uses ?? ''));
+    expect({ file: upload.with.sarif_file, if: upload.if, permission: workflow.permissions['security-events'] })
+      .toEqual({ file: written, if: '${{ !cancelled() }}', permission: 'write' });
   });
 
   test('links every task guide', () => {

@@ -8,8 +8,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
+import * as YAML from 'yaml';
 import { tmpdir } from '../util';
-import { CodeBlock, codeBlocks, pages, ROOT } from './pages';
+import { CodeBlock, codeBlocks, pages, read, ROOT } from './pages';
 
 const EXAMPLE_COMMENT = /^\/\/ (examples\/[\w.-]+\.ts)\n/;
 
@@ -91,20 +92,49 @@ function typeCheck(): { byBlock: Map<CodeBlock, string[]>; other: string[] } {
   return { byBlock, other };
 }
 
-/** A module hook for running a program: `cdk8s-bound-tokens` is src/index.ts (through ts-node), everything else the repository's node_modules. */
-function runner(): string {
-  const dir = tmpdir('bt-docs-run-');
-  const hook = path.join(dir, 'hook.js');
-  fs.writeFileSync(hook, `
+/**
+ * Runs every program in one Node.js process (loading the sources once), each
+ * as its own module in its own working directory, as `node main.js` would run
+ * it there: `cdk8s-bound-tokens` is src/index.ts (through ts-node), everything
+ * else the repository's node_modules. Returns, per directory, what the program
+ * printed and the error it threw.
+ */
+function runAll(dirs: string[]): Map<string, { out: string; error?: string }> {
+  const script = path.join(tmpdir('bt-docs-run-'), 'run.js');
+  fs.writeFileSync(script, `
 require(${JSON.stringify(path.join(ROOT, 'node_modules', 'ts-node'))}).register({ transpileOnly: true, project: ${JSON.stringify(path.join(ROOT, 'tsconfig.dev.json'))} });
+const fs = require('fs');
 const Module = require('module');
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
   if (request === 'cdk8s-bound-tokens') return ${JSON.stringify(path.join(ROOT, 'src', 'index.ts'))};
   return resolve.call(this, request, ...rest);
 };
+const results = {};
+const write = { out: process.stdout.write, err: process.stderr.write };
+for (const dir of process.argv.slice(2)) {
+  let out = '';
+  process.stdout.write = process.stderr.write = (chunk) => { out += chunk; return true; };
+  process.chdir(dir);
+  try {
+    require(dir + '/main.js');
+    results[dir] = { out };
+  } catch (e) {
+    results[dir] = { out, error: String(e && e.stack || e) };
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+  }
+}
+process.stdout.write(JSON.stringify(results));
 `);
-  return hook;
+  const r = spawnSync(process.execPath, [script, ...dirs], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`the program runner failed (${r.status}): ${r.stderr}`);
+  return new Map(Object.entries(JSON.parse(r.stdout)));
 }
 
 describe('TypeScript blocks of README.md and docs/', () => {
@@ -143,18 +173,61 @@ describe('TypeScript blocks of README.md and docs/', () => {
       expect(azure).toContain("Cannot find name 'kplus'");
     });
 
-    const hook = runner();
-    test.each(programs.map(b => [where(b), b] as const))('%s runs and writes its manifests, without a warning', (_where, b) => {
+    /** The code lines of an app: no blank lines, comments, imports or the final synth; `new App()` as the examples write it. */
+    const appCode = (text: string) => lines(text)
+      .filter(l => !l.startsWith('//') && !l.startsWith('import ') && l !== 'app.synth();' && !l.startsWith('export ') && !l.startsWith('return app;'))
+      .map(l => l.replace(/\s+\/\/ .*$/, '').replace('new App()', 'new App({ outdir })'))
+      .join('\n');
+    const sameAs = programs.flatMap(b => {
+      const text = read(b.page);
+      const before = text.split('\n').slice(Math.max(0, b.line - 4), b.line - 1).join('\n');
+      const m = /`(examples\/[\w.-]+\.ts)` is the same app/.exec(before);
+      return m ? [[where(b), m[1], b] as const] : [];
+    });
+    test('some programs are the app of an example', () => {
+      expect(sameAs.length).toBeGreaterThanOrEqual(2);
+    });
+    test.each(sameAs)('%s is the app of %s, as the page says', (_where, example, b) => {
+      const program = appCode(b.code);
+      expect(appCode(fs.readFileSync(path.join(ROOT, example), 'utf8'))).toContain(program);
+    });
+
+    const runs = programs.map(b => {
       const dir = tmpdir('bt-docs-app-');
       const js = ts.transpileModule(b.code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
       fs.writeFileSync(path.join(dir, 'main.js'), js);
-      const r = spawnSync(process.execPath, ['-r', hook, 'main.js'], {
-        cwd: dir,
-        encoding: 'utf8',
-        env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
+      return [where(b), dir] as const;
+    });
+    let results: Map<string, { out: string; error?: string }>;
+    beforeAll(() => {
+      results = runAll(runs.map(([, dir]) => dir));
+    });
+
+    test("the README's smallest example renders what the README says", () => {
+      const [, dir] = runs.find(([w]) => w.startsWith('README.md:'))!;
+      const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'vault-pod.k8s.yaml'), 'utf8')).map(d => d.toJS());
+      const pod = docs.find(d => d.kind === 'Pod');
+      expect(pod.spec.serviceAccountName).toBe('build-robot');
+      expect(pod.spec.volumes.find((v: any) => v.name === 'vault-token')).toEqual({
+        name: 'vault-token',
+        projected: { sources: [{ serviceAccountToken: { path: 'vault-token', expirationSeconds: 7200, audience: 'vault' } }] },
       });
-      const out = r.stdout + r.stderr;
-      expect({ code: r.status, out }).toEqual({ code: 0, out: '' });
+      expect(pod.spec.containers[0].volumeMounts).toContainEqual({ name: 'vault-token', mountPath: '/var/run/secrets/tokens', readOnly: true });
+    });
+
+    test('the v1beta1 program of docs/admission-policy.md writes the four objects as v1beta1', () => {
+      const [, dir] = runs.find(([w], i) => w.startsWith('docs/admission-policy.md:') && programs[i].code.includes('v1beta1'))!;
+      const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', 'admission-policy-v1beta1.k8s.yaml'), 'utf8')).map(d => d.toJS());
+      expect(docs.map(d => `${d.apiVersion} ${d.kind}`)).toEqual([
+        'admissionregistration.k8s.io/v1beta1 ValidatingAdmissionPolicy',
+        'admissionregistration.k8s.io/v1beta1 ValidatingAdmissionPolicyBinding',
+        'admissionregistration.k8s.io/v1beta1 ValidatingAdmissionPolicy',
+        'admissionregistration.k8s.io/v1beta1 ValidatingAdmissionPolicyBinding',
+      ]);
+    });
+
+    test.each(runs)('%s runs and writes its manifests, without a warning', (_where, dir) => {
+      expect(results.get(dir)).toEqual({ out: '' });
       const written = fs.readdirSync(path.join(dir, 'dist')).filter(f => f.endsWith('.k8s.yaml'));
       expect(written.length).toBeGreaterThan(0);
     });
