@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import * as fc from 'fast-check';
 import {
   AwsEksPodIdentity, AwsIamRole, AzureWorkloadIdentity, ClusterIssuerConfig, GcpWorkloadIdentityFederation,
   OpenShiftShortTermCredentials, VaultToken,
@@ -323,5 +324,35 @@ describe('examples/aws-cdk-trust.ts: a role from an AWS CDK-shaped program, and 
       { stdout: t => { out += t; }, stderr: t => { out += t; }, stdin: () => '' });
     expect(out).toContain('1 of 1 ServiceAccount binding trusted');
     expect(code).toBe(0);
+  });
+});
+
+describe('generateTrust (property)', () => {
+  const fcLabel = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}[a-z0-9]$/);
+  const bindingArb = fc.record({
+    cloud: fc.constantFrom('aws', 'azure', 'gcp', 'eks-pod-identity'),
+    namespace: fcLabel,
+    serviceAccount: fcLabel,
+    role: fc.integer({ min: 1, max: 3 }),
+  }).map(({ cloud, namespace, serviceAccount, role }): TrustBinding => ({
+    cloud: cloud as TrustBinding['cloud'],
+    source: `${namespace}/${serviceAccount}`,
+    namespace,
+    serviceAccount,
+    audience: cloud === 'aws' ? 'sts.amazonaws.com' : cloud === 'azure' ? 'api://AzureADTokenExchange' : cloud === 'gcp' ? 'https://iam.googleapis.com/x' : 'pods.eks.amazonaws.com',
+    roleArn: cloud === 'aws' ? `arn:aws:iam::111122223333:role/r${role}` : undefined,
+    clientId: cloud === 'azure' ? `0000000${role}-1111-2222-3333-444444444444` : undefined,
+    gcp: cloud === 'gcp' ? { projectNumber: '1', poolId: `pool${role}`, providerId: 'prov' } : undefined,
+  }));
+
+  test('the documents do not depend on the order the bindings are found in, and every binding is trusted by one', () => {
+    fc.assert(fc.property(fc.array(bindingArb, { maxLength: 12 }).chain(bs => fc.tuple(fc.constant(bs), fc.shuffledSubarray(bs, { minLength: bs.length }))), ([bs, shuffled]) => {
+      const ctx = { issuer: ISSUER, clusterName: 'prod', podIdentityRoleArn: ROLE };
+      const a = generateTrust(bs, ctx);
+      expect(generateTrust(shuffled, ctx)).toEqual(a);
+      for (const b of bs) {
+        expect(a.documents.some(d => d.cloud === b.cloud && d.serviceAccounts.includes(`${b.namespace}/${b.serviceAccount}`))).toBe(true);
+      }
+    }), { numRuns: 100 });
   });
 });

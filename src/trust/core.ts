@@ -254,7 +254,8 @@ export function generateTrust(bindings: readonly TrustBinding[], ctx: TrustConte
       document: podIdentityTrustPolicy(),
     });
     const seen = new Set<string>();
-    for (const b of pods) {
+    // in ServiceAccount order, whatever order the manifests or bindings came in
+    for (const b of [...pods].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0))) {
       const roleArn = b.roleArn ?? ctx.podIdentityRoleArn;
       if (b.audience !== POD_IDENTITY_SERVICE) {
         report(b, 'eks-pod-identity', finding(TR.VERIFY_AUDIENCE, '', 'audience', `of the token is not the one the EKS Pod Identity Agent accepts ('${POD_IDENTITY_SERVICE}')`, show(b.audience)));
