@@ -3,7 +3,7 @@
 // cdk8s-plus or constructs (test/cli.test.ts proves it).
 import * as fs from 'fs';
 import * as path from 'path';
-import { byteSize, expandInputs, MAX_INPUT_BYTES, readInput } from '../lint/files';
+import { byteSize, decodeInput, expandInputs, MAX_INPUT_BYTES, readInput } from '../lint/files';
 import { escapeControl, Format, FORMATS, jsonChunks, sarifChunks, textChunks } from '../lint/format';
 import { Linter } from '../lint/lint';
 import { findRule } from '../rules';
@@ -25,6 +25,7 @@ export const NOTHING_CHECKED = 3;
 
 export const USAGE = `Usage: cdk8s-bound-tokens lint [options] <file-or-dir>...
        cdk8s-bound-tokens policy [options]   (the ValidatingAdmissionPolicy YAML; see 'policy --help')
+       cdk8s-bound-tokens trust [options] <file-or-dir>...   (the cloud side of the trust; see 'trust --help')
 
 Checks Kubernetes manifests (.yaml, .yml, .json; directories recursively;
 '-' for standard input) against the bound-token rule catalogue.
@@ -165,6 +166,12 @@ function runCliUnguarded(argv: readonly string[], io: CliIo): number {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runPolicyCommand } = require('./policy-command') as typeof import('./policy-command');
     return runPolicyCommand(rest, io);
+  }
+  if (command === 'trust') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runTrustCommand } = require('./trust-command') as typeof import('./trust-command');
+    // standard input decoded (and bounded) as the lint reads it
+    return runTrustCommand(rest, { ...io, stdin: () => { const raw = io.stdin(); return typeof raw === 'string' ? raw : decodeInput(raw).text; } });
   }
   if (command !== 'lint') {
     io.stderr(`${command === undefined ? 'no command given' : `unknown command '${command}'`}\n\n${USAGE}`);
