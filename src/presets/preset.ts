@@ -3,8 +3,8 @@ import { Construct, IConstruct } from 'constructs';
 import { CloudTrustOptions } from '../cloud-trust';
 import { createServiceAccount27, kplus } from '../private/kplus';
 import { annotateServiceAccount, bindPreset, presetSpec, presetTokenFile } from '../private/preset-spec';
-import { presetTrustDocuments } from '../trust/preset-trust';
 import { arrayOf, checkProps, str } from '../private/props';
+import { presetTrustDocuments } from '../trust/preset-trust';
 
 const BIND_OPTIONS = { containers: arrayOf(str, 'container names', 'omit it to bind every container and init container'), mountPath: str };
 
