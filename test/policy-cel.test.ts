@@ -230,6 +230,14 @@ describe('scope', () => {
     ]);
   });
 
+  test('OLM ClusterServiceVersions are not matched: the Deployments OLM creates from them are (issue 16)', () => {
+    for (const p of POLICIES.filter(o => o.kind === 'ValidatingAdmissionPolicy')) {
+      const rules = p.spec.matchConstraints.resourceRules;
+      expect(rules.flatMap((r: any) => r.apiGroups)).not.toContain('operators.coreos.com');
+      expect(rules.find((r: any) => r.apiGroups.includes('apps')).resources).toContain('deployments');
+    }
+  });
+
   test('without issuer rules the policy does not match authentications', () => {
     const objs = buildPolicyObjects({ disabledRules: ['BT161', 'BT162', 'BT163'] });
     expect(objs[0].spec.matchConstraints.resourceRules.map((r: any) => r.apiGroups[0])).toEqual(['', 'apps', 'batch']);

@@ -44,7 +44,12 @@ const ACTIONS: Record<ActionName, string[]> = {
 /** The workload kinds whose pod template sits at spec.template. */
 const TEMPLATE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job'];
 
-/** The resources the policies match, by API group. */
+/**
+ * The resources the policies match, by API group. Not OLM ClusterServiceVersions
+ * (operators.coreos.com): OLM creates a Deployment from each of their
+ * deployments, and that Deployment, its ReplicaSets and Pods are checked here
+ * like any other; the lint reads the CSV itself (podSpecLocations).
+ */
 const POD_RESOURCE_RULES = [
   { apiGroups: [''], apiVersions: ['v1'], resources: ['pods', 'podtemplates', 'replicationcontrollers'] },
   { apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'] },

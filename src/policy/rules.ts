@@ -270,7 +270,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT161: {
     scope: 'issuer',
     violation: 'variables.issuerBlank',
-    problem: 'the service account issuer must not be empty',
+    problem: "the service account issuer must not be white space only (an empty string is the platform default, 'https://kubernetes.default.svc')",
   },
   BT162: {
     scope: 'issuer',

@@ -290,7 +290,7 @@ export function defineRule(id: string, level: Level, cause: string, fix: string,
   return rule(id, level, cause, fix, scope);
 }
 
-/** The annotation that acknowledges a warning on an object or its pod template. */
+/** The annotation that acknowledges a warning, where the pods get it: a Pod's (or an Authentication's) own metadata, a workload's pod template. */
 export const ACK_ANNOTATION_PREFIX = 'bound-tokens.io/acknowledge-';
 
 export function ackAnnotation(ruleId: string): string {
