@@ -240,7 +240,7 @@ describe('the plugin run by the real cdk8s-cli (`cdk8s synth`, offline)', () => 
     expect(r.code).toBe(2);
     const report = r.report.reports[0];
     expect(report.summary.plugin).toBe(pkg);
-    expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT111 (error)', 'BT120 (warning)', 'BT160 (error)']);
+    expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT104 (warning)', 'BT111 (error)', 'BT160 (error)']);
     // cdk8s wrote its construct metadata next to the manifests, which the lint skips
     expect(fs.existsSync(path.join(dir, 'dist', 'construct-metadata.json'))).toBe(true);
   });
