@@ -343,6 +343,8 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT903: { notExpressible: 'lint-only: the API server reads JSON or YAML with the last duplicate winning before admission; the policy sees no duplicates' },
   BT904: { notExpressible: 'lint-only: an unrendered template never reaches the API server as such' },
   BT905: { notExpressible: 'lint-only: about reading files; the API server decodes the request (JSON, or YAML without alias bombs) before any policy runs' },
+  BT906: { notExpressible: 'lint-only: about files that are not whole objects (kustomize patches); the API server only ever sees whole objects' },
+  BT907: { notExpressible: 'lint-only: about folders of kustomize inputs; the API server sees what kustomize renders' },
   BT180: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT181: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT182: { notExpressible: 'construct-only: checks the options of the issuer restart Job against the app' },
