@@ -15,9 +15,9 @@
 // and merge.
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { constructFindings, manifestFindings, onPass, registerSubject, Subject, subjectsUnder } from './engine';
+import { constructFindings, manifestFindings, onPass, registerSubject, renderedFindings, Subject, subjectsUnder } from './engine';
 import {
-  allContainers, asWorkload, derivedValue, describeValue, kplusTypeOf, modelView, KplusVolume, KplusWorkload,
+  allContainers, asWorkload, derivedValue, describeValue, escapesTheModel, kplusTypeOf, modelView, KplusVolume, KplusWorkload,
   modelManifest, mountReadOnly,
   ownerOf, readingModelNow, readingTheModel, serviceAccountName, setEnvIfAbsent, volumesInRenderOrder, createVolume,
 } from './kplus';
@@ -114,9 +114,26 @@ export class BoundWorkload implements Subject {
     const workload = asWorkload(target);
     if (workload) return new BoundWorkload(workload, ApiObject.of(workload), workload);
     if (allowApiObject && ApiObject.isApiObject(target)) return new BoundWorkload(target, target, undefined);
+    throw BoundWorkload.refused(caller, allowApiObject, target);
+  }
+
+  /**
+   * The object that renders `target`, accepted as `of` accepts it, for a
+   * query: makes no record, so asking never changes what is checked.
+   */
+  public static apiObjectOf(target: unknown, caller: string): ApiObject {
+    const existing = target && typeof target === 'object' ? RECORD.get(target) : undefined;
+    if (existing) return existing.apiObject;
+    const workload = asWorkload(target);
+    if (workload) return ApiObject.of(workload);
+    if (ApiObject.isApiObject(target)) return target;
+    throw BoundWorkload.refused(caller, true, target);
+  }
+
+  private static refused(caller: string, allowApiObject: boolean, target: unknown): Error {
     const accepted = allowApiObject ? 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) or an ApiObject with a pod spec'
       : 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) of cdk8s-plus-27, -32, -33, -34 or another 2.x line';
-    throw notAWorkload(caller, 'workload', accepted, describeValue(target), R.NOT_A_WORKLOAD.fix);
+    return notAWorkload(caller, 'workload', accepted, describeValue(target), R.NOT_A_WORKLOAD.fix);
   }
 
   /** The record of a construct, if it has one. */
@@ -432,29 +449,63 @@ export class BoundWorkload implements Subject {
 
   // --- checks -----------------------------------------------------------------
 
-  /** The manifest the rules read: the cdk8s-plus model's view, or the ApiObject's render. */
+  /**
+   * The manifest the rules read: the ApiObject's render (`toJson()`, as it
+   * will be written) for a plain ApiObject and for a workload that escapes
+   * its model (JSON patches, the app's own resolvers); otherwise the
+   * cdk8s-plus model's view, which shows what the model renders.
+   */
   public manifest(): any {
-    return this.workload && this.patchedVolumes.size === 0 ? modelView(this.workload) : readingTheModel(() => this.apiObject.toJson());
+    return this.workload && !escapesTheModel(this.apiObject) ? modelView(this.workload) : readingTheModel(() => this.apiObject.toJson());
   }
 
   public findings(): Finding[] {
     // (written for the common case, thousands of workloads with nothing to report)
     let managed: Set<string> | undefined;
+    let kplusVolumes: KplusVolume[] | undefined;
     if (this.workload) {
       const scan = scanVolumes(this.workload);
       // two volume objects with one name make cdk8s-plus throw while rendering
       if (scan.findings.length > 0) return scan.findings;
       managed = scan.managed;
-    } else {
-      managed = new Set(this.bindings.map(b => b.volume.name));
+      kplusVolumes = scan.library;
     }
-    const manifest = this.manifest();
-    let out = manifestFindings(manifest, managed);
+    let manifest: any;
+    let out: Finding[];
+    if (this.workload && !escapesTheModel(this.apiObject)) {
+      manifest = modelView(this.workload);
+      out = manifestFindings(manifest, managed);
+    } else {
+      // the manifest as it will be written: what an escape hatch did is in it
+      manifest = readingTheModel(() => this.apiObject.toJson());
+      out = renderedFindings(manifest, this.unchangedLibraryVolumes(manifest, kplusVolumes));
+    }
     const own = this.bindingFindings(manifest);
     if (own.length > 0) out = out.length > 0 ? out.concat(own) : own;
     for (const check of this.checks ?? []) {
       const extra = check(manifest, this);
       if (extra.length > 0) out = out.concat(constructFindings(extra));
+    }
+    return out;
+  }
+
+  /**
+   * The names of the library volumes that a render shows exactly as their
+   * construct made them (their own checks are the construct's); a volume an
+   * escape hatch changed, or that shares its name with another, is checked
+   * here like any volume.
+   */
+  private unchangedLibraryVolumes(manifest: any, kplusVolumes: KplusVolume[] | undefined): Set<string> {
+    const made = new Map<string, any>();
+    for (const v of kplusVolumes ?? []) made.set(v.name, v._toKube());
+    for (const b of this.bindings) if (!made.has(b.volume.name)) made.set(b.volume.name, b.volume._liveJson());
+    const out = new Set<string>();
+    if (made.size === 0) return out;
+    const loc = locatePodSpec(manifest);
+    const volumes = loc ? asArray(getAt(manifest, loc.specPath)?.volumes) : [];
+    for (const [name, json] of made) {
+      const rendered = volumes.filter(v => v?.name === name);
+      if (rendered.length === 1 && sameJson(rendered[0], json)) out.add(name);
     }
     return out;
   }
@@ -561,15 +612,19 @@ function sameJson(a: any, b: any): boolean {
  * their construct's), and BT133 when two different volume objects share a
  * name (cdk8s-plus would throw "Invalid mount configuration" while rendering).
  */
-function scanVolumes(w: KplusWorkload): { findings: Finding[]; managed: Set<string> } {
+function scanVolumes(w: KplusWorkload): { findings: Finding[]; managed: Set<string>; library: KplusVolume[] } {
   const volumes = volumesInRenderOrder(w);
   const managed = new Set<string>();
+  const library: KplusVolume[] = [];
   let distinct = false;
   for (let i = 0; i < volumes.length; i++) {
     if (volumes[i] !== volumes[0]) distinct = true;
-    if (ownerOf(volumes[i]) !== undefined) managed.add(volumes[i].name);
+    if (ownerOf(volumes[i]) !== undefined && !managed.has(volumes[i].name)) {
+      managed.add(volumes[i].name);
+      library.push(volumes[i]);
+    }
   }
-  if (!distinct) return { findings: NO_FINDINGS, managed };
+  if (!distinct) return { findings: NO_FINDINGS, managed, library };
   const byName = new Map<string, KplusVolume>();
   const findings: Finding[] = [];
   const reported = new Set<string>();
@@ -584,7 +639,7 @@ function scanVolumes(w: KplusWorkload): { findings: Finding[]; managed: Set<stri
     reported.add(v.name);
     findings.push(finding(R.VOLUME_NAME_DUPLICATE, '/spec/volumes', 'name', `of ${which(v)} is already used by ${which(first)} of the workload`, show(v.name)));
   }
-  return { findings, managed };
+  return { findings, managed, library };
 }
 
 // --- discovery ------------------------------------------------------------------
