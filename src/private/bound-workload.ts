@@ -130,12 +130,6 @@ export class BoundWorkload implements Subject {
     throw BoundWorkload.refused(caller, true, target);
   }
 
-  private static refused(caller: string, allowApiObject: boolean, target: unknown): Error {
-    const accepted = allowApiObject ? 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) or an ApiObject with a pod spec'
-      : 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) of cdk8s-plus-27, -32, -33, -34 or another 2.x line';
-    return notAWorkload(caller, 'workload', accepted, describeValue(target), R.NOT_A_WORKLOAD.fix);
-  }
-
   /** The record of a construct, if it has one. */
   public static find(c: IConstruct): BoundWorkload | undefined {
     return RECORD.get(c);
@@ -153,6 +147,12 @@ export class BoundWorkload implements Subject {
       rotationScopes++;
     }
     for (const r of BoundWorkload.under(scope)) r.enableRotation();
+  }
+
+  private static refused(caller: string, allowApiObject: boolean, target: unknown): Error {
+    const accepted = allowApiObject ? 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) or an ApiObject with a pod spec'
+      : 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) of cdk8s-plus-27, -32, -33, -34 or another 2.x line';
+    return notAWorkload(caller, 'workload', accepted, describeValue(target), R.NOT_A_WORKLOAD.fix);
   }
 
   public exclude?: Set<string>;
