@@ -49,6 +49,8 @@ export interface BindableVolume extends IConstruct {
   /** The volume's JSON, one object kept up to date in place (JSON patches hold it by reference). */
   _liveJson(): any;
   _addUser(workload: IConstruct): void;
+  /** True when the volume reaches no workload but `workload`. */
+  _onlyIn(workload: IConstruct): boolean;
 }
 
 /** An environment variable that a binding sets: a token file, or a fixed value (presets). */
@@ -215,6 +217,41 @@ export class BoundWorkload implements Subject {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The containers each binding of `volume` to this workload asked for
+   * (undefined: every container and init container); empty when it has none.
+   */
+  public boundContainers(volume: BindableVolume): Array<ReadonlySet<string> | undefined> {
+    return this.bindings.filter(b => b.volume === volume).map(b => b.containers);
+  }
+
+  /**
+   * The names of the containers and init containers that mount `volume` in
+   * this workload (by hand or through a binding), and of all of them.
+   */
+  public containersMounting(volume: BindableVolume): { mounting: Set<string>; all: Set<string> } {
+    const mounting = new Set<string>();
+    const all = new Set<string>();
+    if (this.workload) {
+      for (const c of allContainers(this.workload)) {
+        all.add(c.name);
+        if (c.mounts.some(m => m.volume === volume._kplusVolume)) mounting.add(c.name);
+      }
+      return { mounting, all };
+    }
+    const json = readingTheModel(() => this.apiObject.toJson());
+    const loc = locatePodSpec(json);
+    const spec = loc ? getAt(json, loc.specPath) : undefined;
+    for (const group of ['initContainers', 'containers']) {
+      for (const c of asArray(spec?.[group])) {
+        if (typeof c?.name !== 'string') continue;
+        all.add(c.name);
+        if (asArray(c.volumeMounts).some(m => m?.name === volume.name)) mounting.add(c.name);
+      }
+    }
+    return { mounting, all };
   }
 
   /**
