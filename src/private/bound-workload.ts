@@ -87,12 +87,17 @@ interface Binding {
   readonly mountPath: string;
   /** Container names; undefined: every container and init container. */
   containers?: Set<string>;
-  /** By variable name. */
-  readonly env: Map<string, BindingEnv>;
-  readonly extras: ExtraVolume[];
+  /** By variable name (NO_ENV, shared, until a variable is set). */
+  env: ReadonlyMap<string, BindingEnv>;
+  /** NO_EXTRAS, shared, until one is added. */
+  extras: readonly ExtraVolume[];
   /** Who asked for the variables, for messages ("volume 'x'", "the AWS preset"). */
   readonly by: string;
 }
+
+/** The env of a binding that sets no variables (most of them): one empty map for all. */
+const NO_ENV: ReadonlyMap<string, BindingEnv> = new Map();
+const NO_EXTRAS: readonly ExtraVolume[] = Object.freeze([]);
 
 /** Extra checks a caller adds to a record (BoundTokenPod, presets). */
 export type RecordCheck = (manifest: any | undefined, record: BoundWorkload) => Finding[];
@@ -161,10 +166,12 @@ export class BoundWorkload implements Subject {
   private readonly bindings: Binding[] = [];
   private checks?: RecordCheck[];
   private rotation = false;
-  private readonly rotationKeys = new Set<string>();
-  private readonly ackProducers = new Map<string, Array<() => string | undefined>>();
+  // (made on first use: apps have thousands of records, and every empty Map or Set is memory
+  // that each garbage collection of the synth walks)
+  private rotationKeys?: Set<string>;
+  private ackProducers?: Map<string, Array<() => string | undefined>>;
   /** Volumes the cdk8s-plus model leaves out of the render, added as JSON patches (see keepVolumesRendered). */
-  private readonly patchedVolumes = new Set<string>();
+  private patchedVolumes?: Set<string>;
 
   private constructor(
     public readonly construct: IConstruct,
@@ -277,7 +284,7 @@ export class BoundWorkload implements Subject {
     const path = normalizeMountPath(mountPath);
     let b = this.bindings.find(x => x.volume === volume && x.mountPath === path);
     if (!b) {
-      b = { volume, mountPath: path, containers: containers ? new Set(containers) : undefined, env: new Map(), extras: [], by };
+      b = { volume, mountPath: path, containers: containers ? new Set(containers) : undefined, env: NO_ENV, extras: NO_EXTRAS, by };
       this.bindings.push(b);
     } else if (b.containers) {
       if (containers) containers.forEach(n => b!.containers!.add(n));
@@ -288,9 +295,9 @@ export class BoundWorkload implements Subject {
       if (prior && (prior.tokenPath !== e.tokenPath || prior.value !== e.value)) {
         throw new Error(`${caller}: 'envVars' '${e.name}' is already bound to ${describeEnv(prior)} at this mount, got ${describeEnv(e)}; export each variable once`);
       }
-      b.env.set(e.name, e);
+      (b.env === NO_ENV ? (b.env = new Map()) : b.env as Map<string, BindingEnv>).set(e.name, e);
     }
-    for (const x of request.extraVolumes ?? []) if (!b.extras.some(y => y.name === x.name)) b.extras.push(x);
+    for (const x of request.extraVolumes ?? []) if (!b.extras.some(y => y.name === x.name)) b.extras = [...b.extras, x];
     volume._addUser(this.construct);
     if (this.workload) this.applyToModel(this.workload, b, request.podAnnotations);
     else this.applyAsPatches(b, request.podAnnotations);
@@ -331,15 +338,16 @@ export class BoundWorkload implements Subject {
     const rendered = asArray(getAt(manifest, loc.specPath)?.volumes).map(v => v?.name);
     const missing: any[] = [];
     for (const b of this.bindings) {
-      if (!rendered.includes(b.volume.name) && !this.patchedVolumes.has(b.volume.name)) missing.push(b.volume._liveJson());
-      for (const x of b.extras) if (!rendered.includes(x.name) && !this.patchedVolumes.has(x.name)) missing.push({ name: x.name, ...x.config });
+      if (!rendered.includes(b.volume.name) && !this.patchedVolumes?.has(b.volume.name)) missing.push(b.volume._liveJson());
+      for (const x of b.extras) if (!rendered.includes(x.name) && !this.patchedVolumes?.has(x.name)) missing.push({ name: x.name, ...x.config });
     }
     if (missing.length === 0) return;
     const pointer = `${loc.specPath}/volumes`;
-    const ops = this.patchedVolumes.size === 0 && rendered.length === 0
+    const ops = (this.patchedVolumes?.size ?? 0) === 0 && rendered.length === 0
       ? [JsonPatch.add(pointer, missing)]
       : missing.map(v => JsonPatch.add(`${pointer}/-`, v));
-    for (const v of missing) this.patchedVolumes.add(v.name);
+    const patched = (this.patchedVolumes ??= new Set());
+    for (const v of missing) patched.add(v.name);
     this.apiObject.addJsonPatch(...ops);
   }
 
@@ -417,8 +425,9 @@ export class BoundWorkload implements Subject {
         const kube = v._toKube();
         if (!Array.isArray(kube?.projected?.sources)) continue;
         const key = `token-rotation.bound-tokens.io/${v.name}`;
-        if (this.rotationKeys.has(key)) continue;
-        this.rotationKeys.add(key);
+        const keys = (this.rotationKeys ??= new Set());
+        if (keys.has(key)) continue;
+        keys.add(key);
         w.podMetadata.addAnnotation(key, derivedValue(() => rotationAnnotations(this.manifest()).get(key)));
       }
       return;
@@ -449,13 +458,13 @@ export class BoundWorkload implements Subject {
    * annotation that applies nowhere is left out.
    */
   public acknowledged(_ruleId: string, key: string, value: () => string | undefined): void {
-    const producers = this.ackProducers.get(key);
+    const producers = this.ackProducers?.get(key);
     if (producers) {
       producers.push(value);
       return;
     }
     const list = [value];
-    this.ackProducers.set(key, list);
+    (this.ackProducers ??= new Map()).set(key, list);
     const reason = (): string | undefined => {
       for (const p of list) {
         const v = p();

@@ -69,12 +69,14 @@ function stateOf(c: IConstruct): RootState {
   const root = c.node.root;
   let state = ROOTS.get(root);
   if (!state) {
-    const s: RootState = { subjects: [], pending: new Map(), used: new Set(), passHooks: [], hookKeys: new Set() };
+    const s: RootState = { subjects: [], pending: NO_PENDING, used: new Set(), passHooks: [], hookKeys: new Set() };
     state = ROOTS.set(root, s);
     root.node.addValidation({ validate: () => runPass(s) });
   }
   return state;
 }
+
+const NO_PENDING: Map<Subject, string[]> = new Map();
 
 /** A subject's own validation: the errors the root's pass found for it, or a fresh evaluation. */
 class SubjectValidation {
@@ -83,7 +85,10 @@ class SubjectValidation {
   public validate(): string[] {
     const errors = this.state.pending.get(this.subject);
     if (errors) {
-      this.state.pending.delete(this.subject);
+      const pending = this.state.pending;
+      pending.delete(this.subject);
+      // (a drained map still holds its table: let it go)
+      if (pending.size === 0) this.state.pending = NO_PENDING;
       return errors;
     }
     for (const hook of this.state.passHooks) hook();
