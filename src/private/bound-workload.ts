@@ -518,15 +518,19 @@ export class BoundWorkload implements Subject {
     }
     let manifest: any;
     let out: Finding[];
+    // the bindings' own checks (construct-only rules: containers named, mounts made, env set)
+    // compare with what the binding wrote into the model, before any resolver of the app's changed it
+    let bound: any;
     if (this.workload && !escapesTheModel(this.apiObject)) {
-      manifest = modelView(this.workload);
+      manifest = bound = modelView(this.workload);
       out = manifestFindings(manifest, managed);
     } else {
       // the manifest as it will be written: what an escape hatch did is in it
       manifest = readingTheModel(() => this.apiObject.toJson());
       out = renderedFindings(manifest, this.unchangedLibraryVolumes(manifest, kplusVolumes));
+      bound = this.workload ? modelView(this.workload) : manifest;
     }
-    const own = this.bindingFindings(manifest);
+    const own = this.bindingFindings(bound);
     if (own.length > 0) out = out.length > 0 ? out.concat(own) : own;
     for (const check of this.checks ?? []) {
       const extra = check(manifest, this);
