@@ -6,7 +6,7 @@ import { objectSubject, registerSubject } from './private/engine';
 import { registerIssuerConfig, restartsOf } from './private/issuer/internal';
 import { appPublicIssuerNeeds, appTokenAudiences } from './private/issuer/scan';
 import {
-  checkIssuerAudiences, checkIssuerPublic, Finding, finding, PLATFORM_DEFAULT_ISSUER, R, show,
+  checkIssuerAudiences, checkIssuerPublic, effectiveIssuer, Finding, finding, PLATFORM_DEFAULT_ISSUER, R, show,
 } from './rules';
 
 /** Options of a `ClusterIssuerConfig`, apart from the issuer itself. */
@@ -36,7 +36,9 @@ export interface ClusterIssuerConfigProps extends ClusterIssuerConfigOptions {
    * The issuer of the cluster's bound service account tokens
    * (`spec.serviceAccountIssuer` of the `Authentication` named `cluster`).
    * To go back to the platform default, use
-   * `ClusterIssuerConfig.platformDefault()`; an empty value is error BT161.
+   * `ClusterIssuerConfig.platformDefault()` or an empty string (OpenShift's
+   * own default value, read as `https://kubernetes.default.svc`); a value of
+   * white space only is error BT161.
    *
    * @see https://docs.openshift.com/container-platform/4.14/authentication/bound-service-account-tokens.html
    */
@@ -72,8 +74,8 @@ export class ClusterIssuerConfig extends Construct {
 
   /**
    * Resets the cluster's issuer to the platform default
-   * (`https://kubernetes.default.svc`), written explicitly: an empty value
-   * would be error BT161. Like any change, it invalidates the tokens of the
+   * (`https://kubernetes.default.svc`), written explicitly (an empty value
+   * means the same). Like any change, it invalidates the tokens of the
    * current issuer after 24 hours.
    *
    * @param scope the parent construct
@@ -124,7 +126,8 @@ export class ClusterIssuerConfig extends Construct {
         `must appear once per app, but the app has ${others.length + 1}`,
         others.map(o => `'${o.node.path}'`).join(', ') + ' besides this one'));
     }
-    const planned = this.restart !== undefined || restartsOf(root).some(r => r.issuer === this.serviceAccountIssuer);
+    const effective = effectiveIssuer(this.serviceAccountIssuer);
+    const planned = this.restart !== undefined || restartsOf(root).some(r => effectiveIssuer(r.issuer) === effective);
     if (!planned) {
       out.push(finding(R.ISSUER_CHANGE, '/spec/serviceAccountIssuer', 'serviceAccountIssuer',
         'changes the cluster issuer: tokens of the previous issuer stop being trusted 24 h after the change and their pods must be restarted',

@@ -7,7 +7,7 @@ import { wholeSeconds } from './private/internal';
 import { clusterScoped, isPinnedImage, issuerConfigsOf, matchesNamespacePattern, registerRestart, restartsOf } from './private/issuer/internal';
 import { RESTART_ENV, RESTART_SCRIPT } from './private/issuer/restart-script';
 import { kplus } from './private/kplus';
-import { Finding, finding, isDns1123Label, R, show } from './rules';
+import { effectiveIssuer, Finding, finding, isDns1123Label, R, show } from './rules';
 
 /** How the restart Job replaces the pods that hold tokens of the previous issuer. */
 export enum RestartMethod {
@@ -327,7 +327,8 @@ export class IssuerRotationRestart extends Construct {
   private env(): Array<[string, string]> {
     const p = this.props;
     return [
-      [RESTART_ENV.NEW_ISSUER, this.serviceAccountIssuer],
+      // an empty issuer is the platform default, and tokens carry that
+      [RESTART_ENV.NEW_ISSUER, effectiveIssuer(this.serviceAccountIssuer)],
       [RESTART_ENV.SELF_NAMESPACE, this.namespace],
       [RESTART_ENV.SELF_SERVICE_ACCOUNT, SERVICE_ACCOUNT],
       [RESTART_ENV.MODE, this.method],
@@ -407,7 +408,7 @@ export class IssuerRotationRestart extends Construct {
         restarts.map(r => `'${r.construct.node.path}'`).join(', ') + ' besides this one'));
     }
     const configs = issuerConfigsOf(root);
-    if (configs.length > 0 && !configs.some(c => c.issuer === this.serviceAccountIssuer)) {
+    if (configs.length > 0 && !configs.some(c => effectiveIssuer(c.issuer) === effectiveIssuer(this.serviceAccountIssuer))) {
       out.push(finding(R.RESTART_ISSUER_MISMATCH, '', 'serviceAccountIssuer',
         `waits for an issuer that no ClusterIssuerConfig of the app sets (${configs.map(c => `'${c.issuer}'`).join(', ')})`,
         show(this.serviceAccountIssuer)));

@@ -122,15 +122,20 @@ const ACTION_NAMES: Record<PolicyAction, ActionName> = {
  * - `<prefix>-errors`: the error-level rules, bound with `[Deny]`
  *   (`errorAction`).
  * - `<prefix>-warnings`: the warning-level rules, bound with `[Warn, Audit]`
- *   (`warningAction`). A warning is skipped for an object (or pod template)
- *   annotated `bound-tokens.io/acknowledge-<RULE-ID>`; errors ignore
- *   annotations, so nobody who can create pods can switch enforcement off.
+ *   (`warningAction`). A warning is skipped where the pods carry the
+ *   annotation `bound-tokens.io/acknowledge-<RULE-ID>`: a Pod's (or an
+ *   `Authentication`'s) own metadata, a workload's pod template; one on a
+ *   workload's own metadata is not honoured (its pods never carry it) and is
+ *   warning BT138. Errors ignore annotations, so nobody who can create pods
+ *   can switch enforcement off.
  *
  * Both match Pods and every workload kind with a pod template (Deployment,
  * StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob,
  * PodTemplate), so a Deployment is refused at apply time rather than when its
  * ReplicaSet fails to create pods; and OpenShift's `Authentication` objects for
- * the issuer rules. Operations CREATE and UPDATE; an UPDATE that leaves the pod
+ * the issuer rules. OLM `ClusterServiceVersion` objects are not matched: OLM
+ * creates a Deployment from each of their deployments, which the policies
+ * check like any other (the lint checks the bundle itself). Operations CREATE and UPDATE; an UPDATE that leaves the pod
  * template (or the issuer) unchanged is let through unchecked. `failurePolicy:
  * Fail`: an expression that fails (for example over the CEL cost budget) counts
  * as a failed validation of its policy. The objects are cluster-scoped and
