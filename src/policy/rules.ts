@@ -13,8 +13,8 @@
 // in the message. Every predicate mirrors the JavaScript check it stands for;
 // the tests evaluate both on the same fixtures.
 
-import { celRegex, celStringList, JS_WHITESPACE_CLASS, stripTrailingSlashes } from './cel';
-import { ACK_ANNOTATION_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR_PATTERN, WINDOWS_ABSOLUTE_MOUNT_PATH } from '../rules';
+import { celRegex, celString, celStringList, JS_WHITESPACE_CLASS, stripTrailingSlashes } from './cel';
+import { ACK_ANNOTATION_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR_PATTERN, VOLUME_ANNOTATION_KEY, WINDOWS_ABSOLUTE_MOUNT_PATH } from '../rules';
 
 /** What a predicate iterates over. */
 export type PolicyScope = 'tokenVolume' | 'container' | 'issuer' | 'object';
@@ -246,7 +246,9 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT143: {
     scope: 'tokenVolume',
     violation: `has(v.name) && !${API_ACCESS} `
-      + '&& !variables.containers.exists(c, has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name))',
+      + '&& !variables.containers.exists(c, has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name)) '
+      // a volume the pods' annotations name is mounted by the injector that reads them
+      + `&& !variables.acknowledgements.exists(k, k.contains(${celString(VOLUME_ANNOTATION_KEY)}) && variables.acknowledgements[k] == v.name)`,
     problem: 'a token volume is mounted in no container, so no application can read the token',
   },
   BT144: {

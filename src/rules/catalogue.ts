@@ -321,6 +321,14 @@ export function defineRule(id: string, level: Level, cause: string, fix: string,
 /** The annotation that acknowledges a warning, where the pods get it: a Pod's (or an Authentication's) own metadata, a workload's pod template. */
 export const ACK_ANNOTATION_PREFIX = 'bound-tokens.io/acknowledge-';
 
+/**
+ * A pod annotation whose key holds this word and whose value is a token
+ * volume's name hands the volume to the tool that reads the annotation (a mesh
+ * or agent injector mounts it into the container it adds), so BT143 does not
+ * apply to it. E.g. Kuma's `kuma.io/service-account-token-volume`.
+ */
+export const VOLUME_ANNOTATION_KEY = 'volume';
+
 export function ackAnnotation(ruleId: string): string {
   return `${ACK_ANNOTATION_PREFIX}${ruleId}`;
 }
