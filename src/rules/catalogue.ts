@@ -132,8 +132,8 @@ export const R = {
     'A BoundTokenPod has no service account: the token would silently be issued for the namespace\'s default account.',
     "set 'serviceAccount' to the account the token must identify", 'construct'),
   POD_DEFAULT_SERVICE_ACCOUNT: rule('BT151', 'warning',
-    'A bare Pod projects a token but sets no serviceAccountName, so the token identifies the namespace\'s default account (the lint reports it only with --strict).',
-    'set serviceAccountName to a dedicated service account', 'all', true),
+    'A Pod, or the pod template of a workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, ...), projects a token but sets no serviceAccountName, so the token identifies the namespace\'s default account, which every pod of the namespace without an account of its own shares (the lint reports it only with --strict; an identity preset makes it error BT152).',
+    'set serviceAccountName (cdk8s-plus: serviceAccount) to a dedicated service account', 'all', true),
 
   // OpenShift issuer
   ISSUER_MULTIPLE: rule('BT160', 'error',
