@@ -1,4 +1,6 @@
 // Issue 18, "Messages a user can act on": each message says what happened and what to do.
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus27 from 'cdk8s-plus-27';
 import * as kplus from 'cdk8s-plus-33';
 import { AwsIamRole, ProjectedTokenVolume } from '../src';
 import { captureWarnings, chart, errorOf, synth } from './util';
@@ -37,5 +39,52 @@ describe('a workload without a service account that projects a token', () => {
     vault(c).mountInto(d);
     new AwsIamRole({ roleArn: 'arn:aws:iam::111122223333:role/web', region: 'eu-west-1' }).bind(d);
     expect(captureWarnings(() => synth(c))).toEqual([]);
+  });
+});
+
+describe('a cdk8s-plus StatefulSet whose own volume cdk8s-plus leaves out (BT144)', () => {
+  function statefulSet(c: any, kp: any = kplus) {
+    const sa = new kp.ServiceAccount(c, 'SA', { metadata: { name: 'db' } });
+    const sts = new kp.StatefulSet(c, 'Db', { serviceAccount: sa, containers: [{ image: IMAGE, name: 'db', portNumber: 5432 }] });
+    sts.containers[0].mount('/cache', kp.Volume.fromEmptyDir(c, 'Cache', 'cache'));
+    vault(c).mountInto(sts);
+    return sts;
+  }
+
+  test('says that cdk8s-plus dropped the volume, and the patch that adds it back', () => {
+    const c = chart();
+    statefulSet(c);
+    const msg = errorOf(() => synth(c));
+    expect(msg).toContain("[test/Db] BT144: 'name' of a volume mount in container 'db' names no volume of the pod, got 'cache'; "
+      + "the StatefulSet has this volume, but cdk8s-plus-33 renders a StatefulSet's pod volumes only when it has volumeClaimTemplates (cdk8s-team/cdk8s-plus#6735)");
+    expect(msg).toContain("ApiObject.of(statefulSet).addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', {\"name\":\"cache\",\"emptyDir\":{}}))");
+    expect(msg).not.toContain('add the volume to the pod');
+  });
+
+  test('the patch the message gives works', () => {
+    const c = chart();
+    const sts = statefulSet(c);
+    ApiObject.of(sts).addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', { name: 'cache', emptyDir: {} }));
+    const objs = synth(c);
+    const spec = objs.find(o => o.kind === 'StatefulSet').spec.template.spec;
+    expect(spec.volumes.map((v: any) => v.name).sort()).toEqual(['cache', 'vault-token']);
+    expect(spec.volumes.find((v: any) => v.name === 'cache')).toEqual({ name: 'cache', emptyDir: {} });
+  });
+
+  test('cdk8s-plus-27 renders the volume, so there is nothing to report', () => {
+    const c = chart();
+    statefulSet(c, kplus27);
+    const spec = synth(c).find(o => o.kind === 'StatefulSet').spec.template.spec;
+    expect(spec.volumes.map((v: any) => v.name).sort()).toEqual(['cache', 'vault-token']);
+  });
+
+  test('a mount of a volume the StatefulSet does not have keeps the ordinary fix', () => {
+    const c = chart();
+    const sts = statefulSet(c);
+    ApiObject.of(sts).addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', { name: 'cache', emptyDir: {} }));
+    ApiObject.of(sts).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'nope', mountPath: '/nope' }));
+    const msg = errorOf(() => synth(c));
+    expect(msg).toContain("BT144: 'name' of a volume mount in container 'db' names no volume of the pod, got 'nope'; add the volume to the pod or fix the mount name");
+    expect(msg).not.toContain('volumeClaimTemplates');
   });
 });
