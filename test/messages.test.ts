@@ -2,7 +2,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus27 from 'cdk8s-plus-27';
 import * as kplus from 'cdk8s-plus-33';
-import { AwsIamRole, ProjectedTokenVolume } from '../src';
+import { AwsIamRole, BoundTokenRules, ProjectedTokenVolume } from '../src';
 import { captureWarnings, chart, errorOf, synth } from './util';
 
 const IMAGE = 'busybox:1.36';
@@ -86,5 +86,43 @@ describe('a cdk8s-plus StatefulSet whose own volume cdk8s-plus leaves out (BT144
     const msg = errorOf(() => synth(c));
     expect(msg).toContain("BT144: 'name' of a volume mount in container 'db' names no volume of the pod, got 'nope'; add the volume to the pod or fix the mount name");
     expect(msg).not.toContain('volumeClaimTemplates');
+  });
+});
+
+describe('an acknowledgement on the workload of a warning that belongs to the volume', () => {
+  function setup() {
+    const c = chart();
+    const sa = new kplus.ServiceAccount(c, 'SA', { metadata: { name: 'client' } });
+    const d = new kplus.Deployment(c, 'Client', { serviceAccount: sa, containers: [{ image: IMAGE, name: 'client' }] });
+    const token = new ProjectedTokenVolume(c, 'ApiToken', { tokens: [{ path: 'token' }] });
+    token.mountInto(d);
+    return { c, d, token };
+  }
+
+  test('fails and says where to acknowledge it (BT120 at the volume)', () => {
+    const { c, d } = setup();
+    BoundTokenRules.acknowledge(d, 'BT120', 'the API server is the consumer');
+    const msg = errorOf(() => captureWarnings(() => synth(c)));
+    expect(msg).toContain("[test/Client] BT120: the acknowledgement of BT120 ('the API server is the consumer') matches no warning of this construct or its children; "
+      + "BT120 is reported at 'test/ApiToken', the token volume this workload mounts: the warning belongs to the volume. "
+      + "Acknowledge it there, BoundTokenRules.acknowledge(<the construct at 'test/ApiToken'>, 'BT120', reason)");
+    expect(msg).not.toMatch(/matches no warning of this construct or its children; remove it/);
+  });
+
+  test('acknowledged where the message says, the synth passes and the workload carries the annotation', () => {
+    const { c, token } = setup();
+    BoundTokenRules.acknowledge(token, 'BT120', 'the API server is the consumer');
+    const lines: string[] = [];
+    let objs: any[] = [];
+    lines.push(...captureWarnings(() => { objs = synth(c); }));
+    expect(lines).toEqual([]);
+    expect(objs.find(o => o.kind === 'Deployment').metadata.annotations['bound-tokens.io/acknowledge-BT120']).toBe('the API server is the consumer');
+  });
+
+  test('an acknowledgement that matches no warning anywhere still says to remove it', () => {
+    const { c, d, token } = setup();
+    BoundTokenRules.acknowledge(token, 'BT120', 'the API server is the consumer');
+    BoundTokenRules.acknowledge(d, 'BT132', 'no restrictive mode here');
+    expect(errorOf(() => synth(c))).toContain("[test/Client] BT132: the acknowledgement of BT132 ('no restrictive mode here') matches no warning of this construct or its children; remove it");
   });
 });
