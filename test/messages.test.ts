@@ -1,8 +1,8 @@
 // Issue 18, "Messages a user can act on": each message says what happened and what to do.
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus27 from 'cdk8s-plus-27';
 import * as kplus from 'cdk8s-plus-33';
-import { AwsIamRole, BoundTokenRules, ProjectedTokenVolume } from '../src';
+import { AwsIamRole, BoundTokenRules, ClusterIssuerConfig, IssuerRotationRestart, ProjectedTokenVolume } from '../src';
 import { captureWarnings, chart, errorOf, synth } from './util';
 
 const IMAGE = 'busybox:1.36';
@@ -124,5 +124,86 @@ describe('an acknowledgement on the workload of a warning that belongs to the vo
     BoundTokenRules.acknowledge(token, 'BT120', 'the API server is the consumer');
     BoundTokenRules.acknowledge(d, 'BT132', 'no restrictive mode here');
     expect(errorOf(() => synth(c))).toContain("[test/Client] BT132: the acknowledgement of BT132 ('no restrictive mode here') matches no warning of this construct or its children; remove it");
+  });
+});
+
+describe('one cluster issuer per cluster, for an app with one chart per cluster', () => {
+  const ISSUER = (cl: string) => `https://oidc.example.com/clusters/${cl}`;
+
+  test('without clusterScope, two charts with an issuer and a restart each fail, and every error says how to declare one issuer per chart', () => {
+    const app = Testing.app();
+    for (const cl of ['prod-eu', 'prod-us']) {
+      new ClusterIssuerConfig(new Chart(app, cl), 'Issuer', { serviceAccountIssuer: ISSUER(cl), restart: {} });
+    }
+    const msg = errorOf(() => app.synth());
+    const errors = msg.split('\n').filter(l => /\] BT\d+:/.test(l));
+    expect(errors.map(l => /\] (BT\d+):/.exec(l)![1]).sort()).toEqual(['BT160', 'BT160', 'BT182', 'BT182']);
+    expect(msg).toContain("[prod-eu/Issuer] BT160: 'ClusterIssuerConfig' must appear once per cluster, but 2 apply to the same objects (this one to the whole app), "
+      + "got 'prod-us/Issuer' (applies to the whole app) besides this one; keep one ClusterIssuerConfig per cluster: if the app synthesizes one chart per cluster, "
+      + "give each ClusterIssuerConfig the chart of its cluster as clusterScope (new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer, clusterScope: chart }))");
+    expect(msg).toContain("[prod-eu/Issuer/Restart] BT182: 'IssuerRotationRestart' must appear once per cluster");
+    for (const l of errors) expect(l).toContain('clusterScope');
+  });
+
+  test('with clusterScope set to each chart, each chart gets its own Authentication and restart Job', () => {
+    const app = Testing.app();
+    const charts = ['prod-eu', 'prod-us'].map(cl => {
+      const chart = new Chart(app, cl);
+      new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer: ISSUER(cl), restart: {}, clusterScope: chart });
+      return chart;
+    });
+    const lines = captureWarnings(() => app.synth());
+    expect(lines).toEqual([]);
+    for (const [i, chart] of charts.entries()) {
+      const objs = Testing.synth(chart);
+      expect(objs.filter(o => o.kind === 'Authentication').map(o => o.spec.serviceAccountIssuer)).toEqual([ISSUER(['prod-eu', 'prod-us'][i])]);
+      expect(objs.filter(o => o.kind === 'Job').map(o => o.metadata.name)).toEqual([IssuerRotationRestart.jobNameFor(ISSUER(['prod-eu', 'prod-us'][i]))]);
+    }
+  });
+
+  test("a scoped issuer is checked against its own chart's tokens only; the per-app form still sees every chart", () => {
+    // prod-us's token audience equals prod-eu's issuer: BT168 only where the two meet
+    const scoped = Testing.app();
+    for (const cl of ['prod-eu', 'prod-us']) {
+      const chart = new Chart(scoped, cl);
+      new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer: ISSUER(cl), restart: {}, clusterScope: chart });
+      if (cl === 'prod-us') new ProjectedTokenVolume(chart, 'T', { tokens: [{ path: 't', audience: ISSUER('prod-eu') }] });
+    }
+    const scopedLines = captureWarnings(() => { try { scoped.synth(); } catch { /* BT143: the volume is mounted nowhere */ } });
+    expect(scopedLines.join('\n')).not.toContain('BT168');
+
+    const perApp = Testing.app();
+    new ClusterIssuerConfig(new Chart(perApp, 'issuer'), 'Issuer', { serviceAccountIssuer: ISSUER('prod-eu'), restart: {} });
+    new ProjectedTokenVolume(new Chart(perApp, 'apps'), 'T', { tokens: [{ path: 't', audience: ISSUER('prod-eu') }] });
+    const perAppLines = captureWarnings(() => { try { perApp.synth(); } catch { /* as above */ } });
+    expect(perAppLines.join('\n')).toContain("[issuer/Issuer] BT168: 'serviceAccountIssuer'");
+  });
+
+  test('an issuer for the whole app and one scoped to a chart overlap (BT160)', () => {
+    const app = Testing.app();
+    new ClusterIssuerConfig(new Chart(app, 'all'), 'Issuer', { serviceAccountIssuer: ISSUER('all'), restart: {} });
+    const eu = new Chart(app, 'prod-eu');
+    new ClusterIssuerConfig(eu, 'Issuer', { serviceAccountIssuer: ISSUER('prod-eu'), restart: {}, clusterScope: eu });
+    const msg = errorOf(() => app.synth());
+    expect(msg).toContain("[prod-eu/Issuer] BT160: 'ClusterIssuerConfig' must appear once per cluster, but 2 apply to the same objects (this one to 'prod-eu'), got 'all/Issuer' (applies to the whole app) besides this one");
+  });
+
+  test('a restart scoped to a chart is compared with the issuer of that chart only (BT182)', () => {
+    const app = Testing.app();
+    const eu = new Chart(app, 'prod-eu');
+    const us = new Chart(app, 'prod-us');
+    new ClusterIssuerConfig(eu, 'Issuer', { serviceAccountIssuer: ISSUER('prod-eu'), clusterScope: eu });
+    new ClusterIssuerConfig(us, 'Issuer', { serviceAccountIssuer: ISSUER('prod-us'), clusterScope: us, restart: {} });
+    new IssuerRotationRestart(eu, 'Restart', { serviceAccountIssuer: ISSUER('prod-us'), clusterScope: eu });
+    const msg = errorOf(() => app.synth());
+    expect(msg).toContain("[prod-eu/Restart] BT182: 'serviceAccountIssuer' waits for an issuer that no ClusterIssuerConfig of its cluster ('prod-eu') sets ('https://oidc.example.com/clusters/prod-eu')");
+    expect(msg).not.toContain('[prod-us/Issuer/Restart] BT182');
+  });
+
+  test('fails when clusterScope belongs to another app (BT240)', () => {
+    const other = new Chart(Testing.app(), 'elsewhere');
+    const chart = new Chart(Testing.app(), 'prod-eu');
+    expect(errorOf(() => new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer: ISSUER('prod-eu'), clusterScope: other })))
+      .toContain("[prod-eu/Issuer] BT240: 'clusterScope' of ClusterIssuerConfig must be a construct of the same app (the Chart of the cluster), got a construct of another app at 'elsewhere'");
   });
 });
