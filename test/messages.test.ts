@@ -140,7 +140,7 @@ describe('one cluster issuer per cluster, for an app with one chart per cluster'
     expect(errors.map(l => /\] (BT\d+):/.exec(l)![1]).sort()).toEqual(['BT160', 'BT160', 'BT182', 'BT182']);
     expect(msg).toContain("[prod-eu/Issuer] BT160: 'ClusterIssuerConfig' must appear once per cluster, but 2 apply to the same objects (this one to the whole app), "
       + "got 'prod-us/Issuer' (applies to the whole app) besides this one; keep one ClusterIssuerConfig per cluster: if the app synthesizes one chart per cluster, "
-      + "give each ClusterIssuerConfig the chart of its cluster as clusterScope (new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer, clusterScope: chart }))");
+      + "give each ClusterIssuerConfig the chart of its cluster as clusterScope (new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer, clusterScope: ch }))");
     expect(msg).toContain("[prod-eu/Issuer/Restart] BT182: 'IssuerRotationRestart' must appear once per cluster");
     for (const l of errors) expect(l).toContain('clusterScope');
   });
@@ -148,14 +148,14 @@ describe('one cluster issuer per cluster, for an app with one chart per cluster'
   test('with clusterScope set to each chart, each chart gets its own Authentication and restart Job', () => {
     const app = Testing.app();
     const charts = ['prod-eu', 'prod-us'].map(cl => {
-      const chart = new Chart(app, cl);
-      new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer: ISSUER(cl), restart: {}, clusterScope: chart });
-      return chart;
+      const ch = new Chart(app, cl);
+      new ClusterIssuerConfig(ch, 'Issuer', { serviceAccountIssuer: ISSUER(cl), restart: {}, clusterScope: ch });
+      return ch;
     });
     const lines = captureWarnings(() => app.synth());
     expect(lines).toEqual([]);
-    for (const [i, chart] of charts.entries()) {
-      const objs = Testing.synth(chart);
+    for (const [i, ch] of charts.entries()) {
+      const objs = Testing.synth(ch);
       expect(objs.filter(o => o.kind === 'Authentication').map(o => o.spec.serviceAccountIssuer)).toEqual([ISSUER(['prod-eu', 'prod-us'][i])]);
       expect(objs.filter(o => o.kind === 'Job').map(o => o.metadata.name)).toEqual([IssuerRotationRestart.jobNameFor(ISSUER(['prod-eu', 'prod-us'][i]))]);
     }
@@ -165,9 +165,9 @@ describe('one cluster issuer per cluster, for an app with one chart per cluster'
     // prod-us's token audience equals prod-eu's issuer: BT168 only where the two meet
     const scoped = Testing.app();
     for (const cl of ['prod-eu', 'prod-us']) {
-      const chart = new Chart(scoped, cl);
-      new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer: ISSUER(cl), restart: {}, clusterScope: chart });
-      if (cl === 'prod-us') new ProjectedTokenVolume(chart, 'T', { tokens: [{ path: 't', audience: ISSUER('prod-eu') }] });
+      const ch = new Chart(scoped, cl);
+      new ClusterIssuerConfig(ch, 'Issuer', { serviceAccountIssuer: ISSUER(cl), restart: {}, clusterScope: ch });
+      if (cl === 'prod-us') new ProjectedTokenVolume(ch, 'T', { tokens: [{ path: 't', audience: ISSUER('prod-eu') }] });
     }
     const scopedLines = captureWarnings(() => { try { scoped.synth(); } catch { /* BT143: the volume is mounted nowhere */ } });
     expect(scopedLines.join('\n')).not.toContain('BT168');
@@ -202,7 +202,7 @@ describe('one cluster issuer per cluster, for an app with one chart per cluster'
 
   test('fails when clusterScope belongs to another app (BT240)', () => {
     const other = new Chart(Testing.app(), 'elsewhere');
-    const chart = new Chart(Testing.app(), 'prod-eu');
+    const ch = new Chart(Testing.app(), 'prod-eu');
     expect(errorOf(() => new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer: ISSUER('prod-eu'), clusterScope: other })))
       .toContain("[prod-eu/Issuer] BT240: 'clusterScope' of ClusterIssuerConfig must be a construct of the same app (the Chart of the cluster), got a construct of another app at 'elsewhere'");
   });

@@ -244,13 +244,14 @@ function unusedAckMessage(state: RootState, a: Ack): string {
     elsewhere.push(c.node.path);
     // a token volume reports its own warnings, once, though the workload mounts it
     const users: unknown = typeof (c as any)._usersList === 'function' ? (c as any)._usersList() : undefined;
-    if (mounted === undefined && Array.isArray(users) && users.some((u: IConstruct) => u === a.scope || u.node.scopes.includes(a.scope))) mounted = c.node.path;
+    const mountedHere = Array.isArray(users) && users.some((u: IConstruct) => u === a.scope || u.node.scopes.includes(a.scope));
+    if (mounted === undefined && mountedHere) mounted = c.node.path;
   }
   if (elsewhere.length === 0) return `${head}; remove it`;
   const first = mounted ?? elsewhere[0];
   const others = elsewhere.filter(p => p !== first);
   const also = others.length === 0 ? '' : ` (also at ${others.slice(0, 3).map(p => `'${p}'`).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''})`;
-  const what = mounted !== undefined ? `, the token volume this workload mounts: the warning belongs to the volume` : '';
+  const what = mounted !== undefined ? ', the token volume this workload mounts: the warning belongs to the volume' : '';
   return `${head}; ${a.ruleId} is reported at '${first}'${what}${also}. Acknowledge it there, `
     + `BoundTokenRules.acknowledge(<the construct at '${first}'>, '${a.ruleId}', reason) (or on a scope that contains it), and remove it here`;
 }

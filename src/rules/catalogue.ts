@@ -228,7 +228,7 @@ export const R = {
     'write the values out instead of through aliases, or split the document', 'manifest'),
   // --- issue 18: messages a user can act on (BT240-BT249) ---
   ISSUER_CLUSTER_SCOPE: rule('BT240', 'error',
-    "The clusterScope of a ClusterIssuerConfig or IssuerRotationRestart is not a construct of the same app.",
+    'The clusterScope of a ClusterIssuerConfig or IssuerRotationRestart is not a construct of the same app.',
     'pass the Chart (or a construct) that holds the objects of this cluster, or leave it out for one cluster per app', 'construct'),
   // --- issue 4: identity presets (BT200-BT219) ---
   PRESET_AWS_ROLE_ARN: rule('BT200', 'error',
@@ -258,7 +258,7 @@ export const R = {
 };
 
 /** The fix of BT160 for the constructs (one issuer per cluster, where a chart is a cluster). */
-export const ISSUER_PER_CLUSTER_FIX = "keep one ClusterIssuerConfig per cluster: if the app synthesizes one chart per cluster, give each ClusterIssuerConfig "
+export const ISSUER_PER_CLUSTER_FIX = 'keep one ClusterIssuerConfig per cluster: if the app synthesizes one chart per cluster, give each ClusterIssuerConfig '
   + "the chart of its cluster as clusterScope (new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer, clusterScope: chart })); otherwise remove all but one";
 
 /** All rules, in id order. */
