@@ -203,7 +203,7 @@ describe('one cluster issuer per cluster, for an app with one chart per cluster'
   test('fails when clusterScope belongs to another app (BT240)', () => {
     const other = new Chart(Testing.app(), 'elsewhere');
     const ch = new Chart(Testing.app(), 'prod-eu');
-    expect(errorOf(() => new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer: ISSUER('prod-eu'), clusterScope: other })))
+    expect(errorOf(() => new ClusterIssuerConfig(ch, 'Issuer', { serviceAccountIssuer: ISSUER('prod-eu'), clusterScope: other })))
       .toContain("[prod-eu/Issuer] BT240: 'clusterScope' of ClusterIssuerConfig must be a construct of the same app (the Chart of the cluster), got a construct of another app at 'elsewhere'");
   });
 });
