@@ -140,7 +140,7 @@ describe('one cluster issuer per cluster, for an app with one chart per cluster'
     expect(errors.map(l => /\] (BT\d+):/.exec(l)![1]).sort()).toEqual(['BT160', 'BT160', 'BT182', 'BT182']);
     expect(msg).toContain("[prod-eu/Issuer] BT160: 'ClusterIssuerConfig' must appear once per cluster, but 2 apply to the same objects (this one to the whole app), "
       + "got 'prod-us/Issuer' (applies to the whole app) besides this one; keep one ClusterIssuerConfig per cluster: if the app synthesizes one chart per cluster, "
-      + "give each ClusterIssuerConfig the chart of its cluster as clusterScope (new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer, clusterScope: ch }))");
+      + "give each ClusterIssuerConfig the chart of its cluster as clusterScope (new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer, clusterScope: chart }))");
     expect(msg).toContain("[prod-eu/Issuer/Restart] BT182: 'IssuerRotationRestart' must appear once per cluster");
     for (const l of errors) expect(l).toContain('clusterScope');
   });
