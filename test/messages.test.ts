@@ -207,3 +207,19 @@ describe('one cluster issuer per cluster, for an app with one chart per cluster'
       .toContain("[prod-eu/Issuer] BT240: 'clusterScope' of ClusterIssuerConfig must be a construct of the same app (the Chart of the cluster), got a construct of another app at 'elsewhere'");
   });
 });
+
+describe('trust documents of a preset in an app with one issuer per chart', () => {
+  test("take the issuer of the bound workload's chart", () => {
+    const app = Testing.app();
+    const roles = ['prod-eu', 'prod-us'].map(cl => {
+      const ch = new Chart(app, cl, { namespace: 'payments' });
+      new ClusterIssuerConfig(ch, 'Issuer', { serviceAccountIssuer: `https://oidc.example.com/${cl}`, clusterScope: ch, restart: {} });
+      const sa = new kplus.ServiceAccount(ch, 'SA', { metadata: { name: 'api' } });
+      const role = new AwsIamRole({ roleArn: 'arn:aws:iam::111122223333:role/api', region: 'eu-west-1' });
+      role.bind(new kplus.Deployment(ch, 'Api', { serviceAccount: sa, containers: [{ image: IMAGE, name: 'api' }] }));
+      return role;
+    });
+    expect(roles[0].trustPolicy().Statement[0].Principal.Federated).toBe('arn:aws:iam::111122223333:oidc-provider/oidc.example.com/prod-eu');
+    expect(roles[1].trustPolicy().Statement[0].Principal.Federated).toBe('arn:aws:iam::111122223333:oidc-provider/oidc.example.com/prod-us');
+  });
+});

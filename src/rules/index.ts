@@ -8,3 +8,4 @@ export * from './manifest';
 export * from './input';
 export * from './check-preset';
 export * from './explain';
+export * from './trust';
