@@ -3,6 +3,7 @@ import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus27 from 'cdk8s-plus-27';
 import * as kplus from 'cdk8s-plus-33';
 import { AwsIamRole, BoundTokenRules, ClusterIssuerConfig, IssuerRotationRestart, ProjectedTokenVolume } from '../src';
+import { expectValidManifests } from './schema';
 import { captureWarnings, chart, errorOf, synth } from './util';
 
 const IMAGE = 'busybox:1.36';
@@ -69,6 +70,7 @@ describe('a cdk8s-plus StatefulSet whose own volume cdk8s-plus leaves out (BT144
     const spec = objs.find(o => o.kind === 'StatefulSet').spec.template.spec;
     expect(spec.volumes.map((v: any) => v.name).sort()).toEqual(['cache', 'vault-token']);
     expect(spec.volumes.find((v: any) => v.name === 'cache')).toEqual({ name: 'cache', emptyDir: {} });
+    expectValidManifests(objs);
   });
 
   test('cdk8s-plus-27 renders the volume, so there is nothing to report', () => {
