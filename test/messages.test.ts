@@ -118,7 +118,8 @@ describe('an acknowledgement on the workload of a warning that belongs to the vo
     let objs: any[] = [];
     lines.push(...captureWarnings(() => { objs = synth(c); }));
     expect(lines).toEqual([]);
-    expect(objs.find(o => o.kind === 'Deployment').metadata.annotations['bound-tokens.io/acknowledge-BT120']).toBe('the API server is the consumer');
+    const dep = objs.find(o => o.kind === 'Deployment');
+    expect(dep.spec.template.metadata.annotations['bound-tokens.io/acknowledge-BT120']).toBe('the API server is the consumer');
   });
 
   test('an acknowledgement that matches no warning anywhere still says to remove it', () => {
@@ -149,17 +150,18 @@ describe('one cluster issuer per cluster, for an app with one chart per cluster'
 
   test('with clusterScope set to each chart, each chart gets its own Authentication and restart Job', () => {
     const app = Testing.app();
-    const charts = ['prod-eu', 'prod-us'].map(cl => {
+    const configs = ['prod-eu', 'prod-us'].map(cl => {
       const ch = new Chart(app, cl);
-      new ClusterIssuerConfig(ch, 'Issuer', { serviceAccountIssuer: ISSUER(cl), restart: {}, clusterScope: ch });
-      return ch;
+      return new ClusterIssuerConfig(ch, 'Issuer', { serviceAccountIssuer: ISSUER(cl), restart: {}, clusterScope: ch });
     });
     const lines = captureWarnings(() => app.synth());
     expect(lines).toEqual([]);
-    for (const [i, ch] of charts.entries()) {
-      const objs = Testing.synth(ch);
+    for (const [i, config] of configs.entries()) {
+      const objs = Testing.synth(config.clusterScope as Chart);
       expect(objs.filter(o => o.kind === 'Authentication').map(o => o.spec.serviceAccountIssuer)).toEqual([ISSUER(['prod-eu', 'prod-us'][i])]);
-      expect(objs.filter(o => o.kind === 'Job').map(o => o.metadata.name)).toEqual([IssuerRotationRestart.jobNameFor(ISSUER(['prod-eu', 'prod-us'][i]))]);
+      const jobs = objs.filter(o => o.kind === 'Job');
+      expect(jobs.map(o => o.metadata.name)).toEqual([config.restart!.jobName]);
+      expect(JSON.stringify(jobs[0].spec)).toContain(ISSUER(['prod-eu', 'prod-us'][i]));
     }
   });
 
