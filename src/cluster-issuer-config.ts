@@ -1,13 +1,13 @@
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { Authentication } from './authentication';
 import { GitOps, GitOpsOptions } from './gitops';
 import { IssuerRestartOptions, IssuerRotationRestart } from './issuer-rotation-restart';
 import { objectSubject, registerSubject } from './private/engine';
-import { registerIssuerConfig, restartsOf } from './private/issuer/internal';
+import { clusterScopeOf, describeCluster, issuerConfigsSharing, registerIssuerConfig, restartsSharing } from './private/issuer/internal';
 import { appPublicIssuerNeeds, appTokenAudiences } from './private/issuer/scan';
 import { checkProps, GITOPS, known, pathOf, resolvingWith, RESTART_OPTIONS, shape, str } from './private/props';
 import {
-  checkIssuerAudiences, checkIssuerPublic, effectiveIssuer, Finding, finding, PLATFORM_DEFAULT_ISSUER, R, show,
+  checkIssuerAudiences, checkIssuerPublic, effectiveIssuer, Finding, finding, ISSUER_PER_CLUSTER_FIX, PLATFORM_DEFAULT_ISSUER, R, show,
 } from './rules';
 
 /** Options of a `ClusterIssuerConfig`, apart from the issuer itself. */
@@ -29,6 +29,18 @@ export interface ClusterIssuerConfigOptions {
    * @default - no restart; plan it yourself
    */
   readonly restart?: IssuerRestartOptions;
+
+  /**
+   * The part of the app that is this config's cluster: usually the Chart
+   * that is synthesized for that cluster, so that an app with one chart per
+   * cluster declares one issuer per cluster. The config then checks the token
+   * audiences and cloud identities at or below it only, its restart belongs to
+   * it, and another ClusterIssuerConfig whose scope contains this one or lies
+   * inside it is BT160. A construct of another app is BT240.
+   *
+   * @default - the whole app is one cluster
+   */
+  readonly clusterScope?: IConstruct;
 }
 
 /** Props of a `ClusterIssuerConfig`. */
@@ -97,6 +109,9 @@ export class ClusterIssuerConfig extends Construct {
   /** The restart Job and its RBAC, when the `restart` option is set (id `Restart`). */
   public readonly restart?: IssuerRotationRestart;
 
+  /** The objects this config applies to: its `clusterScope`, or the app. */
+  public readonly clusterScope: IConstruct;
+
   private readonly gitOps: GitOpsOptions;
 
   constructor(scope: Construct, id: string, props: ClusterIssuerConfigProps) {
@@ -105,6 +120,7 @@ export class ClusterIssuerConfig extends Construct {
     }, ['serviceAccountIssuer']);
     super(scope, id);
     this.serviceAccountIssuer = props.serviceAccountIssuer;
+    this.clusterScope = clusterScopeOf(this, props.clusterScope, 'ClusterIssuerConfig');
     this.gitOps = { ...(props.gitOps ?? {}) };
     const annotations = GitOps.authenticationAnnotations(this.gitOps);
     this.resource = new Authentication(this, 'Resource', {
@@ -116,23 +132,25 @@ export class ClusterIssuerConfig extends Construct {
         ...props.restart,
         serviceAccountIssuer: props.serviceAccountIssuer,
         gitOps: this.gitOps,
+        clusterScope: props.clusterScope,
       });
     }
-    registerIssuerConfig(this, { issuer: props.serviceAccountIssuer, gitOps: this.gitOps });
+    registerIssuerConfig(this, { issuer: props.serviceAccountIssuer, gitOps: this.gitOps, scope: this.clusterScope });
     registerSubject(objectSubject(this, this.resource, () => this.findings()));
   }
 
   private findings(): Finding[] {
     const out: Finding[] = [];
-    const root = this.node.root;
-    const others = root.node.findAll().filter(c => c instanceof ClusterIssuerConfig && c !== this);
+    const cluster = this.clusterScope;
+    const others = issuerConfigsSharing(cluster).filter(c => c.construct !== this);
     if (others.length > 0) {
       out.push(finding(R.ISSUER_MULTIPLE, '', 'ClusterIssuerConfig',
-        `must appear once per app, but the app has ${others.length + 1}`,
-        others.map(o => `'${o.node.path}'`).join(', ') + ' besides this one'));
+        `must appear once per cluster, but ${others.length + 1} apply to the same objects (this one to ${describeCluster(cluster)})`,
+        others.map(o => `'${o.construct.node.path}' (applies to ${describeCluster(o.scope)})`).join(', ') + ' besides this one',
+        ISSUER_PER_CLUSTER_FIX));
     }
     const effective = effectiveIssuer(this.serviceAccountIssuer);
-    const planned = this.restart !== undefined || restartsOf(root).some(r => effectiveIssuer(r.issuer) === effective);
+    const planned = this.restart !== undefined || restartsSharing(cluster).some(r => effectiveIssuer(r.issuer) === effective);
     if (!planned) {
       out.push(finding(R.ISSUER_CHANGE, '/spec/serviceAccountIssuer', 'serviceAccountIssuer',
         'changes the cluster issuer: tokens of the previous issuer stop being trusted 24 h after the change and their pods must be restarted',
@@ -143,9 +161,9 @@ export class ClusterIssuerConfig extends Construct {
     const resolved = resolvingWith(this.resource, () => known(this.serviceAccountIssuer));
     const issuer = typeof resolved === 'string' ? resolved : this.serviceAccountIssuer;
     const path = '/spec/serviceAccountIssuer';
-    const audiences = appTokenAudiences(this);
+    const audiences = appTokenAudiences(cluster);
     out.push(...checkIssuerAudiences(issuer, audiences, path, 'serviceAccountIssuer'));
-    out.push(...checkIssuerPublic(issuer, appPublicIssuerNeeds(this, audiences), path, 'serviceAccountIssuer'));
+    out.push(...checkIssuerPublic(issuer, appPublicIssuerNeeds(cluster, audiences), path, 'serviceAccountIssuer'));
 
     const wave = this.gitOps.syncWave;
     if (this.gitOps.argoCd && wave !== undefined && !Number.isInteger(wave)) {

@@ -1,10 +1,12 @@
 import * as crypto from 'crypto';
 import { ApiObject, Duration } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { GitOps, GitOpsOptions } from './gitops';
 import { objectSubject, registerSubject } from './private/engine';
 import { wholeSeconds } from './private/internal';
-import { clusterScoped, isPinnedImage, issuerConfigsOf, matchesNamespacePattern, registerRestart, restartsOf } from './private/issuer/internal';
+import {
+  clusterScoped, clusterScopeOf, describeCluster, isPinnedImage, issuerConfigsSharing, matchesNamespacePattern, registerRestart, restartsSharing,
+} from './private/issuer/internal';
 import { RESTART_ENV, RESTART_SCRIPT } from './private/issuer/restart-script';
 import { kplus } from './private/kplus';
 import { checkProps, GITOPS, pathOf, RESTART_OPTIONS, str } from './private/props';
@@ -129,6 +131,16 @@ export interface IssuerRotationRestartProps extends IssuerRestartOptions {
    * @default - none
    */
   readonly gitOps?: GitOpsOptions;
+
+  /**
+   * The part of the app that is this restart's cluster (usually the Chart
+   * synthesized for it), as `ClusterIssuerConfig`'s `clusterScope`: the
+   * restart is then compared with the ClusterIssuerConfigs and restarts of
+   * that cluster only (BT182). A construct of another app is BT240.
+   *
+   * @default - the whole app is one cluster
+   */
+  readonly clusterScope?: IConstruct;
 }
 
 const DEFAULT_NAMESPACE = 'bound-tokens-issuer-rotation';
@@ -352,7 +364,7 @@ export class IssuerRotationRestart extends Construct {
       spec,
     });
 
-    registerRestart(this, this.serviceAccountIssuer);
+    registerRestart(this, this.serviceAccountIssuer, clusterScopeOf(this, props.clusterScope, 'IssuerRotationRestart'));
     registerSubject(objectSubject(this, this.job, () => this.findings()));
   }
 
@@ -450,18 +462,18 @@ export class IssuerRotationRestart extends Construct {
         'is not pinned to a version tag or digest', show(image)));
     }
 
-    // the app: the issuer it changes to, and one restart
-    const root = this.node.root;
-    const restarts = restartsOf(root).filter(r => r.construct !== this);
+    // the cluster (the app, or clusterScope): the issuer it changes to, and one restart
+    const cluster = clusterScopeOf(this, p.clusterScope, 'IssuerRotationRestart');
+    const restarts = restartsSharing(cluster).filter(r => r.construct !== this);
     if (restarts.length > 0) {
       out.push(finding(R.RESTART_ISSUER_MISMATCH, '', 'IssuerRotationRestart',
-        `must appear once per app, but the app has ${restarts.length + 1}`,
-        restarts.map(r => `'${r.construct.node.path}'`).join(', ') + ' besides this one'));
+        `must appear once per cluster, but ${restarts.length + 1} apply to the same objects (this one to ${describeCluster(cluster)})`,
+        restarts.map(r => `'${r.construct.node.path}' (applies to ${describeCluster(r.scope)})`).join(', ') + ' besides this one'));
     }
-    const configs = issuerConfigsOf(root);
+    const configs = issuerConfigsSharing(cluster);
     if (configs.length > 0 && !configs.some(c => effectiveIssuer(c.issuer) === effectiveIssuer(this.serviceAccountIssuer))) {
       out.push(finding(R.RESTART_ISSUER_MISMATCH, '', 'serviceAccountIssuer',
-        `waits for an issuer that no ClusterIssuerConfig of the app sets (${configs.map(c => `'${c.issuer}'`).join(', ')})`,
+        `waits for an issuer that no ClusterIssuerConfig of its cluster (${describeCluster(cluster)}) sets (${configs.map(c => `'${c.issuer}'`).join(', ')})`,
         show(this.serviceAccountIssuer)));
     }
 

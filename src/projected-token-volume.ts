@@ -140,7 +140,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
    * The workload is then checked by the rules at synth time, on its manifest
    * as it will be written: a mount path or volume name that collides with
    * another volume (BT141, BT133), a container name it does not have (BT145),
-   * an env var already set to something else (BT146), a bare Pod without
+   * an env var already set to something else (BT146), a pod without a
    * service account (BT151), ...
    *
    * @param workload the Pod, Deployment, StatefulSet, DaemonSet, Job or CronJob (of any cdk8s-plus line)

@@ -166,7 +166,7 @@ describe('ClusterIssuerConfig: rules on the issuer value', () => {
     new ClusterIssuerConfig(c, 'Second', { serviceAccountIssuer: PUBLIC, restart: {} });
     const msg = errorOf(() => synthWarn(c));
     expect(msg).toContain('BT160');
-    expect(msg).toContain("'ClusterIssuerConfig' must appear once per app, but the app has 2");
+    expect(msg).toContain("'ClusterIssuerConfig' must appear once per cluster, but 2 apply to the same objects (this one to the whole app)");
   });
 
   test.each(['   ', '\t'])('fails when the issuer is white space only (BT161): %j', issuer => {

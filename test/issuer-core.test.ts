@@ -45,7 +45,7 @@ describe('ClusterIssuerConfig (core)', () => {
     new ClusterIssuerConfig(c, 'A', { serviceAccountIssuer: 'https://a.example.com' });
     new ClusterIssuerConfig(c, 'B', { serviceAccountIssuer: 'https://b.example.com' });
     const msg = errorOf(() => captureWarnings(() => synth(c)));
-    expect(msg).toContain("[test/A] BT160: 'ClusterIssuerConfig' must appear once per app, but the app has 2, got 'test/B' besides this one");
+    expect(msg).toContain("[test/A] BT160: 'ClusterIssuerConfig' must appear once per cluster, but 2 apply to the same objects (this one to the whole app), got 'test/B' (applies to the whole app) besides this one");
     expect(msg).toContain('[test/B] BT160');
   });
 

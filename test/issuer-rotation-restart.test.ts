@@ -238,7 +238,7 @@ describe('IssuerRotationRestart: rules', () => {
     new IssuerRotationRestart(c, 'A', { serviceAccountIssuer: ISSUER });
     const msg = errorOf(() => restartObjects({}, c));
     expect(msg).toContain('BT182');
-    expect(msg).toContain('must appear once per app, but the app has 2');
+    expect(msg).toContain('must appear once per cluster, but 2 apply to the same objects (this one to the whole app)');
   });
 
   test('fails when the restart waits for an issuer that the app\'s ClusterIssuerConfig does not set (BT182)', () => {
@@ -247,7 +247,7 @@ describe('IssuerRotationRestart: rules', () => {
     let msg = '';
     captureWarnings(() => { msg = errorOf(() => restartObjects({}, c)); });
     expect(msg).toContain('BT182');
-    expect(msg).toContain("waits for an issuer that no ClusterIssuerConfig of the app sets ('https://other.example.com')");
+    expect(msg).toContain("waits for an issuer that no ClusterIssuerConfig of its cluster (the whole app) sets ('https://other.example.com')");
   });
 
   test('a standalone restart for the issuer the app sets is fine, and plans the change (no BT165)', () => {

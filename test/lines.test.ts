@@ -428,7 +428,7 @@ const BROKEN: Array<[string, (kp: Kp, c: Chart) => void, { errors: string[]; war
   }, { errors: ['BT133'], warnings: [], phrase: "'name' of a token volume is already used by another volume of the workload, got 'vault-token'" }],
   ['a preset bound to a Pod without a serviceAccount', (kp, c) => {
     new AwsIamRole({ roleArn: ROLE }).bind(new kp.Pod(c, 'P', { containers: [{ image: IMAGE, name: 'app' }] }));
-  }, { errors: ['BT152'], warnings: ['BT151'], phrase: "BT152: 'serviceAccount' of the workload is not set, so its token names the namespace's default account, which AWS IAM roles for service accounts does not trust" }],
+  }, { errors: ['BT152'], warnings: [], phrase: "BT152: 'serviceAccount' of the workload is not set, so its token names the namespace's default account, which AWS IAM roles for service accounts does not trust" }],
   ['a token without audience', (kp, c) => {
     new ProjectedTokenVolume(c, 'NoAud', { tokens: [{ path: 't' }] }).mountInto(deployment(kp, c, 'D'));
   }, { errors: [], warnings: ['BT120'], phrase: "'audience' of token 't' in volume 'no-aud' is not set" }],

@@ -263,16 +263,19 @@ describe('how the lint reads manifests', () => {
     expect(r.findings).toEqual([]);
   });
 
-  test('the Pod-only service-account rule (BT151) applies to bare Pods in strict mode only, never to pod templates', () => {
+  test('the service-account rule (BT151) applies in strict mode only, to bare Pods and workloads alike', () => {
     const text = pod('path: t\naudience: v').replace('  serviceAccountName: app\n', '');
     // the docs' and labs' bare Pods run as 'default' on purpose: not reported by default
     expect(lint(text).findings).toEqual([]);
     const bare = lint(text, 'in.yaml', { strict: true });
     expect(bare.findings.map(f => [f.ruleId, f.level, f.line])).toEqual([['BT151', 'warning', 5]]);
-    expect(bare.findings[0].message).toContain("BT151: 'serviceAccountName' is not set on a Pod that projects a token (volume 'tok')");
-    const template = lint('kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n          volumeMounts: [{name: t, mountPath: /t}]\n'
-      + '      volumes:\n        - name: t\n          projected:\n            sources: [{serviceAccountToken: {path: t, audience: v}}]\n', 'in.yaml', { strict: true });
-    expect(template.findings).toEqual([]);
+    expect(bare.findings[0].message).toContain("BT151: 'serviceAccountName' is not set on a pod that projects a token (volume 'tok')");
+    const template = 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n          volumeMounts: [{name: t, mountPath: /t}]\n'
+      + '      volumes:\n        - name: t\n          projected:\n            sources: [{serviceAccountToken: {path: t, audience: v}}]\n';
+    // a Deployment's pods run as 'default' alike: reported in strict mode, not by default
+    expect(lint(template).findings).toEqual([]);
+    const workload = lint(template, 'in.yaml', { strict: true });
+    expect(workload.findings.map(f => [f.ruleId, f.level, f.line])).toEqual([['BT151', 'warning', 4]]);
   });
 
   test('disabled rules are not reported', () => {

@@ -220,14 +220,14 @@ describe('ProjectedTokenVolume.mountIntoApiObject', () => {
     expect(errorOf(() => synth(c))).toContain("[test/Dep] BT146: 'env' variable 'TOKEN' of container 'app' is already set to something other than the token file '/var/run/secrets/tokens/vault-token' of volume 'vault-token', got valueFrom {\"secretKeyRef\":{\"key\":\"k\",\"name\":\"s\"}}");
   });
 
-  test('warns when a KubePod without serviceAccountName gets a token (BT151); a pod template does not', () => {
+  test('warns when a KubePod without serviceAccountName gets a token (BT151); a PodTemplate object does not', () => {
     const c = chart();
     const v = vaultVolume(c);
     v.mountIntoApiObject(new k8s.KubePod(c, 'Pod', { spec: { containers: [{ name: 'app', image: IMAGE }] } }));
     v.mountIntoApiObject(new k8s.KubePodTemplate(c, 'Tpl', { template: { spec: { containers: [{ name: 'app', image: IMAGE }] } } }));
     const lines = captureWarnings(() => synth(c));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain("[test/Pod] BT151: 'serviceAccountName' is not set on a Pod that projects a token (volume 'vault-token')");
+    expect(lines[0]).toContain("[test/Pod] BT151: 'serviceAccountName' is not set on a pod that projects a token (volume 'vault-token')");
   });
 
   test('a Windows pod template mounts its token at C:\\var\\run\\secrets\\tokens without BT140 (issue 16: the API server accepts any non-empty mountPath)', () => {

@@ -266,7 +266,7 @@ describe('ProjectedTokenVolume.mountInto', () => {
       expect(msg).toContain("[test/D] BT142: 'subPath' of token volume 'vault-token' in container 'legacy' stops the kubelet from updating the rotated token, got 'vault-token'");
     });
 
-    test('warns when a bare Pod binds a token without a service account (BT151), not a pod template', () => {
+    test('warns when a bare Pod or a Deployment binds a token without a service account (BT151)', () => {
       const c = chart();
       const pod = new kplus.Pod(c, 'Pod', { containers: [{ image: IMAGE, name: 'app' }] });
       const dep = new kplus.Deployment(c, 'Dep', { containers: [{ image: IMAGE, name: 'app' }] });
@@ -274,8 +274,9 @@ describe('ProjectedTokenVolume.mountInto', () => {
       v.mountInto(pod);
       v.mountInto(dep);
       const lines = captureWarnings(() => synth(c));
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain("[test/Pod] BT151: 'serviceAccountName' is not set on a Pod that projects a token (volume 'vault-token'), so the token identifies the namespace's 'default' account");
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toContain("[test/Pod] BT151: 'serviceAccountName' is not set on a pod that projects a token (volume 'vault-token'), so the token identifies the namespace's 'default' account");
+      expect(lines[1]).toContain("[test/Dep] BT151: 'serviceAccountName' is not set on a pod that projects a token (volume 'vault-token'), so the token identifies the namespace's 'default' account");
     });
 
     test('compliant: a bare Pod with a service account binds a token without warning', () => {

@@ -116,12 +116,17 @@ describe('rules on plain manifests', () => {
     expect(ids(check(pod(missing)))).toEqual(['BT144']);
   });
 
-  test('BT151 applies to bare Pods only, not to pod templates', () => {
+  test('BT151 applies to bare Pods and to the pod templates of workloads, not to PodTemplate objects', () => {
     const spec = goodSpec(tokenVolume(good));
     delete spec.serviceAccountName;
     expect(ids(check(pod(spec)))).toEqual(['BT151']);
     const dep = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec } } };
-    expect(ids(check(dep))).toEqual([]);
+    expect(ids(check(dep))).toEqual(['BT151']);
+    expect(check(dep)[0].message).toContain("BT151: 'serviceAccountName' is not set on a pod that projects a token");
+    const cron = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { jobTemplate: { spec: { template: { spec } } } } };
+    expect(ids(check(cron))).toEqual(['BT151']);
+    const template = { apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 't' }, template: { spec } };
+    expect(ids(check(template))).toEqual([]);
   });
 
   test("the platform's API-access volume (kube-api-access-*) is exempt from the audience rule", () => {

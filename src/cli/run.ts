@@ -33,7 +33,7 @@ Checks Kubernetes manifests (.yaml, .yml, .json; directories recursively;
 
 Options:
   --format <text|json|sarif>  output format (default: text)
-  --strict                    count warnings as errors, and report BT151 (bare Pods
+  --strict                    count warnings as errors, and report BT151 (pods
                               running as the namespace's default account)
   --disable <ids>             skip rules by id (repeatable, or comma-separated)
   -h, --help                  show this help

@@ -358,4 +358,5 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT233: { notExpressible: 'construct-only: checks the options of a token mount' },
   BT232: { notExpressible: 'construct-only: checks the options the policy is built with' },
   BT231: { notExpressible: 'construct-only: checks values that cdk8s resolves while it writes the manifest' },
+  BT240: { notExpressible: 'construct-only: checks the clusterScope option of the issuer constructs' },
 };

@@ -21,6 +21,7 @@ import {
   modelManifest, mountReadOnly,
   ownerOf, readingModelNow, readingTheModel, serviceAccountName, setEnvIfAbsent, volumesInRenderOrder, createVolume,
 } from './kplus';
+import { explainDroppedVolumes } from './kplus-statefulset';
 import { Slot } from './slot';
 import { Finding, finding, getAt, locatePodSpec, NO_FINDINGS, R, show } from '../rules';
 import { rotationAnnotations } from '../rules/rotation';
@@ -539,7 +540,7 @@ export class BoundWorkload implements Subject {
       const extra = check(manifest, this);
       if (extra.length > 0) out = out.concat(constructFindings(extra));
     }
-    return out;
+    return this.workload ? explainDroppedVolumes(this.workload, manifest, out) : out;
   }
 
   /**

@@ -252,6 +252,34 @@ function notify(subject: Subject, ack: Ack): void {
   subject.acknowledged(ack.ruleId, ackAnnotation(ack.ruleId), () => (acknowledgedNow(subject, ack) ? ack.reason : undefined));
 }
 
+/**
+ * The error of an acknowledgement that matches nothing: where the warning is
+ * reported instead (an acknowledgement applies to the construct that reports
+ * the warning and to its children), so the user can move it there.
+ */
+function unusedAckMessage(state: RootState, a: Ack): string {
+  const head = `${a.ruleId}: the acknowledgement of ${a.ruleId} ('${a.reason}') matches no warning of this construct or its children`;
+  const elsewhere: string[] = [];
+  let mounted: string | undefined;
+  for (const s of state.subjects) {
+    const c = s.construct;
+    if (c === a.scope || c.node.scopes.includes(a.scope) || acksFor(c).has(a.ruleId)) continue;
+    if (!s.findings().some(f => f.ruleId === a.ruleId && f.level === 'warning' && f.acknowledged === undefined)) continue;
+    elsewhere.push(c.node.path);
+    // a token volume reports its own warnings, once, though the workload mounts it
+    const users: unknown = typeof (c as any)._usersList === 'function' ? (c as any)._usersList() : undefined;
+    const mountedHere = Array.isArray(users) && users.some((u: IConstruct) => u === a.scope || u.node.scopes.includes(a.scope));
+    if (mounted === undefined && mountedHere) mounted = c.node.path;
+  }
+  if (elsewhere.length === 0) return `${head}; remove it`;
+  const first = mounted ?? elsewhere[0];
+  const others = elsewhere.filter(p => p !== first);
+  const also = others.length === 0 ? '' : ` (also at ${others.slice(0, 3).map(p => `'${p}'`).join(', ')}${others.length > 3 ? ` and ${others.length - 3} more` : ''})`;
+  const what = mounted !== undefined ? ', the token volume this workload mounts: the warning belongs to the volume' : '';
+  return `${head}; ${a.ruleId} is reported at '${first}'${what}${also}. Acknowledge it there, `
+    + `BoundTokenRules.acknowledge(<the construct at '${first}'>, '${a.ruleId}', reason) (or on a scope that contains it), and remove it here`;
+}
+
 /** Records an acknowledgement; an acknowledgement that matches nothing fails the synth. */
 export function addAcknowledgement(scope: IConstruct, ruleId: string, reason: string): void {
   const state = stateOf(scope);
@@ -264,7 +292,7 @@ export function addAcknowledgement(scope: IConstruct, ruleId: string, reason: st
     scope.node.addValidation({
       validate: () => (ACKS.get(scope) ?? [])
         .filter(a => !state.used.has(a))
-        .map(a => `${a.ruleId}: the acknowledgement of ${a.ruleId} ('${a.reason}') matches no warning of this construct or its children; remove it`),
+        .map(a => unusedAckMessage(state, a)),
     });
   }
   for (const s of subjectsUnder(scope)) notify(s, ack);

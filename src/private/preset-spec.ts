@@ -192,6 +192,8 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
   USES.set(record, uses);
   if (!uses.some(u => u.spec === spec && u.mountPath === mountPath)) uses.push({ spec, mountPath, containers: options.containers });
   record.addCheck(presetChecks);
+  // BT152 (an error) reports a preset-bound workload without a service account: the warning BT151 would repeat it
+  record.excludeRule(R.POD_DEFAULT_SERVICE_ACCOUNT.id);
   const targets = targetsOf(preset);
   if (!targets.workloads.includes(record)) targets.workloads.push(record);
   if (spec.publicIssuer) markNeedsPublicIssuer(record.construct, spec.consumer);

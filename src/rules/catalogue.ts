@@ -148,13 +148,13 @@ export const R = {
     'A BoundTokenPod has no service account: the token would silently be issued for the namespace\'s default account.',
     "set 'serviceAccount' to the account the token must identify", 'construct'),
   POD_DEFAULT_SERVICE_ACCOUNT: rule('BT151', 'warning',
-    'A bare Pod projects a token but sets no serviceAccountName, so the token identifies the namespace\'s default account (the lint reports it only with --strict).',
-    'set serviceAccountName to a dedicated service account', 'all', true),
+    'A Pod, or the pod template of a workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, ...), projects a token but sets no serviceAccountName, so the token identifies the namespace\'s default account, which every pod of the namespace without an account of its own shares (the lint reports it only with --strict; an identity preset makes it error BT152).',
+    'set serviceAccountName (cdk8s-plus: serviceAccount) to a dedicated service account', 'all', true),
 
   // OpenShift issuer
   ISSUER_MULTIPLE: rule('BT160', 'error',
-    'More than one cluster issuer configuration (Authentication "cluster") in one app or file; the last one applied silently wins.',
-    'keep exactly one ClusterIssuerConfig per cluster'),
+    'More than one cluster issuer configuration (Authentication "cluster") for one cluster (constructs: the whole app, or one clusterScope; lint: one file); the last one applied silently wins.',
+    "keep one ClusterIssuerConfig per cluster: for an app that synthesizes one chart per cluster, set each one's clusterScope to the chart of its cluster"),
   ISSUER_EMPTY: rule('BT161', 'error',
     "The service account issuer is white space only, or not a string (an empty string is valid: it is OpenShift's default, read as https://kubernetes.default.svc).",
     "set the issuer URL, or reset it with ClusterIssuerConfig.platformDefault() ('https://kubernetes.default.svc') or an empty string"),
@@ -191,8 +191,8 @@ export const R = {
     'A duration or count of the issuer restart is out of range: the pause and poll interval must be whole seconds (the poll at least 1 s), the wait timeout between 1 minute and 24 hours, confirmations between 1 and 100.',
     'use whole seconds within the documented range', 'construct'),
   RESTART_ISSUER_MISMATCH: rule('BT182', 'error',
-    'An IssuerRotationRestart waits for an issuer that no ClusterIssuerConfig of the app sets, or the app has more than one restart: the Job would wait in vain, or restart everything twice.',
-    'give the restart the same serviceAccountIssuer as the ClusterIssuerConfig, once per app (or use its restart option)', 'construct'),
+    'An IssuerRotationRestart waits for an issuer that no ClusterIssuerConfig of its cluster sets, or a cluster has more than one restart: the Job would wait in vain, or restart everything twice.',
+    "give the restart the same serviceAccountIssuer as the ClusterIssuerConfig, once per cluster (or use the config's restart option); for one chart per cluster, set clusterScope to the chart of each", 'construct'),
   GITOPS_SYNC_WAVE: rule('BT183', 'error',
     'An Argo CD sync wave is not an integer, or the restart Job is not in a later wave than the Authentication change: Argo CD would wait for the Job before applying the change it waits for.',
     'use integer waves, with restartSyncWave greater than syncWave', 'construct'),
@@ -266,6 +266,10 @@ export const R = {
   NOTICE_KUSTOMIZE_FOLDER: rule('BT907', 'notice',
     'A folder holds a kustomization.yaml: its files are inputs of kustomize, not what is applied.',
     'lint what kustomize renders: kubectl kustomize DIR | cdk8s-bound-tokens lint -', 'manifest'),
+  // --- issue 18: messages a user can act on (BT240-BT249) ---
+  ISSUER_CLUSTER_SCOPE: rule('BT240', 'error',
+    'The clusterScope of a ClusterIssuerConfig or IssuerRotationRestart is not a construct of the same app.',
+    'pass the Chart (or a construct) that holds the objects of this cluster, or leave it out for one cluster per app', 'construct'),
   // --- issue 4: identity presets (BT200-BT219) ---
   PRESET_AWS_ROLE_ARN: rule('BT200', 'error',
     'The AWS preset role is not an IAM role ARN (arn:aws|aws-cn|aws-us-gov:iam::<12-digit account>:role/<name>).',
@@ -292,6 +296,10 @@ export const R = {
     'A workload bound to an identity preset runs as no named service account: the cloud or platform trusts system:serviceaccount:<namespace>:<name> of one account, and the namespace\'s default account is not it.',
     'give the workload the service account that the identity provider trusts (serviceAccount, or serviceAccountName in the pod spec)', 'construct'),
 };
+
+/** The fix of BT160 for the constructs (one issuer per cluster, where a chart is a cluster). */
+export const ISSUER_PER_CLUSTER_FIX = 'keep one ClusterIssuerConfig per cluster: if the app synthesizes one chart per cluster, give each ClusterIssuerConfig '
+  + "the chart of its cluster as clusterScope (new ClusterIssuerConfig(chart, 'Issuer', { serviceAccountIssuer, clusterScope: chart })); otherwise remove all but one";
 
 /** All rules, in id order. */
 export function allRules(): readonly RuleDef[] {

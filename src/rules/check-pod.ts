@@ -328,7 +328,10 @@ function withWhere(f: Finding, prop: string, where: string): Finding {
 
 export interface PodSpecCheckOptions {
   readonly style: CheckStyle;
-  /** The object is a bare Pod (not a pod template): the default-account rule applies. */
+  /**
+   * The pod spec runs as written (a bare Pod, or the template of a workload such as a Deployment;
+   * not a PodTemplate object): the default-account rule (BT151) applies.
+   */
   readonly bare: boolean;
   /**
    * Volumes whose own checks (name, mode, sources) are done by their construct;
@@ -452,7 +455,7 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
   }
   if (opts.bare && !spec.serviceAccountName && !spec.serviceAccount && own !== undefined) {
     out.push(finding(R.POD_DEFAULT_SERVICE_ACCOUNT, `${specPath}`, 'serviceAccountName',
-      `is not set on a Pod that projects a token (volume '${clip(own)}'), so the token identifies the namespace's 'default' account`, 'nothing'));
+      `is not set on a pod that projects a token (volume '${clip(own)}'), so the token identifies the namespace's 'default' account, which every pod of the namespace without an account of its own runs as`, 'nothing'));
   }
   return out;
 }

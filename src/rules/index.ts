@@ -7,4 +7,5 @@ export * from './go-url';
 export * from './manifest';
 export * from './input';
 export * from './check-preset';
+export * from './explain';
 export * from './trust';

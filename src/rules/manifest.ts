@@ -175,7 +175,8 @@ export function checkObject(obj: any, opts: ObjectCheckOptions): Finding[] {
 function podFindings(obj: any, loc: PodSpecLocation, opts: ObjectCheckOptions): Finding[] {
   let out = checkPodSpec(getAt(obj, loc.specPath), loc.specPath, {
     style: opts.style,
-    bare: loc.bare,
+    // every pod spec that runs as written (a Pod, a workload's template); not a PodTemplate object
+    bare: loc !== POD_TEMPLATE,
     managedVolumes: opts.managedVolumes,
   });
   const misplaced = checkAckPlacement(obj, loc);

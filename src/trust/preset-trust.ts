@@ -3,32 +3,32 @@
 import { IConstruct } from 'constructs';
 import { generateTrust, TrustBinding, TrustDocument } from './core';
 import { AzureFederatedIdentityCredential, CloudTrustOptions, EksPodIdentityAssociation, GcpWorkloadIdentityTrust } from '../cloud-trust';
-import { issuerConfigsOf } from '../private/issuer/internal';
+import { issuerConfigsSharing } from '../private/issuer/internal';
 import { presetSpec, presetTargets } from '../private/preset-spec';
 import { Finding, finding, show, TR } from '../rules';
 
-function bindingsOfPreset(preset: object, options: CloudTrustOptions): { bindings: TrustBinding[]; roots: IConstruct[] } {
+function bindingsOfPreset(preset: object, options: CloudTrustOptions): { bindings: TrustBinding[]; boundObjects: IConstruct[] } {
   const spec = presetSpec(preset);
   const facts = spec.trust!;
   const audience = spec.token.audience;
   const targets = presetTargets(preset);
   const bindings: TrustBinding[] = [];
-  const roots: IConstruct[] = [];
+  const boundObjects: IConstruct[] = [];
   for (const record of targets.workloads) {
-    roots.push(record.construct.node.root);
+    boundObjects.push(record.construct);
     const sa = record.serviceAccountName();
     const own: Finding[] = sa ? [] : [finding(TR.DEFAULT_SERVICE_ACCOUNT, '', 'serviceAccount', `of the workload '${record.construct.node.path}' is not set`, 'nothing')];
     const namespace = record.apiObject.metadata.namespace;
     bindings.push({ ...facts, source: record.construct.node.path, namespace, serviceAccount: sa, audience, findings: own });
   }
   for (const obj of targets.serviceAccounts) {
-    roots.push(obj.node.root);
+    boundObjects.push(obj);
     bindings.push({ ...facts, source: obj.node.path, namespace: obj.metadata.namespace, serviceAccount: obj.name, audience });
   }
   for (const s of options.serviceAccounts ?? []) {
     bindings.push({ ...facts, source: 'serviceAccounts', namespace: s.namespace, serviceAccount: s.name, audience });
   }
-  return { bindings, roots };
+  return { bindings, boundObjects };
 }
 
 /**
@@ -39,7 +39,7 @@ function bindingsOfPreset(preset: object, options: CloudTrustOptions): { binding
 export function presetTrustDocuments(preset: object, options: CloudTrustOptions, caller: string, ignore: readonly string[] = []): TrustDocument[] {
   const spec = presetSpec(preset);
   if (!spec.trust) return [];
-  const { bindings, roots } = bindingsOfPreset(preset, options);
+  const { bindings, boundObjects } = bindingsOfPreset(preset, options);
   const fail = (messages: string[]) => {
     throw new Error(`${caller}: ${messages.join('\n' + ' '.repeat(caller.length + 2))}`);
   };
@@ -48,8 +48,9 @@ export function presetTrustDocuments(preset: object, options: CloudTrustOptions,
   }
   let issuer = options.issuer;
   if (issuer === undefined) {
-    const issuers = [...new Set([...new Set(roots)].flatMap(r => issuerConfigsOf(r).map(c => c.issuer)))];
-    if (issuers.length > 1) fail([finding(TR.NO_ISSUER, '', 'issuer', 'is not known: the app has more than one ClusterIssuerConfig', show(issuers)).message]);
+    // the ClusterIssuerConfigs whose cluster (the app, or their clusterScope) holds the bound objects
+    const issuers = [...new Set([...new Set(boundObjects)].flatMap(r => issuerConfigsSharing(r).map(c => c.issuer)))];
+    if (issuers.length > 1) fail([finding(TR.NO_ISSUER, '', 'issuer', 'is not known: more than one ClusterIssuerConfig applies to the bound objects', show(issuers)).message]);
     issuer = issuers[0];
   }
   const { clusterName, roleArn, oidcProviderArn } = options;

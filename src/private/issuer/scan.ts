@@ -57,9 +57,12 @@ function whereOf(obj: IConstruct): string {
   return obj.node.id === 'Resource' && scope ? scope.node.path : obj.node.path;
 }
 
-/** Every token audience in the app of `scope`, once per audience (the first place it is set). */
-export function appTokenAudiences(scope: IConstruct): AudienceUse[] {
-  const root = scope.node.root;
+/**
+ * Every token audience at or below `cluster` (the app's root: the whole app),
+ * once per audience (the first place it is set).
+ */
+export function appTokenAudiences(cluster: IConstruct): AudienceUse[] {
+  const root = cluster.node.root;
   const out: AudienceUse[] = [];
   const seen = new Set<string>();
   const add = (audience: unknown, where: string) => {
@@ -67,7 +70,7 @@ export function appTokenAudiences(scope: IConstruct): AudienceUse[] {
     seen.add(audience);
     out.push({ audience, where });
   };
-  for (const c of root.node.findAll()) {
+  for (const c of cluster.node.findAll()) {
     if (c instanceof ProjectedTokenVolume) {
       for (const t of c.tokens) add(t.audience, c.node.path);
     } else if (c instanceof ApiObject && !NO_POD_SPEC.has(c.kind)) {
@@ -86,10 +89,12 @@ export function appTokenAudiences(scope: IConstruct): AudienceUse[] {
   return out;
 }
 
-/** Who in the app of `scope` needs a cloud to fetch the issuer's discovery document. */
-export function appPublicIssuerNeeds(scope: IConstruct, audiences: readonly AudienceUse[]): PublicIssuerNeed[] {
+/** Who at or below `cluster` needs a cloud to fetch the issuer's discovery document. */
+export function appPublicIssuerNeeds(cluster: IConstruct, audiences: readonly AudienceUse[]): PublicIssuerNeed[] {
   const out: PublicIssuerNeed[] = [];
-  for (const m of publicIssuerMarks(scope)) out.push({ consumer: m.consumer, where: m.construct.node.path });
+  for (const m of publicIssuerMarks(cluster)) {
+    if (m.construct === cluster || m.construct.node.scopes.includes(cluster)) out.push({ consumer: m.consumer, where: m.construct.node.path });
+  }
   for (const a of audiences) {
     const consumer = cloudAudienceConsumer(a.audience);
     if (consumer) out.push({ consumer: `${consumer} (audience '${a.audience}')`, where: a.where });
