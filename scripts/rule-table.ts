@@ -1,4 +1,4 @@
-// Renders the rule table of the README from the catalogue, and rewrites it in
+// Renders the rule table of docs/rules.md from the catalogue, and rewrites it in
 // place between the markers (`npx projen rules:table`; the tests check it).
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,15 +22,15 @@ export function renderRuleTable(): string {
   return ['| id | level | applies to | cause | fix |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
-export function withRuleTable(readme: string): string {
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error('README.md has no rule-table markers');
-  return readme.slice(0, start + BEGIN.length) + '\n' + renderRuleTable() + '\n' + readme.slice(end);
+export function withRuleTable(page: string): string {
+  const start = page.indexOf(BEGIN);
+  const end = page.indexOf(END);
+  if (start < 0 || end < start) throw new Error('docs/rules.md has no rule-table markers');
+  return page.slice(0, start + BEGIN.length) + '\n' + renderRuleTable() + '\n' + page.slice(end);
 }
 
 if (require.main === module) {
-  const file = path.join(__dirname, '..', 'README.md');
+  const file = path.join(__dirname, '..', 'docs', 'rules.md');
   fs.writeFileSync(file, withRuleTable(fs.readFileSync(file, 'utf8')));
-  console.log('README.md rule table updated');
+  console.log('docs/rules.md rule table updated');
 }

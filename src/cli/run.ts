@@ -81,7 +81,7 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--disable':
         for (const id of value().split(',').map(s => s.trim()).filter(s => s !== '')) {
-          if (!findRule(id)) throw new UsageError(`--disable: '${id}' names no rule (see the rule table in the README)`);
+          if (!findRule(id)) throw new UsageError(`--disable: '${id}' names no rule (see the rule table in docs/rules.md)`);
           disable.add(id);
         }
         break;
