@@ -373,12 +373,15 @@ export interface PolicyCost {
  * cached and are counted in their own term); the body that measures the
  * validations repeats each validation and messageExpression as written.
  */
-export function measurePolicyCost(server: KubectlRunner, policy: any, obj: any, maxK = 20000): PolicyCost {
+export function measurePolicyCost(server: KubectlRunner, policy: any, obj: any, maxK = 8192, log?: (line: string) => void): PolicyCost {
   const LIMIT = 1_000_000;
   const name = 'cost-probe';
   const terms: Record<string, string[]> = {
     vars: policy.spec.variables.map((v: any) => `size([${v.expression}]) >= 0`),
-    vals: policy.spec.validations.flatMap((v: any) => [`size([${v.expression}]) >= 0`, `size([${v.messageExpression}]) >= 0`]),
+    // A messageExpression that fails (the issuer's, on a pod: no issuer) costs what it took to fail;
+    // the probe skips it, since its error would stop the body.
+    vals: policy.spec.validations.flatMap((v: any) => [`size([${v.expression}]) >= 0`,
+      `${(v.messageExpression as string).includes('variables.issuer') ? 'variables.issuer == null || ' : ''}size([${v.messageExpression}]) >= 0`]),
   };
   terms.vars0 = terms.vars.map(() => 'size([0]) >= 0');
   terms.vals0 = terms.vals.map(() => 'size([0]) >= 0');
@@ -392,9 +395,14 @@ export function measurePolicyCost(server: KubectlRunner, policy: any, obj: any, 
       failurePolicy: 'Fail',
       matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] }] },
       matchConditions: [{ name: 'probe', expression: "has(object.metadata.annotations) && 'probe-which' in object.metadata.annotations" }],
-      variables: policy.spec.variables,
+      // Each body is a variable of its own: a cost error then names the short variable, not a
+      // long expression that the API server's message would cut short.
+      variables: [
+        ...policy.spec.variables,
+        ...Object.entries(terms).map(([key, t]) => ({ name: `probe_${key}`, expression: `${items}.all(probeIter, ${t.join(' && ')})` })),
+      ],
       validations: [
-        ...Object.entries(terms).map(([key, t]) => ({ expression: `${which} != '${key}' || ${items}.all(probeIter, ${t.join(' && ')})`, message: `probe ${key}` })),
+        ...Object.keys(terms).map(key => ({ expression: `${which} != '${key}' || variables.probe_${key}`, message: `probe ${key}` })),
         { expression: 'false', message: 'probe passed' },
       ],
     },
@@ -406,11 +414,13 @@ export function measurePolicyCost(server: KubectlRunner, policy: any, obj: any, 
   }];
   const r = server.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
   if (r.status !== 0) throw new Error(`the probe policy did not install: ${r.stderr}`);
+  let lastMessage = '';
   const send = (key: string, k: number): 'passed' | 'cancelled' | 'other' => {
     const o = clone(obj);
     o.metadata.annotations = { ...(o.metadata.annotations ?? {}), 'probe-which': key, 'probe-k': Array(k).fill('x').join(',') };
     const out = admit(server, o);
     const message = out.kind === 'admitted' ? '' : out.message;
+    lastMessage = message;
     if (message.includes(`'${name}'`) && message.includes('probe passed')) return 'passed';
     if (message.includes(`'${name}'`) && isCostError(message)) return 'cancelled';
     return 'other';
@@ -425,13 +435,17 @@ export function measurePolicyCost(server: KubectlRunner, policy: any, obj: any, 
     const perRun = (key: string): number => {
       const k = bisectK(n => {
         const a = send(key, n);
-        if (a === 'other') throw new Error(`probe ${key} k=${n}: neither passed nor cancelled`);
+        if (a === 'other') throw new Error(`probe ${key} k=${n}: neither passed nor cancelled: ...${lastMessage.slice(-300)}`);
         return a === 'passed';
       }, maxK);
       if (k === 0 || k === maxK - 1) throw new Error(`probe ${key}: k out of range (${k})`);
       return LIMIT / k;
     };
-    const costOf = (key: string) => Math.max(0, Math.round(perRun(key) - perRun(`${key}0`)));
+    const costOf = (key: string) => {
+      const c = Math.max(0, Math.round(perRun(key) - perRun(`${key}0`)));
+      log?.(`  ${policy.metadata.name} ${key}: ${c}`);
+      return c;
+    };
     return { policy: policy.metadata.name, variables: costOf('vars'), validations: costOf('vals') };
   } finally {
     server.kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', name, '--ignore-not-found']);

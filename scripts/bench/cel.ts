@@ -9,10 +9,10 @@
 // pod, measured with a probe policy (see measurePolicyCost), as a share of
 // the limits. Without the API server it prints one line and skips. `--quick`
 // installs the policy and sends the typical pod and one stress object only.
-import type { BenchSection } from '../bench';
-import { apiServerUnavailable, startApiServer } from '../../test/apiserver/server';
 import { admit, AXES, installPolicy, largestAdmitted, maxFittingN, measurePolicyCost, typicalPod, unguardedPolicyObjects } from './cel-stress';
 import { buildPolicyObjects } from '../../src/policy/build';
+import { apiServerUnavailable, startApiServer } from '../../test/apiserver/server';
+import type { BenchSection } from '../bench';
 
 const PER_EXPRESSION = 1_000_000;
 const PER_EVALUATION = 10_000_000;
