@@ -69,8 +69,8 @@ export const AXES: readonly StressAxis[] = [
     stresses: 'BT141 (pairs of mount paths), BT140/BT142/BT144 (mounts x volume names)',
     unit: 'mounts of one container',
     violate: n => {
-      const o = clone(AXES_BY_NAME['container-mounts'].make(n));
-      o.spec.containers[0].volumeMounts[n].mountPath = '/d/0/';
+      const o = clone(AXES_BY_NAME['container-mounts'].make(n - 1));
+      o.spec.containers[0].volumeMounts.push({ name: 'data', mountPath: '/d/0/' });
       return { object: o, ruleId: 'BT141' };
     },
     make: n => pod('stress', [{
@@ -119,6 +119,7 @@ export const AXES: readonly StressAxis[] = [
       o.spec.containers[0].volumeMounts[0].subPath = 'token';
       return { object: o, ruleId: 'BT142' };
     },
+    cap: 20000,
     make: n => pod('stress', [{
       name: 'app',
       image: 'x',
@@ -127,20 +128,20 @@ export const AXES: readonly StressAxis[] = [
   },
   {
     name: 'projected-sources',
-    stresses: 'BT114 (the linear part: cleaning and joining every path), 8 ConfigMaps of n items',
-    unit: 'items of each of 8 ConfigMaps projected beside the token',
+    stresses: 'BT114 (the linear part: cleaning and joining every path), 6 ConfigMaps of n items (with the API-access volume\'s two, 8 sources with items)',
+    unit: 'items of each of 6 ConfigMaps projected beside the token',
     violate: n => {
       const o = clone(AXES_BY_NAME['projected-sources'].make(n));
-      o.spec.volumes[0].projected.sources[8].configMap.items[n - 1].path = 'token';
+      o.spec.volumes[0].projected.sources[6].configMap.items[n - 1].path = 'token';
       return { object: o, ruleId: 'BT114' };
     },
     cap: 750,
     make: n => pod('stress', [{ name: 'app', image: 'x', volumeMounts: [{ name: 'tok', mountPath: '/var/run/secrets/tokens' }] }],
-      [tokenVolume('tok', range(8).map(c => ({ configMap: { name: `cfg${c}`, items: range(n).map(i => ({ key: `k${i}`, path: `c${c}/f${i}` })) } })))]),
+      [tokenVolume('tok', range(6).map(c => ({ configMap: { name: `cfg${c}`, items: range(n).map(i => ({ key: `k${i}`, path: `c${c}/f${i}` })) } })))]),
   },
   {
     name: 'pod-bounds',
-    stresses: 'every rule at once, at the pod-wide bounds: 6 token volumes of 64 sources, 512 volumes, n containers of 128 mounts',
+    stresses: 'every rule at once, at the pod-wide bounds with the API-access volume: 6 token volumes of 64 sources, 512 volumes, n containers of 128 mounts',
     unit: 'containers of 128 mounts',
     violate: n => {
       const o = clone(AXES_BY_NAME['pod-bounds'].make(n));
@@ -152,11 +153,11 @@ export const AXES: readonly StressAxis[] = [
       image: 'x',
       volumeMounts: [
         ...range(6).map(t => ({ name: `t${t}`, mountPath: `/t/${t}` })),
-        ...range(122).map(i => ({ name: `v${i}`, mountPath: `/d/${i}` })),
+        ...range(121).map(i => ({ name: `v${i}`, mountPath: `/d/${i}` })),
       ],
     })), [
       ...range(6).map(t => tokenVolume(`t${t}`, range(63).map(c => ({ configMap: { name: `cfg${c}`, items: [{ key: 'k', path: `c${c}` }] } })))),
-      ...range(506).map(i => ({ name: `v${i}`, emptyDir: {} })),
+      ...range(505).map(i => ({ name: `v${i}`, emptyDir: {} })),
     ]),
   },
   {

@@ -37,6 +37,22 @@ function checkedUpTo(axis: StressAxis, hi: number): number | undefined {
 describeWithApiServer('the generated policy within the CEL cost limits of a real API server', (server) => {
   beforeAll(() => installPolicy(server(), POLICIES), 120_000);
 
+  /** The largest n whose one-mistake variant the real API server reports (denied, or warned), by bisection. */
+  const serverCheckedUpTo = (axis: StressAxis, hi: number): number => {
+    const reported = (n: number) => {
+      const v = axis.violate(n);
+      const o = admit(server(), v.object);
+      return o.kind === 'denied' ? o.ruleIds.includes(v.ruleId) : o.kind === 'admitted' && o.warnings.join('\n').includes(`${v.ruleId}: `);
+    };
+    if (reported(hi)) return hi;
+    let lo = 1;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (reported(mid)) lo = mid; else hi = mid;
+    }
+    return lo;
+  };
+
   test('the API server takes the policy (no static cost refusal), and a typical pod is admitted with no warning', () => {
     const names = server().kubectl(['get', 'validatingadmissionpolicies', '-o', 'name']).stdout;
     expect(names).toContain('bound-tokens-errors');
@@ -49,7 +65,11 @@ describeWithApiServer('the generated policy within the CEL cost limits of a real
   const cases = AXES.map(axis => [axis.name, axis] as const);
   test.each(cases)('%s: the lint\'s verdict up to the bound, admitted (lint only) past it, never cancelled up to 3 MiB', (_name, axis) => {
     const fitting = maxFittingN(axis);
-    const checked = checkedUpTo(axis, Math.min(fitting, 4096));
+    const expected = checkedUpTo(axis, Math.min(fitting, 4096));
+    // The bound on the real API server, by bisection with the one-mistake variant: the same as
+    // the policy's own CEL gives here (within 2%, for what the API server adds to a pod).
+    const checked = expected === undefined ? undefined : serverCheckedUpTo(axis, Math.min(fitting, 2 * expected));
+    if (expected !== undefined) expect(Math.abs(checked! - expected)).toBeLessThanOrEqual(Math.ceil(expected / 50));
     const bound = checked ?? Math.min(fitting, 4096);
     const sizes = [...new Set([bound, Math.min(bound + 1, fitting), fitting])];
     for (const n of sizes) {
