@@ -69,7 +69,7 @@ export const AXES: readonly StressAxis[] = [
     stresses: 'BT141 (pairs of mount paths), BT140/BT142/BT144 (mounts x volume names)',
     unit: 'mounts of one container',
     violate: n => {
-      const o = clone(AXES_BY_NAME['container-mounts'].make(n - 1));
+      const o = clone(AXES_BY_NAME['container-mounts'].make(n));
       o.spec.containers[0].volumeMounts.push({ name: 'data', mountPath: '/d/0/' });
       return { object: o, ruleId: 'BT141' };
     },
