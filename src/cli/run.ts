@@ -3,8 +3,9 @@
 // cdk8s-plus or constructs (test/cli.test.ts proves it).
 import * as fs from 'fs';
 import * as path from 'path';
-import { expandInputs, readInput } from '../lint/files';
+import { byteSize, decodeInput, expandInputs, MAX_INPUT_BYTES, readInput } from '../lint/files';
 import { escapeControl, Format, FORMATS, jsonChunks, sarifChunks, textChunks } from '../lint/format';
+import { KustomizeContext } from '../lint/kustomize';
 import { Linter } from '../lint/lint';
 import { findRule } from '../rules';
 
@@ -12,12 +13,20 @@ import { findRule } from '../rules';
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** The whole of standard input. */
-  readonly stdin: () => string;
+  /**
+   * The whole of standard input: bytes (decoded as a file is: UTF-8, or
+   * UTF-16 with a byte-order mark) or text. Throws InputTooLargeError (of
+   * src/lint/files) when it holds more than MAX_INPUT_BYTES.
+   */
+  readonly stdin: () => string | Uint8Array;
 }
+
+/** The exit code of a run that checked no Kubernetes object (and found no error). */
+export const NOTHING_CHECKED = 3;
 
 export const USAGE = `Usage: cdk8s-bound-tokens lint [options] <file-or-dir>...
        cdk8s-bound-tokens policy [options]   (the ValidatingAdmissionPolicy YAML; see 'policy --help')
+       cdk8s-bound-tokens trust [options] <file-or-dir>...   (the cloud side of the trust; see 'trust --help')
 
 Checks Kubernetes manifests (.yaml, .yml, .json; directories recursively;
 '-' for standard input) against the bound-token rule catalogue.
@@ -30,9 +39,17 @@ Options:
   -h, --help                  show this help
   --version                   show the version
 
+Files are read as UTF-8, or UTF-16 with a byte-order mark (as kubectl
+reads them); at most ${byteSize(MAX_INPUT_BYTES)} per file and from standard input.
+Notices (BT906, BT907) say what was not checked, e.g. a kustomize patch checked
+only for what it holds; lint what kustomize renders with
+'kubectl kustomize DIR | cdk8s-bound-tokens lint -'. They never fail a run.
+
 Exit codes: 0 no error, 1 at least one error (or warning with --strict),
-2 usage error, an input that does not exist, cannot be read or is not a
-regular file (a FIFO, a device), or an internal error.
+2 usage error, an input that does not exist, cannot be read, is larger
+than ${byteSize(MAX_INPUT_BYTES)} or is not a regular file (a FIFO, a device), or an
+internal error; ${NOTHING_CHECKED} nothing was checked: the inputs hold no Kubernetes object
+(empty standard input, a directory without .yaml, .yml or .json files).
 `;
 
 class UsageError extends Error {}
@@ -154,6 +171,12 @@ function runCliUnguarded(argv: readonly string[], io: CliIo): number {
     const { runPolicyCommand } = require('./policy-command') as typeof import('./policy-command');
     return runPolicyCommand(rest, io);
   }
+  if (command === 'trust') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runTrustCommand } = require('./trust-command') as typeof import('./trust-command');
+    // standard input decoded (and bounded) as the lint reads it
+    return runTrustCommand(rest, { ...io, stdin: () => { const raw = io.stdin(); return typeof raw === 'string' ? raw : decodeInput(raw).text; } });
+  }
   if (command !== 'lint') {
     io.stderr(`${command === undefined ? 'no command given' : `unknown command '${command}'`}\n\n${USAGE}`);
     return 2;
@@ -173,10 +196,11 @@ function runCliUnguarded(argv: readonly string[], io: CliIo): number {
 
   const { files, problems } = expandInputs(args.inputs);
   const linter = new Linter({ disable: args.disable, issuerScope: 'file', strict: args.strict });
+  const kustomize = new KustomizeContext();
   for (const file of files) {
     const { text, problem } = readInput(file, io.stdin);
     if (problem) problems.push(problem);
-    else linter.addSource(file.name, text!);
+    else linter.addSource(file.name, text!, file.path === undefined ? undefined : kustomize.of(file.name, file.path));
   }
   const report = linter.report();
   const info = packageInfo();
@@ -193,5 +217,14 @@ function runCliUnguarded(argv: readonly string[], io: CliIo): number {
   for (const p of problems) io.stderr(`cdk8s-bound-tokens lint: ${escapeControl(p.message)}\n`);
   if (problems.length > 0) return 2;
   const failing = report.findings.some(f => f.level === 'error' || args.strict);
-  return failing ? 1 : 0;
+  if (failing) return 1;
+  if (report.objectsChecked === 0) {
+    // an empty pipe (`helm template ... | lint -` after helm failed) must not pass for a clean run
+    const where = files.length === 0
+      ? `no .yaml, .yml or .json file in ${args.inputs.map(i => `'${escapeControl(i)}'`).join(', ')}`
+      : `no Kubernetes object in ${files.length === 1 ? (files[0].name === '-' ? 'standard input' : `'${escapeControl(files[0].name)}'`) : `${files.length} inputs`}`;
+    io.stderr(`cdk8s-bound-tokens lint: nothing was checked: ${where} (exit code ${NOTHING_CHECKED})\n`);
+    return NOTHING_CHECKED;
+  }
+  return 0;
 }

@@ -45,7 +45,12 @@ const ACTIONS: Record<ActionName, string[]> = {
 /** The workload kinds whose pod template sits at spec.template. */
 const TEMPLATE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job'];
 
-/** The resources the policies match, by API group. */
+/**
+ * The resources the policies match, by API group. Not OLM ClusterServiceVersions
+ * (operators.coreos.com): OLM creates a Deployment from each of their
+ * deployments, and that Deployment, its ReplicaSets and Pods are checked here
+ * like any other; the lint reads the CSV itself (podSpecLocations).
+ */
 const POD_RESOURCE_RULES = [
   { apiGroups: [''], apiVersions: ['v1'], resources: ['pods', 'podtemplates', 'replicationcontrollers'] },
   { apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'] },
@@ -138,6 +143,21 @@ const VARIABLES: readonly Variable[] = [
     }, '{}'),
   },
   {
+    // Where the pods get acknowledgements: a Pod's (or an Authentication's) own metadata, a workload's pod template.
+    name: 'acknowledgements',
+    expression: byKind('object', {
+      pod: ['metadata', 'annotations'],
+      template: ['spec', 'template', 'metadata', 'annotations'],
+      cronJob: ['spec', 'jobTemplate', 'spec', 'template', 'metadata', 'annotations'],
+      issuer: ['metadata', 'annotations'],
+    }, '{}'),
+  },
+  {
+    // The object's pods are made from a pod template, whose annotations they carry (not the object's own).
+    name: 'acksOnTemplate',
+    expression: `variables.podSpec != null && ${KIND} != 'Pod'`,
+  },
+  {
     name: 'volumes',
     expression: 'variables.podSpec != null && has(variables.podSpec.volumes) ? variables.podSpec.volumes : []',
   },
@@ -165,13 +185,26 @@ const VARIABLES: readonly Variable[] = [
   { name: 'trailingSlashMounts', expression: TRAILING_SLASH_MOUNTS },
   { name: 'projectedPathsBounded', expression: PROJECTED_PATHS_BOUNDED },
   {
-    name: 'podOwnsFiles',
-    expression: 'variables.podSpec != null && has(variables.podSpec.securityContext) '
-      + '&& (has(variables.podSpec.securityContext.fsGroup) || has(variables.podSpec.securityContext.runAsUser))',
+    // Each container's effective runAsUser (its own, else the pod's), -1 for none (runAsUser is never negative).
+    name: 'runAsUsers',
+    expression: 'variables.containers.map(c, has(c.securityContext) && has(c.securityContext.runAsUser) ? c.securityContext.runAsUser '
+      + ': (has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.runAsUser) ? variables.podSpec.securityContext.runAsUser : -1))',
   },
   {
+    // podOwnsFiles in src/rules/check-pod.ts: fsGroup, or one effective runAsUser shared by every container.
+    name: 'podOwnsFiles',
+    expression: 'variables.podSpec != null && ((has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.fsGroup)) '
+      + '|| (variables.runAsUsers.size() > 0 && variables.runAsUsers.all(u, u >= 0 && u == variables.runAsUsers[0])))',
+  },
+  {
+    name: 'windowsPod',
+    expression: "variables.podSpec != null && has(variables.podSpec.os) && has(variables.podSpec.os.name) && variables.podSpec.os.name == 'windows'",
+  },
+  {
+    // An empty issuer is OpenShift's default (read as https://kubernetes.default.svc): not checked, like an absent one.
     name: 'issuer',
-    expression: `${IS_AUTHENTICATION} ? ${guarded('object', ['spec', 'serviceAccountIssuer'], 'null')} : null`,
+    expression: `${IS_AUTHENTICATION} && has(object.spec) && has(object.spec.serviceAccountIssuer) && object.spec.serviceAccountIssuer != '' `
+      + '? object.spec.serviceAccountIssuer : null',
   },
   {
     name: 'issuerBlank',
@@ -203,7 +236,7 @@ const VARIABLES: readonly Variable[] = [
 ];
 
 /** The items a scope iterates, the iteration variable and the label of an item in messages. */
-const SCOPES: Record<Exclude<PolicyScope, 'issuer'>, { list: string; item: string; label: string; noun: string }> = {
+const SCOPES: Record<Exclude<PolicyScope, 'issuer' | 'object'>, { list: string; item: string; label: string; noun: string }> = {
   tokenVolume: { list: 'variables.tokenVolumes', item: 'v', label: "has(v.name) ? v.name : '?'", noun: 'volume' },
   container: { list: 'variables.containers', item: 'c', label: "has(c.name) ? c.name : '?'", noun: 'container' },
 };
@@ -226,7 +259,7 @@ export function ruleVariableName(id: string): string {
  * beyond the size bounds (src/policy/cost.ts), which the lint checks alone.
  */
 export function ruleVariable(def: RuleDef, rule: ExpressedRule): Variable | undefined {
-  if (rule.scope === 'issuer') return undefined;
+  if (rule.scope === 'issuer' || rule.scope === 'object') return undefined;
   const s = SCOPES[rule.scope];
   const guard = RULE_GUARDS[def.id];
   const bounded = guard ? `variables.withinBounds && ${guard}` : 'variables.withinBounds';
@@ -241,6 +274,9 @@ export function validationFor(def: RuleDef, rule: ExpressedRule): PolicyValidati
   if (rule.scope === 'issuer') {
     expression = `variables.issuer == null || !(${rule.violation})`;
     messageExpression = `${celString(`${def.id}: ${rule.problem}, got '`)} + variables.issuer + ${celString(`'; ${def.fix}`)}`;
+  } else if (rule.scope === 'object') {
+    expression = `!(${rule.violation})`;
+    messageExpression = `${celString(`${def.id}: ${rule.problem} (`)} + ${rule.label ?? "''"} + ${celString(`); ${def.fix}`)}`;
   } else {
     const s = SCOPES[rule.scope];
     const failing = `variables.${ruleVariableName(def.id)}`;
@@ -250,7 +286,7 @@ export function validationFor(def: RuleDef, rule: ExpressedRule): PolicyValidati
   }
   if (def.level === 'warning') {
     const key = celString(ackAnnotation(def.id));
-    expression = `${key} in variables.objectAnnotations || ${key} in variables.templateAnnotations || ${expression}`;
+    expression = `${key} in variables.acknowledgements || ${expression}`;
   }
   return { expression, message, messageExpression };
 }
@@ -270,7 +306,7 @@ export function ruleCoverage(): RuleCoverage[] {
     const r = POLICY_RULES[def.id];
     if (!r) throw new Error(`internal: rule ${def.id} is neither expressed in CEL nor listed as not expressible (src/policy/rules.ts)`);
     if (!isExpressed(r)) return { def, expressed: undefined, notExpressible: r.notExpressible, sizeBound: undefined };
-    const sizeBound = r.scope === 'issuer' ? BOUND_NOTES[def.id] : [BOUND_NOTES[def.id], POD_BOUND_NOTE].filter(x => x).join('; ');
+    const sizeBound = r.scope === 'issuer' || r.scope === 'object' ? BOUND_NOTES[def.id] : [BOUND_NOTES[def.id], POD_BOUND_NOTE].filter(x => x).join('; ');
     return { def, expressed: r, notExpressible: undefined, sizeBound };
   });
 }

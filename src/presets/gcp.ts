@@ -4,7 +4,10 @@ import { kplus } from '../private/kplus';
 import { checkGcpInputs } from '../rules';
 import { credentialConfiguration, providerName } from './gcp-config';
 import { IdentityPreset } from './preset';
+import { CloudTrustOptions, GcpWorkloadIdentityTrust } from '../cloud-trust';
 import { setPresetSpec } from '../private/preset-spec';
+import { checkProps, checkResolved, duration, str } from '../private/props';
+import { presetGcpTrust } from '../trust/preset-trust';
 
 /** The coordinates of a Workload Identity Federation provider. */
 export interface GcpWorkloadIdentityProvider {
@@ -70,6 +73,7 @@ export class GcpWorkloadIdentityFederation extends IdentityPreset {
 
   constructor(props: GcpWorkloadIdentityFederationProps) {
     super();
+    checkProps('GcpWorkloadIdentityFederation:', props, { projectNumber: str, poolId: str, providerId: str, serviceAccountEmail: str, expiration: duration }, ['projectNumber', 'poolId', 'providerId']);
     this.provider = { projectNumber: props.projectNumber, poolId: props.poolId, providerId: props.providerId };
     this.serviceAccountEmail = props.serviceAccountEmail;
     this.audience = `https:${providerName(props)}`;
@@ -91,9 +95,23 @@ export class GcpWorkloadIdentityFederation extends IdentityPreset {
           return { configMap: { name: cm.name } };
         },
       }],
-      findings: () => checkGcpInputs(props),
+      findings: () => checkResolved(props, { projectNumber: '1', poolId: 'pool', providerId: 'provider', serviceAccountEmail: 'sa@example.iam.gserviceaccount.com' }, p => checkGcpInputs(p)),
+
       publicIssuer: true,
+      trust: { cloud: 'gcp', gcp: { ...this.provider, serviceAccountEmail: props.serviceAccountEmail } },
     });
+  }
+
+  /**
+   * What the pool needs to trust the ServiceAccounts the preset is bound
+   * through: the provider's issuer URI, allowed audience and attribute
+   * mapping (`google.subject=assertion.sub`, at most 127 bytes: BT213), the
+   * principals, and the impersonation role.
+   *
+   * @see https://cloud.google.com/iam/docs/workload-identity-federation-with-kubernetes
+   */
+  public workloadIdentityTrust(options: CloudTrustOptions = {}): GcpWorkloadIdentityTrust {
+    return presetGcpTrust(this, options, 'GcpWorkloadIdentityFederation.workloadIdentityTrust()');
   }
 
   /** The `external_account` credential configuration for a token file (default: the preset's token file). */

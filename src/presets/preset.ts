@@ -1,7 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { CloudTrustOptions } from '../cloud-trust';
 import { createServiceAccount27, kplus } from '../private/kplus';
 import { annotateServiceAccount, bindPreset, presetSpec, presetTokenFile } from '../private/preset-spec';
+import { arrayOf, checkProps, str } from '../private/props';
+import { presetTrustDocuments } from '../trust/preset-trust';
+
+const BIND_OPTIONS = { containers: arrayOf(str, 'container names', 'omit it to bind every container and init container'), mountPath: str };
 
 /** Where a preset binds. */
 export interface PresetBindOptions {
@@ -14,8 +19,12 @@ export interface PresetBindOptions {
 
   /**
    * Where the token volume is mounted. A token volume already mounted at
-   * this path on the workload is shared: the preset's token becomes another
-   * source of it.
+   * this path on the workload is shared (the preset's token becomes another
+   * source of it) when its tokens reach exactly the containers the preset
+   * binds and no other workload; otherwise the preset's token gets a volume
+   * of its own (the webhook's volume name, or that name with `-2`, `-3`,
+   * ...), so that a token file is readable only in the containers it was
+   * bound to.
    *
    * @default - the path the platform's webhook uses
    */
@@ -40,6 +49,7 @@ export abstract class IdentityPreset {
    * The workload must run as a named service account (BT152).
    */
   public bind(workload: IConstruct, options: PresetBindOptions = {}): void {
+    checkProps(`${this.constructor.name}.bind():`, options, BIND_OPTIONS, [], 'options');
     bindPreset(this, workload, options, false);
   }
 
@@ -51,6 +61,7 @@ export abstract class IdentityPreset {
    * there. Binding twice adds nothing twice.
    */
   public bindApiObject(obj: ApiObject, options: PresetBindOptions = {}): void {
+    checkProps(`${this.constructor.name}.bindApiObject():`, options, BIND_OPTIONS, [], 'options');
     bindPreset(this, obj, options, true);
   }
 
@@ -77,6 +88,24 @@ export abstract class IdentityPreset {
     const sa = createServiceAccount27(scope, id, props);
     this.annotateServiceAccount(sa);
     return sa;
+  }
+
+  /**
+   * The cloud side of the trust, as plain JSON: a list of
+   * `{ cloud, kind, for, serviceAccounts, document }`, one per document the
+   * cloud needs (an IAM role trust policy, an EKS Pod Identity association, a
+   * federated identity credential, a pool provider, an IAM binding), for every
+   * ServiceAccount the preset is bound through, in the namespace its objects
+   * are written into, with the token's audience and the app's issuer (the
+   * same documents as `cdk8s-bound-tokens trust` prints for the synthesized
+   * manifests). EKS Pod Identity associations are included when the
+   * `clusterName` and `roleArn` options are given. Empty for presets without
+   * a cloud side (Vault, meshes).
+   * Missing facts are errors with rule ids (BT210 no issuer, BT211 no
+   * namespace, BT215 no ServiceAccount, BT219 not bound, ...).
+   */
+  public trustDocuments(options: CloudTrustOptions = {}): any {
+    return presetTrustDocuments(this, options, `${this.constructor.name}.trustDocuments()`, ['BT214']);
   }
 
   /** The token file's path for a mount path (the path the binding writes into the env vars). */

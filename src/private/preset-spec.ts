@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { BindableVolume, BoundWorkload, childOf, ExtraVolume, normalizeMountPath, notAWorkload, tokenFilePath } from './bound-workload';
 import { wholeSeconds } from './internal';
 import { asServiceAccount, describeValue } from './kplus';
+import { apiObjectOf, resolvingWith } from './props';
 import { markNeedsPublicIssuer } from './public-issuer';
 import { ProjectedTokenVolume } from '../projected-token-volume';
 import { Finding, finding, R } from '../rules';
@@ -49,6 +50,36 @@ export interface PresetSpec {
   readonly manifestFindings?: (manifest: any) => Finding[];
   /** The consumer fetches the issuer's discovery document from the issuer's host (BT169). */
   readonly publicIssuer?: boolean;
+  /** The cloud identity the token is exchanged for: what the trust documents are generated from (issue 20). */
+  readonly trust?: PresetTrustFacts;
+}
+
+/** The cloud side of a preset, as facts (see src/trust/core.ts). */
+export interface PresetTrustFacts {
+  readonly cloud: 'aws' | 'eks-pod-identity' | 'azure' | 'gcp';
+  readonly roleArn?: string;
+  readonly clientId?: string;
+  readonly gcp?: { readonly projectNumber: string; readonly poolId: string; readonly providerId: string; readonly serviceAccountEmail?: string };
+}
+
+/** What a preset was bound to, for its trust documents: the workloads' records and the ServiceAccounts it annotated. */
+export interface PresetTargets {
+  readonly workloads: BoundWorkload[];
+  readonly serviceAccounts: ApiObject[];
+}
+
+const TARGETS = new WeakMap<object, PresetTargets>();
+
+/** The workloads and ServiceAccounts a preset was bound to, in the order of binding. */
+export function presetTargets(preset: object): PresetTargets {
+  const t = TARGETS.get(preset);
+  return { workloads: [...(t?.workloads ?? [])], serviceAccounts: [...(t?.serviceAccounts ?? [])] };
+}
+
+function targetsOf(preset: object): { workloads: BoundWorkload[]; serviceAccounts: ApiObject[] } {
+  let t = TARGETS.get(preset) as { workloads: BoundWorkload[]; serviceAccounts: ApiObject[] } | undefined;
+  if (!t) TARGETS.set(preset, t = { workloads: [], serviceAccounts: [] });
+  return t;
 }
 
 const SPECS = new WeakMap<object, PresetSpec>();
@@ -105,7 +136,8 @@ function presetChecks(manifest: any, record: BoundWorkload): Finding[] {
   for (const u of USES.get(record) ?? []) {
     if (seen.has(u.spec)) continue;
     seen.add(u.spec);
-    out.push(...u.spec.findings());
+    // values cdk8s resolves later are checked here, resolved by the App's resolvers
+    out.push(...resolvingWith(apiObjectOf(record.construct), () => u.spec.findings()));
     if (manifest) out.push(...(u.spec.manifestFindings?.(manifest) ?? []));
   }
   if (seen.size > 0 && !record.serviceAccountName(manifest)) {
@@ -137,8 +169,7 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
   const record = BoundWorkload.of(target, caller, apiObject);
   const scope = record.construct as Construct;
   const mountPath = normalizeMountPath(options.mountPath ?? spec.mountPath);
-  const volume: BindableVolume = record.tokenVolumeAt(mountPath)
-    ?? childOf(scope, `BoundTokens-${spec.volumeName}`, () => new ProjectedTokenVolume(scope, `BoundTokens-${spec.volumeName}`, { name: spec.volumeName }));
+  const volume = presetVolume(record, spec, mountPath, options.containers);
   const ptv = volume as unknown as ProjectedTokenVolume;
   if (!ptv.tokens.some(t => sameToken(t, spec.token))) ptv.addToken(spec.token);
   const tokenFile = tokenFilePath(mountPath, spec.token.path);
@@ -161,7 +192,47 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
   USES.set(record, uses);
   if (!uses.some(u => u.spec === spec && u.mountPath === mountPath)) uses.push({ spec, mountPath, containers: options.containers });
   record.addCheck(presetChecks);
+  const targets = targetsOf(preset);
+  if (!targets.workloads.includes(record)) targets.workloads.push(record);
   if (spec.publicIssuer) markNeedsPublicIssuer(record.construct, spec.consumer);
+}
+
+/**
+ * The volume a preset's token goes into: the token volume already mounted at
+ * the mount path when its tokens reach exactly the containers the preset
+ * binds (no other container, no other workload), so that sharing it shows
+ * no token where it was not bound; otherwise a volume of the preset's own,
+ * named after the webhook's volume (`istio-token`), or `<name>-2`, `-3`, ...
+ * when that one's tokens reach other containers. Separate volumes may share
+ * a mount path in different containers; in one container they cannot
+ * (BT141).
+ */
+function presetVolume(record: BoundWorkload, spec: PresetSpec, mountPath: string, containers: string[] | undefined): BindableVolume {
+  const scope = record.construct as Construct;
+  const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every(n => b.has(n));
+  const reachesExactly = (v: BindableVolume): boolean => {
+    if (!v._onlyIn(record.construct)) return false;
+    const bound = record.boundContainers(v);
+    if (bound.length > 0) {
+      // bound by the library: the same request (every container, or the same names), whatever was added since
+      const wanted = containers ? new Set(containers) : undefined;
+      return bound.every(b => (b === undefined || wanted === undefined ? b === wanted : sameSet(b, wanted)));
+    }
+    // mounted by hand: exactly the containers that mount it now
+    const { mounting, all } = record.containersMounting(v);
+    return sameSet(mounting, new Set(containers ?? all));
+  };
+  const existing = record.tokenVolumeAt(mountPath);
+  if (existing && reachesExactly(existing)) return existing;
+  for (let i = 1; ; i++) {
+    const suffix = i === 1 ? '' : `-${i}`;
+    const id = `BoundTokens-${spec.volumeName}${suffix}`;
+    const child = scope.node.tryFindChild(id) as BindableVolume | undefined;
+    if (!child) return childOf(scope, id, () => new ProjectedTokenVolume(scope, id, { name: `${spec.volumeName}${suffix}` }));
+    if (child === existing) continue;
+    // a volume of this preset made earlier, not yet mounted here or mounted in exactly these containers
+    if (child._onlyIn(record.construct) && (record.containersMounting(child).mounting.size === 0 || reachesExactly(child))) return child;
+  }
 }
 
 /** Adds the preset's annotations to a ServiceAccount of any cdk8s-plus line, or to a plain ServiceAccount ApiObject. */
@@ -173,5 +244,8 @@ export function annotateServiceAccount(preset: object, serviceAccount: unknown):
     throw notAWorkload(caller, 'serviceAccount', 'a ServiceAccount of cdk8s-plus (any line) or a KubeServiceAccount', describeValue(serviceAccount), 'pass the account the workload runs as');
   }
   for (const [k, v] of Object.entries(presetSpec(preset).serviceAccountAnnotations ?? {})) sa.metadata.addAnnotation(k, v);
+  const obj = ApiObject.isApiObject(sa) ? sa : ApiObject.of(sa as any);
+  const targets = targetsOf(preset);
+  if (!targets.serviceAccounts.includes(obj)) targets.serviceAccounts.push(obj);
 }
 
