@@ -11,9 +11,10 @@ export const END = '<!-- policy-table:end -->';
 export function renderPolicyTable(): string {
   const rows = TokenAdmissionPolicy.coverage().map(r => {
     const how = !r.enforced ? 'not enforced' : r.level === RuleLevel.ERROR ? '`-errors` (Deny)' : '`-warnings` (Warn, Audit)';
-    return `| \`${r.ruleId}\` | ${r.level} | ${how} | ${(r.reason ?? '').replace(/\|/g, '\\|')} |`;
+    const why = r.enforced ? `size bound: ${r.sizeBound ?? 'none'}` : r.reason ?? '';
+    return `| \`${r.ruleId}\` | ${r.level} | ${how} | ${why.replace(/\|/g, '\\|')} |`;
   });
-  return ['| rule | level | policy (default actions) | why it is not enforced |', '|---|---|---|---|', ...rows].join('\n');
+  return ['| rule | level | policy (default actions) | why it is not enforced, or up to which size it is |', '|---|---|---|---|', ...rows].join('\n');
 }
 
 export function withPolicyTable(page: string): string {

@@ -97,6 +97,13 @@ export interface PolicyRuleCoverage {
    * @default - the rule is enforced
    */
   readonly reason?: string;
+  /**
+   * For an enforced rule: up to which size of object the policy checks it;
+   * larger objects are admitted and checked by the lint only (Kubernetes
+   * bounds the cost of admission CEL).
+   * @default - the rule is not enforced
+   */
+  readonly sizeBound?: string;
 }
 
 /** A cluster-scoped admission object: never rendered with a namespace. */
@@ -171,6 +178,7 @@ export class TokenAdmissionPolicy extends Construct {
       level: c.def.level === 'error' ? RuleLevel.ERROR : c.def.level === 'notice' ? RuleLevel.NOTICE : RuleLevel.WARNING,
       enforced: c.expressed !== undefined,
       reason: c.notExpressible,
+      sizeBound: c.sizeBound,
     }));
   }
 

@@ -96,7 +96,7 @@ describe('TokenAdmissionPolicy', () => {
       excludeNamespaces: ['legacy'],
       excludeNamespacePrefixes: ['team-a-'],
       excludeNamespaceLabels: { 'bound-tokens.io/exempt': 'true' },
-      disabledRules: ['BT143', 'BT111'],
+      disabledRules: ['BT143', 'BT113'],
     });
     const objs = synth(c);
     const p = byName(objs, 'ValidatingAdmissionPolicy', 'tokens.example.com-errors');
@@ -108,8 +108,8 @@ describe('TokenAdmissionPolicy', () => {
     expect(p.spec.matchConstraints.namespaceSelector).toEqual({ matchExpressions: [{ key: 'bound-tokens.io/exempt', operator: 'NotIn', values: ['true'] }] });
     const all = objs.filter(o => o.kind === 'ValidatingAdmissionPolicy').flatMap(o => o.spec.validations.map((v: any) => v.message.slice(0, 5)));
     expect(all).not.toContain('BT143');
-    expect(all).not.toContain('BT111');
-    expect(all).toContain('BT112');
+    expect(all).not.toContain('BT113');
+    expect(all).toContain('BT110');
     expect(byName(objs, 'ValidatingAdmissionPolicyBinding', 'tokens.example.com-warnings').spec.policyName).toBe('tokens.example.com-warnings');
     expectValidManifests(objs);
   });
@@ -151,7 +151,12 @@ describe('TokenAdmissionPolicy', () => {
     // and every rule that checks only the constructs' own options
     const constructOnly = BoundTokenRules.all().filter(r => r.scope === RuleScope.CONSTRUCT).map(r => r.id);
     const notEnforced = coverage.filter(r => !r.enforced).map(r => r.ruleId);
-    expect(notEnforced.filter(id => !constructOnly.includes(id))).toEqual(['BT105', 'BT151', 'BT160', 'BT166', 'BT900', 'BT901', 'BT902', 'BT903', 'BT904', 'BT905', 'BT906', 'BT907']);
+    expect(notEnforced.filter(id => !constructOnly.includes(id))).toEqual(['BT101', 'BT102', 'BT105', 'BT111', 'BT112', 'BT133', 'BT144', 'BT151', 'BT160', 'BT166',
+      'BT900', 'BT901', 'BT902', 'BT903', 'BT904', 'BT905', 'BT906', 'BT907']);
+    for (const id of ['BT101', 'BT102', 'BT111', 'BT112', 'BT133', 'BT144']) {
+      expect(coverage.find(r => r.ruleId === id)!.reason).toContain('the API server refuses it before admission');
+    }
+    expect(coverage.find(r => r.ruleId === 'BT114')!.sizeBound).toContain('checked by the lint only');
     expect(constructOnly.filter(id => !notEnforced.includes(id))).toEqual([]);
     expect(coverage.find(r => r.ruleId === 'BT151')!.reason).toContain('serviceAccountName: default');
   });

@@ -4,7 +4,8 @@
 // Internal: not part of the jsii API (the construct is).
 
 import { celRegex, celString, celStringList, goUrlParses, JS_WHITESPACE_CLASS } from './cel';
-import { ExpressedRule, isExpressed, POLICY_RULES, PolicyScope } from './rules';
+import { BOUND_NOTES, MOUNTED_NAMES, POD_BOUND_NOTE, RULE_GUARDS, TRAILING_SLASH_MOUNTS, WITHIN_BOUNDS } from './cost';
+import { ExpressedRule, isExpressed, POLICY_RULES, PolicyScope, PROJECTED_PATHS_BOUNDED } from './rules';
 import { ackAnnotation, allRules, findRule, isDns1123Label, RuleDef } from '../rules';
 
 /** A binding's validation actions, by name. */
@@ -178,6 +179,11 @@ const VARIABLES: readonly Variable[] = [
       + ['initContainers', 'containers', 'ephemeralContainers']
         .map(g => `(has(variables.podSpec.${g}) ? variables.podSpec.${g} : [])`).join(' + '),
   },
+  // The size bounds of src/policy/cost.ts.
+  { name: 'withinBounds', expression: WITHIN_BOUNDS },
+  { name: 'mountedNames', expression: MOUNTED_NAMES },
+  { name: 'trailingSlashMounts', expression: TRAILING_SLASH_MOUNTS },
+  { name: 'projectedPathsBounded', expression: PROJECTED_PATHS_BOUNDED },
   {
     // Each container's effective runAsUser (its own, else the pod's), -1 for none (runAsUser is never negative).
     name: 'runAsUsers',
@@ -241,6 +247,25 @@ export interface PolicyValidation {
   readonly messageExpression: string;
 }
 
+/** The name of the variable that holds the items breaking a pod-scoped rule, e.g. `bt114`. */
+export function ruleVariableName(id: string): string {
+  return id.toLowerCase();
+}
+
+/**
+ * The variable of a pod-scoped rule: the items that break it, computed once
+ * for the validation and its messageExpression (the API server evaluates every
+ * messageExpression on every request, a variable once), and nothing for a pod
+ * beyond the size bounds (src/policy/cost.ts), which the lint checks alone.
+ */
+export function ruleVariable(def: RuleDef, rule: ExpressedRule): Variable | undefined {
+  if (rule.scope === 'issuer' || rule.scope === 'object') return undefined;
+  const s = SCOPES[rule.scope];
+  const guard = RULE_GUARDS[def.id];
+  const bounded = guard ? `variables.withinBounds && ${guard}` : 'variables.withinBounds';
+  return { name: ruleVariableName(def.id), expression: `!(${bounded}) ? [] : ${s.list}.filter(${s.item}, ${rule.violation})` };
+}
+
 /** The validation of one expressed rule. Warnings skip objects that acknowledge them; errors never do. */
 export function validationFor(def: RuleDef, rule: ExpressedRule): PolicyValidation {
   const message = `${def.id}: ${rule.problem}; ${def.fix}`;
@@ -254,9 +279,10 @@ export function validationFor(def: RuleDef, rule: ExpressedRule): PolicyValidati
     messageExpression = `${celString(`${def.id}: ${rule.problem} (`)} + ${rule.label ?? "''"} + ${celString(`); ${def.fix}`)}`;
   } else {
     const s = SCOPES[rule.scope];
-    expression = `!${s.list}.exists(${s.item}, ${rule.violation})`;
+    const failing = `variables.${ruleVariableName(def.id)}`;
+    expression = `size(${failing}) == 0`;
     messageExpression = `${celString(`${def.id}: ${rule.problem} (${s.noun} `)} + `
-      + `${s.list}.filter(${s.item}, ${rule.violation}).map(${s.item}, ${s.label}).join(', ') + ${celString(`); ${def.fix}`)}`;
+      + `${failing}.map(${s.item}, ${s.label}).join(', ') + ${celString(`); ${def.fix}`)}`;
   }
   if (def.level === 'warning') {
     const key = celString(ackAnnotation(def.id));
@@ -270,6 +296,8 @@ export interface RuleCoverage {
   readonly def: RuleDef;
   readonly expressed: ExpressedRule | undefined;
   readonly notExpressible: string | undefined;
+  /** For an enforced rule: up to which size the policy checks it (beyond, the lint only). */
+  readonly sizeBound: string | undefined;
 }
 
 /** Every catalogue rule with its place in the policy. Throws when a rule is in neither list. */
@@ -277,9 +305,9 @@ export function ruleCoverage(): RuleCoverage[] {
   return allRules().map(def => {
     const r = POLICY_RULES[def.id];
     if (!r) throw new Error(`internal: rule ${def.id} is neither expressed in CEL nor listed as not expressible (src/policy/rules.ts)`);
-    return isExpressed(r)
-      ? { def, expressed: r, notExpressible: undefined }
-      : { def, expressed: undefined, notExpressible: r.notExpressible };
+    if (!isExpressed(r)) return { def, expressed: undefined, notExpressible: r.notExpressible, sizeBound: undefined };
+    const sizeBound = r.scope === 'issuer' || r.scope === 'object' ? BOUND_NOTES[def.id] : [BOUND_NOTES[def.id], POD_BOUND_NOTE].filter(x => x).join('; ');
+    return { def, expressed: r, notExpressible: undefined, sizeBound };
   });
 }
 
@@ -387,20 +415,20 @@ function changedCondition(): { name: string; expression: string } {
   return { name: 'checked-part-changed', expression: `request.operation != 'UPDATE' || ${part('object')} != ${part('oldObject')}` };
 }
 
-function referencedVariables(texts: string[]): Variable[] {
+function referencedVariables(texts: string[], variables: readonly Variable[]): Variable[] {
   const needed = new Set<string>();
   const scan = (t: string) => {
     for (const m of t.matchAll(/variables\.([A-Za-z_][A-Za-z0-9_]*)/g)) needed.add(m[1]);
   };
   texts.forEach(scan);
   // Variables refer only to earlier ones: walk backwards to close the set.
-  for (let i = VARIABLES.length - 1; i >= 0; i--) {
-    if (needed.has(VARIABLES[i].name)) scan(VARIABLES[i].expression);
+  for (let i = variables.length - 1; i >= 0; i--) {
+    if (needed.has(variables[i].name)) scan(variables[i].expression);
   }
   for (const n of needed) {
-    if (!VARIABLES.some(v => v.name === n)) throw new Error(`internal: unknown variable ${n}`);
+    if (!variables.some(v => v.name === n)) throw new Error(`internal: unknown variable ${n}`);
   }
-  return VARIABLES.filter(v => needed.has(v.name));
+  return variables.filter(v => needed.has(v.name));
 }
 
 /** The four objects (or two, when one level has no rule left), in apply order: policy, then its binding. */
@@ -415,6 +443,7 @@ export function buildPolicyObjects(options: PolicyBuildOptions = {}): any[] {
     const ids = enforcedRuleIds(level, o.disabledRules);
     if (ids.length === 0) continue;
     const validations = ids.map(id => validationFor(findRule(id)!, POLICY_RULES[id] as ExpressedRule));
+    const ruleVariables = ids.map(id => ruleVariable(findRule(id)!, POLICY_RULES[id] as ExpressedRule)).filter((v): v is Variable => v !== undefined);
     const issuer = ids.some(id => (POLICY_RULES[id] as ExpressedRule).scope === 'issuer');
     const pod = ids.some(id => (POLICY_RULES[id] as ExpressedRule).scope !== 'issuer');
     const resourceRules = [...(pod ? POD_RESOURCE_RULES : []), ...(issuer ? [ISSUER_RESOURCE_RULE] : [])]
@@ -438,7 +467,7 @@ export function buildPolicyObjects(options: PolicyBuildOptions = {}): any[] {
         failurePolicy: 'Fail',
         matchConstraints,
         matchConditions,
-        variables: referencedVariables(texts).map(v => ({ name: v.name, expression: v.expression })),
+        variables: referencedVariables(texts, [...VARIABLES, ...ruleVariables]).map(v => ({ name: v.name, expression: v.expression })),
         validations,
       },
     });

@@ -14,6 +14,7 @@
 // the tests evaluate both on the same fixtures.
 
 import { celRegex, celString, celStringList, JS_WHITESPACE_CLASS, stripTrailingSlashes } from './cel';
+import { PAIR_BOUNDS } from './cost';
 import { ACK_ANNOTATION_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR_PATTERN, VOLUME_ANNOTATION_KEY, WINDOWS_ABSOLUTE_MOUNT_PATH } from '../rules';
 
 /** What a predicate iterates over. */
@@ -84,9 +85,42 @@ const SOURCE_PATHS = '('
     ` + (has(s.${k}) && has(s.${k}.items) ? s.${k}.items.filter(i, has(i.path)).map(i, i.path) : [])`).join('')
   + `).map(p, ${clean('p')}).filter(p, p != '')`;
 
-/** A container's non-empty mount paths, keyed as the lint keys them (trailing slashes stripped unless the path is one character). */
-const MOUNT_KEYS = "(has(c.volumeMounts) ? c.volumeMounts : []).filter(m, has(m.mountPath) && m.mountPath != '')"
-  + `.map(m, m.mountPath.size() > 1 ? ${stripTrailingSlashes('m.mountPath')} : m.mountPath)`;
+/** The file paths one projected source `s` names, as written (every kind). */
+const RAW_PATHS = '('
+  + FILE_FIELDS.map(([k, f]) => `(has(s.${k}) && has(s.${k}.${f}) ? [s.${k}.${f}] : [])`).join(' + ')
+  + ['configMap', 'secret', 'downwardAPI'].map(k =>
+    ` + (has(s.${k}) && has(s.${k}.items) ? s.${k}.items.filter(i, has(i.path)).map(i, i.path) : [])`).join('')
+  + ')';
+
+/**
+ * CEL: the cleaned file paths `ps` (a list of lists) as one string, each path
+ * between '//' and '/' (with '/' between them: '///a///b///').
+ */
+const pathText = (ps: string) => `'///' + ${ps}.filter(l, l.size() > 0).map(l, l.join('///')).join('///') + '///'`;
+
+/**
+ * CEL for variables.projectedPathsBounded: the files of the pod's token
+ * volumes are few and short enough for BT114 (PAIR_BOUNDS): no source with
+ * more items than itemsPerSource, at most itemSources sources with items, at
+ * most pathChars characters of paths as written, and files x characters of
+ * the cleaned text within filesTimesChars. Each step is cheap once the one
+ * before holds.
+ */
+export const PROJECTED_PATHS_BOUNDED = 'variables.tokenVolumes.all(v, v.projected.sources.all(s, '
+  + ['configMap', 'secret', 'downwardAPI'].map(k => `(!has(s.${k}) || !has(s.${k}.items) || size(s.${k}.items) <= ${PAIR_BOUNDS.itemsPerSource})`).join(' && ')
+  + '))'
+  + ' && variables.tokenVolumes.map(v, v.projected.sources.filter(s, '
+  + ['configMap', 'secret', 'downwardAPI'].map(k => `(has(s.${k}) && has(s.${k}.items))`).join(' || ')
+  + `).map(s, '/').join('')).join('').size() <= ${PAIR_BOUNDS.itemSources}`
+  + ` && variables.tokenVolumes.map(v, v.projected.sources.map(s, ${RAW_PATHS}.join('/')).join('/')).join('/').size() <= ${PAIR_BOUNDS.pathChars}`
+  + ` && [variables.tokenVolumes.map(v, ${pathText(`v.projected.sources.map(s, ${SOURCE_PATHS})`)}).join('')]`
+  + `.all(j, j.split('///').size() * (j.size() + 16) <= ${PAIR_BOUNDS.filesTimesChars})`;
+
+/** The mount `m` has a path that ends in '/' and is longer than '/': the lint keys it without its trailing slashes. */
+const SLASH_ENDED = (m: string) => `has(${m}.mountPath) && ${m}.mountPath.size() > 1 && ${m}.mountPath.endsWith('/')`;
+
+/** The start of the reason of a rule that the API server's own validation enforces. */
+const API_REFUSES = 'the API server refuses it before admission (verified on 1.32: ';
 
 const SOURCE_KINDS = ['serviceAccountToken', 'configMap', 'secret', 'downwardAPI', 'clusterTrustBundle', 'podCertificate'];
 
@@ -100,14 +134,10 @@ const HAS_COLON = "variables.issuer.contains(':')";
 export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   // token lifetime
   BT101: {
-    scope: 'tokenVolume',
-    violation: token('has(t.expirationSeconds) && t.expirationSeconds < 600'),
-    problem: 'a token expirationSeconds may not be shorter than 10 minutes (600 seconds)',
+    notExpressible: `${API_REFUSES}'may not specify a duration less than 10 minutes'), so no policy ever sees it`,
   },
   BT102: {
-    scope: 'tokenVolume',
-    violation: token('has(t.expirationSeconds) && t.expirationSeconds > 4294967296'),
-    problem: 'a token expirationSeconds may not be longer than 2^32 (4294967296) seconds',
+    notExpressible: `${API_REFUSES}'may not specify a duration larger than 2^32 seconds'), so no policy ever sees it`,
   },
   BT103: {
     notExpressible: 'construct-only: a cdk8s Duration can hold fractions of a second, a manifest cannot',
@@ -128,14 +158,10 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
     problem: 'a token path must be a non-empty relative path',
   },
   BT111: {
-    scope: 'tokenVolume',
-    violation: token(`${HAS_PATH} && t.path.startsWith('/')`),
-    problem: "a token path must be relative to the volume's mount point (the API server refuses it from Kubernetes 1.30)",
+    notExpressible: `${API_REFUSES}'must be a relative path'; from Kubernetes 1.30, as admissionregistration.k8s.io/v1), so no policy ever sees it`,
   },
   BT112: {
-    scope: 'tokenVolume',
-    violation: token(`${HAS_PATH} && ${DOTDOT_SEGMENT}`),
-    problem: "a token path must not contain a '..' segment (the API server refuses it from Kubernetes 1.30)",
+    notExpressible: `${API_REFUSES}"must not contain '..'"; from Kubernetes 1.30, as admissionregistration.k8s.io/v1), so no policy ever sees it`,
   },
   BT113: {
     scope: 'tokenVolume',
@@ -144,10 +170,14 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   },
   BT114: {
     scope: 'tokenVolume',
-    // Two different positions writing the same file, or one file nested under another.
-    violation: `[v.projected.sources.map(s, ${SOURCE_PATHS})].exists(ps, ps.exists(l, l.exists(x, `
-      + 'ps.filter(l2, x in l2).size() > 1 || l.filter(y, y == x).size() > 1 '
-      + "|| ps.exists(l2, l2.exists(y, y.startsWith(x + '/'))))))",
+    // Each file is written as '//' + path + '/' into one string (a cleaned path
+    // never holds '//' nor starts or ends with '/'), so the path x is written by
+    // two positions, or has another path nested under it, exactly when
+    // '//' + x + '/' occurs twice: one split per file, costed by the character,
+    // instead of comparing every pair in comprehensions. Only within the size
+    // bounds of variables.projectedPathsBounded (src/policy/cost.ts).
+    violation: `variables.projectedPathsBounded && [v.projected.sources.map(s, ${SOURCE_PATHS})].exists(ps, [${pathText('ps')}].exists(j,`
+      + " ps.exists(l, l.exists(x, j.split('//' + x + '/').size() > 2))))",
     problem: 'two sources of the volume write the same path, or one path is nested under another',
   },
   BT115: {
@@ -187,9 +217,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
     problem: 'a restrictive defaultMode keeps the token unreadable for a non-root application (the pod sets no securityContext.fsGroup, and no runAsUser that every container runs as)',
   },
   BT133: {
-    scope: 'tokenVolume',
-    violation: 'has(v.name) && variables.volumeNames.filter(n, n == v.name).size() > 1',
-    problem: 'the token volume name is used by another volume of the pod',
+    notExpressible: `${API_REFUSES}'spec.volumes[1].name: Duplicate value'), so no policy ever sees it`,
   },
   BT134: {
     scope: 'tokenVolume',
@@ -235,7 +263,12 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   },
   BT141: {
     scope: 'container',
-    violation: `[${MOUNT_KEYS}].exists(keys, keys.exists(k, keys.filter(j, j == k).size() > 1))`,
+    // The API server refuses two equal mount paths in one container, so two
+    // paths share a key only when one of them ends in '/': only those are
+    // compared with the others. Bounded by size (src/policy/cost.ts).
+    violation: `variables.trailingSlashMounts <= ${PAIR_BOUNDS.trailingSlashMounts} && has(c.volumeMounts) && c.volumeMounts.exists(m, ${SLASH_ENDED('m')}`
+      + ` && [${stripTrailingSlashes('m.mountPath')}].exists(k, c.volumeMounts.filter(m2, has(m2.mountPath) && m2.mountPath != ''`
+      + ` && (m2.mountPath == k || (${SLASH_ENDED('m2')} && ${stripTrailingSlashes('m2.mountPath')} == k))).size() > 1))`,
     problem: 'a container mounts two volumes at the same path',
   },
   BT142: {
@@ -246,15 +279,13 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT143: {
     scope: 'tokenVolume',
     violation: `has(v.name) && !${API_ACCESS} `
-      + '&& !variables.containers.exists(c, has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name)) '
+      + '&& !(v.name in variables.mountedNames) '
       // a volume the pods' annotations name is mounted by the injector that reads them
       + `&& !variables.acknowledgements.exists(k, k.contains(${celString(VOLUME_ANNOTATION_KEY)}) && variables.acknowledgements[k] == v.name)`,
     problem: 'a token volume is mounted in no container, so no application can read the token',
   },
   BT144: {
-    scope: 'container',
-    violation: mount('has(m.name) && !(m.name in variables.volumeNames)'),
-    problem: 'a volume mount names a volume that the pod does not have',
+    notExpressible: `${API_REFUSES}'volumeMounts[0].name: Not found'), so no policy ever sees it`,
   },
 
   // service account
