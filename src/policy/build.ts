@@ -4,9 +4,9 @@
 // Internal: not part of the jsii API (the construct is).
 
 import { celRegex, celString, celStringList, goUrlParses, JS_WHITESPACE_CLASS } from './cel';
-import { BOUND_NOTES, MOUNTED_NAMES, POD_BOUND_NOTE, RULE_GUARDS, TRAILING_SLASH_MOUNTS, WITHIN_BOUNDS } from './cost';
+import { annotatedVolumeNames, BOUND_NOTES, MOUNTED_NAMES, POD_BOUND_NOTE, RULE_GUARDS, TRAILING_SLASH_MOUNTS, WITHIN_BOUNDS } from './cost';
 import { ExpressedRule, isExpressed, POLICY_RULES, PolicyScope, PROJECTED_PATHS_BOUNDED } from './rules';
-import { ackAnnotation, allRules, findRule, isDns1123Label, RuleDef } from '../rules';
+import { ackAnnotation, allRules, findRule, isDns1123Label, RuleDef, VOLUME_ANNOTATION_KEY } from '../rules';
 
 /** A binding's validation actions, by name. */
 export type ActionName = 'deny' | 'warn' | 'audit';
@@ -182,6 +182,7 @@ const VARIABLES: readonly Variable[] = [
   // The size bounds of src/policy/cost.ts.
   { name: 'withinBounds', expression: WITHIN_BOUNDS },
   { name: 'mountedNames', expression: MOUNTED_NAMES },
+  { name: 'annotatedVolumeNames', expression: annotatedVolumeNames(VOLUME_ANNOTATION_KEY) },
   { name: 'trailingSlashMounts', expression: TRAILING_SLASH_MOUNTS },
   { name: 'projectedPathsBounded', expression: PROJECTED_PATHS_BOUNDED },
   {

@@ -19,6 +19,8 @@
 // and set well below it; test/apiserver/cel-cost.test.ts sends objects at and
 // beyond every bound up to 3 MiB and requires them admitted.
 
+import { celString } from './cel';
+
 /** Pod-wide bounds: a pod larger in any of these is checked by the lint only. */
 export const CEL_BOUNDS = {
   /** Volumes of the pod. */
@@ -45,6 +47,8 @@ export const PAIR_BOUNDS = {
   mountsTimesTokenVolumes: 200_000,
   /** BT141: mount paths ending in '/' in the pod (only those can collide: the API server refuses equal paths). */
   trailingSlashMounts: 64,
+  /** BT143: pod annotations that name a volume (compared with every unmounted token volume). */
+  volumeAnnotations: 64,
 } as const;
 
 /** What the coverage table says of a rule that has a size bound. */
@@ -54,7 +58,7 @@ export const BOUND_NOTES: Readonly<Record<string, string>> = {
   BT140: `checked in CEL while mounts x token volumes is at most ${PAIR_BOUNDS.mountsTimesTokenVolumes}; larger pods are checked by the lint only`,
   BT141: `the API server refuses equal mount paths; the policy checks paths that differ by trailing slashes, for pods with at most ${PAIR_BOUNDS.trailingSlashMounts} such paths (more: lint only)`,
   BT142: `checked in CEL while mounts x token volumes is at most ${PAIR_BOUNDS.mountsTimesTokenVolumes}; larger pods are checked by the lint only`,
-  BT143: `checked in CEL while mounts x token volumes is at most ${PAIR_BOUNDS.mountsTimesTokenVolumes}; larger pods are checked by the lint only`,
+  BT143: `checked in CEL while mounts x token volumes is at most ${PAIR_BOUNDS.mountsTimesTokenVolumes} and at most ${PAIR_BOUNDS.volumeAnnotations} pod annotations name a volume; larger pods are checked by the lint only`,
 };
 
 /** The note every pod-scoped rule carries in the coverage table. */
@@ -73,6 +77,15 @@ export const WITHIN_BOUNDS = `size(variables.volumes) <= ${CEL_BOUNDS.volumes} &
  * before admission), so they never hold the space.
  */
 export const MOUNTED_NAMES = "variables.containers.map(c, has(c.volumeMounts) ? c.volumeMounts.map(m, has(m.name) ? m.name : '').join(' ') : '').join(' ').split(' ')";
+
+/**
+ * CEL: the values of the pods' annotations whose key names a volume
+ * (VOLUME_ANNOTATION_KEY): the token volumes an injector mounts (BT143). One
+ * pass over the annotations, which the API server limits to 256 KiB.
+ */
+export function annotatedVolumeNames(keyWord: string): string {
+  return `variables.acknowledgements.filter(k, k.contains(${celString(keyWord)})).map(k, variables.acknowledgements[k])`;
+}
 
 /** CEL: how many mount paths of the pod end in '/' (longer than '/'), counted as the length of a string of one character each. */
 export const TRAILING_SLASH_MOUNTS = "variables.containers.map(c, has(c.volumeMounts) ? c.volumeMounts.filter(m, has(m.mountPath) && m.mountPath.size() > 1 && m.mountPath.endsWith('/')).map(m, '/').join('') : '').join('').size()";

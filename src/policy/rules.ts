@@ -13,9 +13,9 @@
 // in the message. Every predicate mirrors the JavaScript check it stands for;
 // the tests evaluate both on the same fixtures.
 
-import { celRegex, celString, celStringList, JS_WHITESPACE_CLASS, stripTrailingSlashes } from './cel';
+import { celRegex, celStringList, JS_WHITESPACE_CLASS, stripTrailingSlashes } from './cel';
 import { PAIR_BOUNDS } from './cost';
-import { ACK_ANNOTATION_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR_PATTERN, VOLUME_ANNOTATION_KEY, WINDOWS_ABSOLUTE_MOUNT_PATH } from '../rules';
+import { ACK_ANNOTATION_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR_PATTERN, WINDOWS_ABSOLUTE_MOUNT_PATH } from '../rules';
 
 /** What a predicate iterates over. */
 export type PolicyScope = 'tokenVolume' | 'container' | 'issuer' | 'object';
@@ -281,7 +281,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
     violation: `has(v.name) && !${API_ACCESS} `
       + '&& !(v.name in variables.mountedNames) '
       // a volume the pods' annotations name is mounted by the injector that reads them
-      + `&& !variables.acknowledgements.exists(k, k.contains(${celString(VOLUME_ANNOTATION_KEY)}) && variables.acknowledgements[k] == v.name)`,
+      + `&& size(variables.annotatedVolumeNames) <= ${PAIR_BOUNDS.volumeAnnotations} && !(v.name in variables.annotatedVolumeNames)`,
     problem: 'a token volume is mounted in no container, so no application can read the token',
   },
   BT144: {
