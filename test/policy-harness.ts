@@ -142,12 +142,14 @@ export function evaluatePolicy(policy: any, input: AdmissionInput): PolicyOutcom
   const nsLabels = { 'kubernetes.io/metadata.name': namespace, ...(input.namespaceLabels ?? {}) };
   if (res.namespaced && !selectorMatches(spec.matchConstraints.namespaceSelector, nsLabels)) return skipped;
 
+  // As the API server builds it: a cluster-scoped object's request has no
+  // namespace key at all (reading request.namespace is 'no such key'), not ''.
   const request = {
     kind: { group: res.group, version: res.version, kind },
     resource: { group: res.group, version: res.version, resource: res.resource },
     requestKind: { group: res.group, version: res.version, kind },
     name: obj.metadata?.name ?? '',
-    namespace,
+    ...(res.namespaced ? { namespace } : {}),
     operation,
     userInfo: { username: 'test-user', groups: ['system:authenticated'] },
     dryRun: false,

@@ -306,4 +306,5 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT183: { notExpressible: 'construct-only: checks the GitOps sync-wave options of the constructs' },
   BT184: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT185: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
+  BT195: { notExpressible: 'construct-only: checks the options of the admission policy itself' },
 };

@@ -207,6 +207,10 @@ export const R = {
     'mountIntoApiObject was given an object that carries no pod spec (spec, template.spec, spec.template.spec or spec.jobTemplate.spec.template.spec).',
     'mount token volumes into a Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or another kind with a pod template', 'construct'),
   // --- end issue 3 ---
+  // --- issues 16-18: the admission policy's own options (BT195-BT199) ---
+  POLICY_OPTION: rule('BT195', 'error',
+    'An option of the admission policy (a TokenAdmissionPolicy prop or a `cdk8s-bound-tokens policy` flag) is not valid: a name, namespace, prefix, label key or value Kubernetes would refuse, an unknown action or rule id.',
+    'give the option a value of the kind its message names; nothing was generated', 'construct'),
   // --- issue 6: lint input (what the lint command and the cdk8s validation plugin read) ---
   INPUT_PARSE: rule('BT900', 'error',
     'A file or document is not valid YAML or JSON, so nothing in it was checked (the other documents and files still are).',
