@@ -5,7 +5,7 @@
 //   npx cdk8s-bound-tokens policy --exclude-namespace-prefix sandbox- \
 //     --exclude-namespace-label bound-tokens.io/exempt=true
 import { App, Chart } from 'cdk8s';
-import { TokenAdmissionPolicy } from '../src';
+import { PolicyAction, TokenAdmissionPolicy } from '../src';
 
 export function build(outdir?: string): App {
   const app = new App({ outdir });
@@ -13,9 +13,10 @@ export function build(outdir?: string): App {
   const chart = new Chart(app, 'admission-policy', { namespace: 'platform' });
 
   new TokenAdmissionPolicy(chart, 'BoundTokens', {
-    // The default rollout refuses nothing: every finding is a warning to the
-    // client and an audit annotation. Add errorAction: PolicyAction.DENY once
-    // the audit log shows no more violations (docs/admission-policy.md).
+    // Roll out: refuse nothing, warn and audit (the default, written out);
+    // switch to PolicyAction.DENY once the audit log shows no more violations
+    // (docs/admission-policy.md).
+    errorAction: PolicyAction.WARN,
     // kube-system, kube-public and kube-node-lease are left out by default
     // (openShift: true adds openshift and openshift-*); leave out the
     // sandboxes and opted-out namespaces too.

@@ -210,6 +210,9 @@ export function evaluatePolicy(policy: any, input: AdmissionInput): PolicyOutcom
       try {
         const m = evalCel(val.messageExpression, bindings);
         if (typeof m === 'string' && m.trim() !== '' && !m.includes('\n')) msg = m.trim();
+        // The API server drops a warning (Warn) whose text has a control character: nobody would see it.
+        // eslint-disable-next-line no-control-regex
+        if (/[\u0000-\u001f\u007f-\u009f]/.test(msg)) errors.push(`message of ${id} holds a control character, so the API server drops its warning: ${JSON.stringify(msg)}`);
       } catch (e) {
         errors.push(`messageExpression of ${id}: ${(e as Error).message}`);
       }

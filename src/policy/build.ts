@@ -224,7 +224,11 @@ export function validationFor(def: RuleDef, rule: ExpressedRule): PolicyValidati
   let messageExpression: string;
   if (rule.scope === 'issuer') {
     expression = `variables.issuer == null || !(${rule.violation})`;
-    messageExpression = `${celString(`${def.id}: ${rule.problem}, got '`)} + variables.issuer + ${celString(`'; ${def.fix}`)}`;
+    // The API server drops a warning whose text holds a control character
+    // (Go's unicode.IsControl): with Warn, such an issuer would be reported to
+    // nobody. Show a placeholder instead of the raw value.
+    const shown = `(variables.issuer.matches(${celRegex('[\\x{0}-\\x{1F}\\x{7F}-\\x{9F}]')}) ? '(a value with control characters)' : variables.issuer)`;
+    messageExpression = `${celString(`${def.id}: ${rule.problem}, got '`)} + ${shown} + ${celString(`'; ${def.fix}`)}`;
   } else {
     const s = SCOPES[rule.scope];
     expression = `!${s.list}.exists(${s.item}, ${rule.violation})`;
