@@ -103,8 +103,7 @@ function podOf(obj: any): any {
 function serviceAccounts(): string[] {
   const out = new Set<string>(['tokens']);
   const visit = (v: any) => {
-    if (Array.isArray(v)) v.forEach(visit);
-    else if (v && typeof v === 'object') {
+    if (Array.isArray(v)) {v.forEach(visit);} else if (v && typeof v === 'object') {
       for (const k of ['serviceAccountName', 'serviceAccount']) {
         if (typeof v[k] === 'string' && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v[k]) && v.containers) out.add(v[k]);
       }
@@ -167,8 +166,7 @@ function jwtPayload(token: string): any {
 
 /** Every serviceAccountToken source of an object. */
 function tokenSources(v: any, out: any[] = []): any[] {
-  if (Array.isArray(v)) v.forEach(x => tokenSources(x, out));
-  else if (v && typeof v === 'object') {
+  if (Array.isArray(v)) {v.forEach(x => tokenSources(x, out));} else if (v && typeof v === 'object') {
     if (v.serviceAccountToken && typeof v.serviceAccountToken === 'object') out.push(v.serviceAccountToken);
     Object.values(v).forEach(x => tokenSources(x, out));
   }
@@ -335,7 +333,8 @@ describeWithApiServer('ground truth: the real API server, the catalogue, the lin
       const r = server().kubectl(['create', 'token', 'tokens', '-n', NAMESPACE, '--audience', t.audience, '--duration', `${t.expirationSeconds}s`]);
       expect(r.stderr).toBe('');
       const jwt = jwtPayload(r.stdout);
-      expect({ aud: jwt.aud, lifetime: jwt.exp - jwt.iat }).toEqual({ aud: [audience], lifetime: Math.round(expiration.toSeconds({ integral: false })) });
+      const promised = Math.round(expiration.toSeconds({ integral: false }));
+      expect({ aud: jwt.aud, lifetime: jwt.exp - jwt.iat }).toEqual({ aud: [audience], lifetime: promised });
     });
   });
 });

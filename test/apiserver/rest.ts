@@ -52,7 +52,7 @@ export class RestClient {
         method,
         path,
         agent: this.agent,
-        headers: { 'Accept': 'application/json', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
+        headers: { Accept: 'application/json', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
         timeout: 60_000,
       }, res => {
         const chunks: Buffer[] = [];
