@@ -140,15 +140,15 @@ project.addTask('bench', {
   receiveArgs: true,
 });
 
-// The README's rule table is generated from the catalogue.
+// The rule table of docs/rules.md is generated from the catalogue.
 project.addTask('rules:table', {
-  description: 'Rewrite the rule table in README.md from the rule catalogue',
+  description: 'Rewrite the rule table in docs/rules.md from the rule catalogue',
   exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/rule-table.ts',
 });
 
-// The README's table of what the admission policy enforces is generated too.
+// The table of what the admission policy enforces (docs/admission-policy.md) is generated too.
 project.addTask('policy:table', {
-  description: 'Rewrite the admission policy table in README.md from the policy rule coverage',
+  description: 'Rewrite the admission policy table in docs/admission-policy.md from the policy rule coverage',
   exec: 'ts-node --transpile-only --project tsconfig.dev.json scripts/policy-table.ts',
 });
 

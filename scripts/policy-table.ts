@@ -1,4 +1,4 @@
-// Renders the README table of what the admission policy enforces, from the
+// Renders the table of docs/admission-policy.md of what the admission policy enforces, from the
 // policy's rule coverage, and rewrites it in place between the markers
 // (`npx projen policy:table`; the tests check it).
 import * as fs from 'fs';
@@ -16,15 +16,15 @@ export function renderPolicyTable(): string {
   return ['| rule | level | policy (default actions) | why it is not enforced |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-export function withPolicyTable(readme: string): string {
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error('README.md has no policy-table markers');
-  return readme.slice(0, start + BEGIN.length) + '\n' + renderPolicyTable() + '\n' + readme.slice(end);
+export function withPolicyTable(page: string): string {
+  const start = page.indexOf(BEGIN);
+  const end = page.indexOf(END);
+  if (start < 0 || end < start) throw new Error('docs/admission-policy.md has no policy-table markers');
+  return page.slice(0, start + BEGIN.length) + '\n' + renderPolicyTable() + '\n' + page.slice(end);
 }
 
 if (require.main === module) {
-  const file = path.join(__dirname, '..', 'README.md');
+  const file = path.join(__dirname, '..', 'docs', 'admission-policy.md');
   fs.writeFileSync(file, withPolicyTable(fs.readFileSync(file, 'utf8')));
-  console.log('README.md policy table updated');
+  console.log('docs/admission-policy.md policy table updated');
 }

@@ -67,7 +67,7 @@ export class BoundTokenRules {
   public static find(ruleId: string): RuleInfo {
     const d = findRule(ruleId);
     if (!d) {
-      throw new Error(`'ruleId' names no rule of cdk8s-bound-tokens, got '${ruleId}'; see BoundTokenRules.all() or the rule table in the README`);
+      throw new Error(`'ruleId' names no rule of cdk8s-bound-tokens, got '${ruleId}'; see BoundTokenRules.all() or the rule table in docs/rules.md`);
     }
     return toInfo(d);
   }

@@ -10,6 +10,7 @@ export * from './cluster-issuer-config';
 export * from './bound-token-rules';
 export * from './token-admission-policy';
 export * from './validation-plugin';
+export * from './cloud-trust';
 export * from './presets/preset';
 export * from './presets/aws';
 export * from './presets/azure';

@@ -162,7 +162,7 @@ const ACTION_NAMES: Record<PolicyAction, ActionName> = {
  * On Kubernetes 1.28 and 1.29 the same objects work as `v1beta1` once the
  * `ValidatingAdmissionPolicy` feature gate and the runtime config
  * `admissionregistration.k8s.io/v1beta1=true` are on (change `apiVersion` in
- * the YAML, or with `errorPolicy.addJsonPatch(JsonPatch.replace('/apiVersion', ...))`
+ * the YAML, or with `errorPolicy?.addJsonPatch(JsonPatch.replace('/apiVersion', ...))`
  * and likewise for the other three objects); before 1.28 there is no
  * ValidatingAdmissionPolicy at all.
  *

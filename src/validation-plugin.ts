@@ -80,7 +80,7 @@ export class BoundTokenValidation {
     this.disable = new Set(props.disable ?? []);
     for (const id of this.disable) {
       if (!findRule(id)) {
-        throw new Error(`${where}: 'disable' names no rule, got '${id}'; see the rule table in the cdk8s-bound-tokens README`);
+        throw new Error(`${where}: 'disable' names no rule, got '${id}'; see the rule table in docs/rules.md of cdk8s-bound-tokens`);
       }
     }
   }

@@ -163,11 +163,14 @@ function synth(dir: string): { code: number | null; out: string; report: any } {
 /** A local plugin package whose main is the library's TypeScript entry (src/index.ts), through ts-node. */
 function shim(dir: string): void {
   fs.mkdirSync(path.join(dir, 'plugin'));
-  fs.writeFileSync(path.join(dir, 'plugin', 'index.js'), `
+  fs.writeFileSync(path.join(dir, 'plugin', 'index.js'), SHIM);
+}
+
+/** A plugin entry point that exports the library's TypeScript sources, through ts-node. */
+const SHIM = `
 require(${JSON.stringify(path.join(ROOT, 'node_modules', 'ts-node'))}).register({ transpileOnly: true, project: ${JSON.stringify(path.join(ROOT, 'tsconfig.dev.json'))} });
 module.exports = require(${JSON.stringify(path.join(ROOT, 'src', 'index.ts'))});
-`);
-}
+`;
 
 const LOCATIONS = {
   BT111: "/spec/volumes/0/projected/sources/0/serviceAccountToken/path (line 40): BT111: 'path' must be a relative path (the API server refuses it from Kubernetes 1.30; 1.27 to 1.29 accept it and the kubelet fails the mount), got '/token'; use a path relative to the volume's mount point, e.g. 'token'",
@@ -200,16 +203,17 @@ describe('the plugin run by the real cdk8s-cli (`cdk8s synth`, offline)', () => 
   });
 
   const compiled = fs.existsSync(path.join(ROOT, 'lib', 'index.js'));
-  (compiled ? test : test.skip)("loaded by package name and exact version with the README's cdk8s.yaml, from a prepared plugins directory (needs lib/ from `npx projen compile`)", () => {
+  (compiled ? test : test.skip)('loaded by package name and exact version with the cdk8s.yaml of docs/validation-plugin.md, from a prepared plugins directory (needs lib/ from `npx projen compile`)', () => {
     // what `npm install cdk8s-bound-tokens@<version> --prefix <pluginsDirectory>/cdk8s-bound-tokens/<version>` would lay out
     const plugins = tmpdir('bt-cdk8s-plugins-');
-    const where = path.join(plugins, 'cdk8s-bound-tokens', '0.0.0', 'node_modules');
+    const guide = fs.readFileSync(path.join(ROOT, 'docs', 'validation-plugin.md'), 'utf8');
+    const block = /```yaml\n(validations:\n  - package: cdk8s-bound-tokens\n[\s\S]*?)```/.exec(guide)![1];
+    const version = /version: (\S+)/.exec(block)![1];
+    expect(version).toBe('0.1.0');
+    const where = path.join(plugins, 'cdk8s-bound-tokens', version, 'node_modules');
     fs.mkdirSync(where, { recursive: true });
     fs.symlinkSync(ROOT, path.join(where, 'cdk8s-bound-tokens'), 'dir');
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const block = /```yaml\n(validations:\n[\s\S]*?)```/.exec(readme)![1];
-    expect(block).toContain('version: 1.2.3');
-    const dir = cdk8sApp(`pluginsDirectory: ${plugins}\n${block.replace('version: 1.2.3', 'version: 0.0.0')}`);
+    const dir = cdk8sApp(`pluginsDirectory: ${plugins}\n${block}`);
     const r = synth(dir);
     expect(r.out).not.toContain('Installing validation plugin');
     expect(r.code).toBe(2);
@@ -217,6 +221,26 @@ describe('the plugin run by the real cdk8s-cli (`cdk8s synth`, offline)', () => 
     expect(report.summary.plugin).toBe('cdk8s-bound-tokens');
     expect(report.summary.status).toBe('failure');
     expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT111 (error)', 'BT120 (warning)', 'BT160 (error)']);
+  });
+
+  test("loaded from the app's node_modules with the local cdk8s.yaml of docs/validation-plugin.md, as shown (an install from a clone)", () => {
+    const guide = fs.readFileSync(path.join(ROOT, 'docs', 'validation-plugin.md'), 'utf8');
+    const block = /```yaml\n(validations:\n  - package: \.\/node_modules\/cdk8s-bound-tokens [\s\S]*?)```/.exec(guide)![1];
+    const dir = cdk8sApp(block);
+    // what `npm install <tarball>` lays out: the package in the app's node_modules (here its
+    // main loads the TypeScript sources through ts-node)
+    const pkg = path.join(dir, 'node_modules', 'cdk8s-bound-tokens');
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'cdk8s-bound-tokens', version: '0.0.0', main: 'index.js' }));
+    fs.writeFileSync(path.join(pkg, 'index.js'), SHIM);
+    const r = synth(dir);
+    expect(r.out).not.toContain('Installing validation plugin');
+    expect(r.code).toBe(2);
+    const report = r.report.reports[0];
+    expect(report.summary.plugin).toBe(pkg);
+    expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT111 (error)', 'BT120 (warning)', 'BT160 (error)']);
+    // cdk8s wrote its construct metadata next to the manifests, which the lint skips
+    expect(fs.existsSync(path.join(dir, 'dist', 'construct-metadata.json'))).toBe(true);
   });
 
   test('fails the synth, with the message, when properties say strict: yes (local path)', () => {

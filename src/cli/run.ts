@@ -18,6 +18,7 @@ export interface CliIo {
 
 export const USAGE = `Usage: cdk8s-bound-tokens lint [options] <file-or-dir>...
        cdk8s-bound-tokens policy [options]   (the ValidatingAdmissionPolicy YAML; see 'policy --help')
+       cdk8s-bound-tokens trust [options] <file-or-dir>...   (the cloud side of the trust; see 'trust --help')
 
 Checks Kubernetes manifests (.yaml, .yml, .json; directories recursively;
 '-' for standard input) against the bound-token rule catalogue.
@@ -81,7 +82,7 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--disable':
         for (const id of value().split(',').map(s => s.trim()).filter(s => s !== '')) {
-          if (!findRule(id)) throw new UsageError(`--disable: '${id}' names no rule (see the rule table in the README)`);
+          if (!findRule(id)) throw new UsageError(`--disable: '${id}' names no rule (see the rule table in docs/rules.md)`);
           disable.add(id);
         }
         break;
@@ -153,6 +154,11 @@ function runCliUnguarded(argv: readonly string[], io: CliIo): number {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runPolicyCommand } = require('./policy-command') as typeof import('./policy-command');
     return runPolicyCommand(rest, io);
+  }
+  if (command === 'trust') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runTrustCommand } = require('./trust-command') as typeof import('./trust-command');
+    return runTrustCommand(rest, io);
   }
   if (command !== 'lint') {
     io.stderr(`${command === undefined ? 'no command given' : `unknown command '${command}'`}\n\n${USAGE}`);

@@ -6,6 +6,26 @@ import * as path from 'path';
 /** Extensions read from directories. A file named on the command line is read whatever its name. */
 export const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
+/**
+ * The file `cdk8s synth` writes next to the manifests when a validation plugin
+ * runs (cdk8s's `App.writeConstructMetadata`): `{"version": ..., "resources":
+ * {<name>: {"path": <construct path>}}}`, no Kubernetes object. A directory walk
+ * skips it when it has that shape; named on the command line it is read.
+ */
+export const CDK8S_CONSTRUCT_METADATA = 'construct-metadata.json';
+
+/** Whether a file found in a directory is cdk8s's construct metadata (by name and shape). */
+function isCdk8sConstructMetadata(name: string, p: string): boolean {
+  if (name !== CDK8S_CONSTRUCT_METADATA) return false;
+  try {
+    const doc = JSON.parse(fs.readFileSync(p, 'utf8'));
+    return doc !== null && typeof doc === 'object' && !Array.isArray(doc) && !('kind' in doc) && typeof doc.version === 'string'
+      && typeof doc.resources === 'object' && doc.resources !== null && !Array.isArray(doc.resources);
+  } catch {
+    return false;
+  }
+}
+
 /** A file to lint, named as the output shows it. */
 export interface InputFile {
   /** The path as given (joined below a given directory), or `-` for standard input. */
@@ -45,7 +65,8 @@ function problem(name: string, e: unknown): InputProblem {
 /**
  * Expands the named inputs: files as they are, directories recursively
  * (files ending in .yaml, .yml or .json, in name order; entries whose name
- * starts with '.' and node_modules are skipped), `-` for standard input.
+ * starts with '.', node_modules and cdk8s's construct-metadata.json are
+ * skipped), `-` for standard input.
  * A file reached twice is listed once.
  */
 export function expandInputs(names: readonly string[]): { files: InputFile[]; problems: InputProblem[] } {
@@ -96,7 +117,7 @@ export function expandInputs(names: readonly string[]): { files: InputFile[]; pr
         walk(name, p, visited);
       } else if (MANIFEST_EXTENSIONS.includes(path.extname(entry.name).toLowerCase())) {
         if (isFile) {
-          add(name, p);
+          if (!isCdk8sConstructMetadata(entry.name, p)) add(name, p);
         } else {
           try {
             problems.push(notRegular(name, fs.statSync(p)));

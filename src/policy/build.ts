@@ -328,7 +328,7 @@ export function resolveOptions(o: PolicyBuildOptions): Required<PolicyBuildOptio
     }
   }
   for (const id of o.disabledRules ?? []) {
-    if (!findRule(id)) fail('disabledRules', 'must hold rule ids of cdk8s-bound-tokens', `'${id}'`, 'see the rule table in the README');
+    if (!findRule(id)) fail('disabledRules', 'must hold rule ids of cdk8s-bound-tokens', `'${id}'`, 'see the rule table in docs/rules.md');
   }
   return {
     namePrefix,

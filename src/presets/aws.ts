@@ -1,7 +1,9 @@
 import { Duration } from 'cdk8s';
 import { arnPartition, checkLifetimeRange, checkRegion, checkRoleArn } from '../rules';
 import { IdentityPreset } from './preset';
+import { CloudTrustOptions, EksPodIdentityAssociation } from '../cloud-trust';
 import { presetSeconds, PresetEnv, setPresetSpec } from '../private/preset-spec';
+import { presetPodIdentityAssociations, presetTrustPolicy } from '../trust/preset-trust';
 
 /** Props of `AwsIamRole`. */
 export interface AwsIamRoleProps {
@@ -76,12 +78,27 @@ export class AwsIamRole extends IdentityPreset {
       env,
       serviceAccountAnnotations: { [AwsIamRole.ROLE_ARN_ANNOTATION]: props.roleArn },
       publicIssuer: true,
+      trust: { cloud: 'aws', roleArn: props.roleArn },
       findings: () => [
         ...checkRoleArn(props.roleArn, 'roleArn'),
         ...checkRegion(props.region, 'region', arnPartition(props.roleArn)),
         ...checkLifetimeRange(seconds, 600, undefined, 'AWS STS', 'expiration'),
       ],
     });
+  }
+
+  /**
+   * The role's trust policy (its assume-role policy document), as plain JSON:
+   * `Federated` the cluster's IAM OIDC provider, `sts:AssumeRoleWithWebIdentity`,
+   * `StringEquals` on `<issuer>:sub` (every ServiceAccount the preset is bound
+   * through) and `<issuer>:aud` (`sts.amazonaws.com`). Pass it to an AWS CDK
+   * `iam.Role` (e.g. `iam.PolicyDocument.fromJson(policy)` statements) or to
+   * `aws iam create-role --assume-role-policy-document`.
+   *
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html
+   */
+  public trustPolicy(options: CloudTrustOptions = {}): any {
+    return presetTrustPolicy(this, options, 'AwsIamRole.trustPolicy()');
   }
 }
 
@@ -129,6 +146,25 @@ export class AwsEksPodIdentity extends IdentityPreset {
         { name: 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', value: '{{TOKEN_FILE}}' },
       ],
       findings: () => checkLifetimeRange(seconds, 600, undefined, 'EKS Pod Identity', 'expiration'),
+      trust: { cloud: 'eks-pod-identity' },
     });
+  }
+
+  /**
+   * The trust policy the associated role needs, as plain JSON: the service
+   * principal `pods.eks.amazonaws.com` with `sts:AssumeRole` and `sts:TagSession`.
+   *
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
+   */
+  public trustPolicy(options: CloudTrustOptions = {}): any {
+    return presetTrustPolicy(this, options, 'AwsEksPodIdentity.trustPolicy()');
+  }
+
+  /**
+   * One EKS Pod Identity association per ServiceAccount the preset is bound
+   * through (the `clusterName` and `roleArn` options are required: BT214).
+   */
+  public podIdentityAssociations(options: CloudTrustOptions): EksPodIdentityAssociation[] {
+    return presetPodIdentityAssociations(this, options, 'AwsEksPodIdentity.podIdentityAssociations()');
   }
 }

@@ -1,7 +1,9 @@
 import { Duration } from 'cdk8s';
 import { checkAuthorityHost, checkGuid, checkLifetimeRange, finding, getAt, locatePodSpec, R } from '../rules';
 import { IdentityPreset } from './preset';
+import { AzureFederatedIdentityCredential, CloudTrustOptions } from '../cloud-trust';
 import { presetSeconds, setPresetSpec } from '../private/preset-spec';
+import { presetFederatedCredentials } from '../trust/preset-trust';
 
 /** An Azure cloud and its Microsoft Entra authority host. */
 export class AzureCloud {
@@ -149,6 +151,7 @@ export class AzureWorkloadIdentity extends IdentityPreset {
         ...checkLifetimeRange(seconds, 3600, 86400, 'the Azure Workload Identity webhook', 'expiration'),
       ],
       publicIssuer: true,
+      trust: { cloud: 'azure', clientId: props.clientId },
       manifestFindings: (manifest: any) => {
         const loc = locatePodSpec(manifest);
         const meta = loc?.templateMetadataPath ? getAt(manifest, loc.templateMetadataPath) : manifest?.metadata;
@@ -157,5 +160,16 @@ export class AzureWorkloadIdentity extends IdentityPreset {
           'makes webhook 1.6+ inject a second token volume next to the preset\'s', `'${label}'`)];
       },
     });
+  }
+
+  /**
+   * One federated identity credential per ServiceAccount the preset is bound
+   * through: the cluster's issuer, subject `system:serviceaccount:<namespace>:<name>`,
+   * audience `api://AzureADTokenExchange` (at most 20 per identity: BT217).
+   *
+   * @see https://learn.microsoft.com/entra/workload-id/workload-identity-federation-create-trust-user-assigned-managed-identity
+   */
+  public federatedIdentityCredentials(options: CloudTrustOptions = {}): AzureFederatedIdentityCredential[] {
+    return presetFederatedCredentials(this, options, 'AzureWorkloadIdentity.federatedIdentityCredentials()');
   }
 }

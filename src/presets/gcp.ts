@@ -4,7 +4,9 @@ import { kplus } from '../private/kplus';
 import { checkGcpInputs } from '../rules';
 import { credentialConfiguration, providerName } from './gcp-config';
 import { IdentityPreset } from './preset';
+import { CloudTrustOptions, GcpWorkloadIdentityTrust } from '../cloud-trust';
 import { setPresetSpec } from '../private/preset-spec';
+import { presetGcpTrust } from '../trust/preset-trust';
 
 /** The coordinates of a Workload Identity Federation provider. */
 export interface GcpWorkloadIdentityProvider {
@@ -93,7 +95,20 @@ export class GcpWorkloadIdentityFederation extends IdentityPreset {
       }],
       findings: () => checkGcpInputs(props),
       publicIssuer: true,
+      trust: { cloud: 'gcp', gcp: { ...this.provider, serviceAccountEmail: props.serviceAccountEmail } },
     });
+  }
+
+  /**
+   * What the pool needs to trust the ServiceAccounts the preset is bound
+   * through: the provider's issuer URI, allowed audience and attribute
+   * mapping (`google.subject=assertion.sub`, at most 127 bytes: BT213), the
+   * principals, and the impersonation role.
+   *
+   * @see https://cloud.google.com/iam/docs/workload-identity-federation-with-kubernetes
+   */
+  public workloadIdentityTrust(options: CloudTrustOptions = {}): GcpWorkloadIdentityTrust {
+    return presetGcpTrust(this, options, 'GcpWorkloadIdentityFederation.workloadIdentityTrust()');
   }
 
   /** The `external_account` credential configuration for a token file (default: the preset's token file). */

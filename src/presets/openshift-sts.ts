@@ -5,7 +5,9 @@ import { checkGcpInputs, checkGuid, checkRegion, checkRoleArn, arnPartition } fr
 import { GcpWorkloadIdentityProvider } from './gcp';
 import { credentialConfiguration } from './gcp-config';
 import { IdentityPreset } from './preset';
-import { setPresetSpec } from '../private/preset-spec';
+import { AzureFederatedIdentityCredential, CloudTrustOptions, GcpWorkloadIdentityTrust } from '../cloud-trust';
+import { PresetTrustFacts, setPresetSpec } from '../private/preset-spec';
+import { presetFederatedCredentials, presetGcpTrust, presetTrustPolicy } from '../trust/preset-trust';
 
 /** Props of `OpenShiftShortTermCredentials.aws()`. */
 export interface OpenShiftAwsCredentialsProps {
@@ -63,14 +65,14 @@ export class OpenShiftShortTermCredentials extends IdentityPreset {
 
   /** For AWS: the Secret key `credentials` with `role_arn` and `web_identity_token_file`. */
   public static aws(props: OpenShiftAwsCredentialsProps): OpenShiftShortTermCredentials {
-    return new OpenShiftShortTermCredentials('aws', {
+    return new OpenShiftShortTermCredentials('aws', { cloud: 'aws', roleArn: props.roleArn }, {
       credentials: ['[default]', 'sts_regional_endpoints = regional', `role_arn = ${props.roleArn}`, `web_identity_token_file = ${TOKEN_FILE}`].join('\n') + '\n',
     }, () => [...checkRoleArn(props.roleArn, 'roleArn'), ...checkRegion(undefined, 'region', arnPartition(props.roleArn))]);
   }
 
   /** For Azure: the Secret keys `azure_client_id`, `azure_tenant_id`, `azure_region`, `azure_subscription_id`, `azure_federated_token_file`. */
   public static azure(props: OpenShiftAzureCredentialsProps): OpenShiftShortTermCredentials {
-    return new OpenShiftShortTermCredentials('azure', {
+    return new OpenShiftShortTermCredentials('azure', { cloud: 'azure', clientId: props.clientId }, {
       azure_client_id: props.clientId,
       azure_tenant_id: props.tenantId,
       azure_region: props.region,
@@ -82,14 +84,16 @@ export class OpenShiftShortTermCredentials extends IdentityPreset {
   /** For GCP: the Secret key `service_account.json` with the `external_account` configuration. */
   public static gcp(props: OpenShiftGcpCredentialsProps): OpenShiftShortTermCredentials {
     const config = credentialConfiguration(props, TOKEN_FILE, props.serviceAccountEmail);
-    return new OpenShiftShortTermCredentials('gcp', { 'service_account.json': config }, () => checkGcpInputs(props));
+    const { projectNumber, poolId, providerId, serviceAccountEmail } = props;
+    const gcp = { projectNumber, poolId, providerId, serviceAccountEmail };
+    return new OpenShiftShortTermCredentials('gcp', { cloud: 'gcp', gcp }, { 'service_account.json': config }, () => checkGcpInputs(props));
   }
 
   /** The cloud: `aws`, `azure` or `gcp`. */
   public readonly cloud: string;
   private readonly secretData: { [key: string]: string };
 
-  private constructor(cloud: string, secretData: { [key: string]: string }, findings: () => any[]) {
+  private constructor(cloud: string, trust: PresetTrustFacts, secretData: { [key: string]: string }, findings: () => any[]) {
     super();
     this.cloud = cloud;
     this.secretData = secretData;
@@ -101,12 +105,28 @@ export class OpenShiftShortTermCredentials extends IdentityPreset {
       env: [],
       findings,
       publicIssuer: true,
+      trust,
     });
   }
 
   /** The credentials Secret's data, as the cloud credential operator lays it out. */
   public credentialsData(): { [key: string]: string } {
     return { ...this.secretData };
+  }
+
+  /** For `aws()`: the role's trust policy (audience `openshift`), as plain JSON; see `AwsIamRole.trustPolicy()`. */
+  public trustPolicy(options: CloudTrustOptions = {}): any {
+    return presetTrustPolicy(this, options, 'OpenShiftShortTermCredentials.trustPolicy()');
+  }
+
+  /** For `azure()`: the federated identity credentials (audience `openshift`). */
+  public federatedIdentityCredentials(options: CloudTrustOptions = {}): AzureFederatedIdentityCredential[] {
+    return presetFederatedCredentials(this, options, 'OpenShiftShortTermCredentials.federatedIdentityCredentials()');
+  }
+
+  /** For `gcp()`: the pool's trust (allowed audience `openshift`). */
+  public workloadIdentityTrust(options: CloudTrustOptions = {}): GcpWorkloadIdentityTrust {
+    return presetGcpTrust(this, options, 'OpenShiftShortTermCredentials.workloadIdentityTrust()');
   }
 
   /** Creates the credentials Secret (stringData) in the operator's layout. */

@@ -1,7 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { CloudTrustOptions } from '../cloud-trust';
 import { createServiceAccount27, kplus } from '../private/kplus';
 import { annotateServiceAccount, bindPreset, presetSpec, presetTokenFile } from '../private/preset-spec';
+import { presetTrustDocuments } from '../trust/preset-trust';
 
 /** Where a preset binds. */
 export interface PresetBindOptions {
@@ -77,6 +79,24 @@ export abstract class IdentityPreset {
     const sa = createServiceAccount27(scope, id, props);
     this.annotateServiceAccount(sa);
     return sa;
+  }
+
+  /**
+   * The cloud side of the trust, as plain JSON: a list of
+   * `{ cloud, kind, for, serviceAccounts, document }`, one per document the
+   * cloud needs (an IAM role trust policy, an EKS Pod Identity association, a
+   * federated identity credential, a pool provider, an IAM binding), for every
+   * ServiceAccount the preset is bound through, in the namespace its objects
+   * are written into, with the token's audience and the app's issuer (the
+   * same documents as `cdk8s-bound-tokens trust` prints for the synthesized
+   * manifests). EKS Pod Identity associations are included when the
+   * `clusterName` and `roleArn` options are given. Empty for presets without
+   * a cloud side (Vault, meshes).
+   * Missing facts are errors with rule ids (BT210 no issuer, BT211 no
+   * namespace, BT215 no ServiceAccount, BT219 not bound, ...).
+   */
+  public trustDocuments(options: CloudTrustOptions = {}): any {
+    return presetTrustDocuments(this, options, `${this.constructor.name}.trustDocuments()`, ['BT214']);
   }
 
   /** The token file's path for a mount path (the path the binding writes into the env vars). */

@@ -49,6 +49,36 @@ export interface PresetSpec {
   readonly manifestFindings?: (manifest: any) => Finding[];
   /** The consumer fetches the issuer's discovery document from the issuer's host (BT169). */
   readonly publicIssuer?: boolean;
+  /** The cloud identity the token is exchanged for: what the trust documents are generated from (issue 20). */
+  readonly trust?: PresetTrustFacts;
+}
+
+/** The cloud side of a preset, as facts (see src/trust/core.ts). */
+export interface PresetTrustFacts {
+  readonly cloud: 'aws' | 'eks-pod-identity' | 'azure' | 'gcp';
+  readonly roleArn?: string;
+  readonly clientId?: string;
+  readonly gcp?: { readonly projectNumber: string; readonly poolId: string; readonly providerId: string; readonly serviceAccountEmail?: string };
+}
+
+/** What a preset was bound to, for its trust documents: the workloads' records and the ServiceAccounts it annotated. */
+export interface PresetTargets {
+  readonly workloads: BoundWorkload[];
+  readonly serviceAccounts: ApiObject[];
+}
+
+const TARGETS = new WeakMap<object, PresetTargets>();
+
+/** The workloads and ServiceAccounts a preset was bound to, in the order of binding. */
+export function presetTargets(preset: object): PresetTargets {
+  const t = TARGETS.get(preset);
+  return { workloads: [...(t?.workloads ?? [])], serviceAccounts: [...(t?.serviceAccounts ?? [])] };
+}
+
+function targetsOf(preset: object): { workloads: BoundWorkload[]; serviceAccounts: ApiObject[] } {
+  let t = TARGETS.get(preset) as { workloads: BoundWorkload[]; serviceAccounts: ApiObject[] } | undefined;
+  if (!t) TARGETS.set(preset, t = { workloads: [], serviceAccounts: [] });
+  return t;
 }
 
 const SPECS = new WeakMap<object, PresetSpec>();
@@ -161,6 +191,8 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
   USES.set(record, uses);
   if (!uses.some(u => u.spec === spec && u.mountPath === mountPath)) uses.push({ spec, mountPath, containers: options.containers });
   record.addCheck(presetChecks);
+  const targets = targetsOf(preset);
+  if (!targets.workloads.includes(record)) targets.workloads.push(record);
   if (spec.publicIssuer) markNeedsPublicIssuer(record.construct, spec.consumer);
 }
 
@@ -173,5 +205,8 @@ export function annotateServiceAccount(preset: object, serviceAccount: unknown):
     throw notAWorkload(caller, 'serviceAccount', 'a ServiceAccount of cdk8s-plus (any line) or a KubeServiceAccount', describeValue(serviceAccount), 'pass the account the workload runs as');
   }
   for (const [k, v] of Object.entries(presetSpec(preset).serviceAccountAnnotations ?? {})) sa.metadata.addAnnotation(k, v);
+  const obj = ApiObject.isApiObject(sa) ? sa : ApiObject.of(sa as any);
+  const targets = targetsOf(preset);
+  if (!targets.serviceAccounts.includes(obj)) targets.serviceAccounts.push(obj);
 }
 

@@ -1,6 +1,7 @@
 // Input checks of the identity presets (pure).
 import { R } from './catalogue';
 import { Finding, finding, show } from './finding';
+import { isUnresolvedToken } from './trust';
 
 const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 const REGION = /^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob)-[a-z]+-\d$/;
@@ -20,7 +21,8 @@ export function arnPartition(arn: string): string | undefined {
 }
 
 export function checkRoleArn(arn: unknown, prop: string): Finding[] {
-  if (typeof arn === 'string' && isIamRoleArn(arn)) return [];
+  // an AWS CDK / CDKTF token is checked where it resolves (a cdk8s resolver writes the ARN at synth)
+  if (typeof arn === 'string' && (isIamRoleArn(arn) || isUnresolvedToken(arn))) return [];
   return [finding(R.PRESET_AWS_ROLE_ARN, '', prop, 'must be the ARN of an IAM role', show(arn))];
 }
 

@@ -7,3 +7,4 @@ export * from './go-url';
 export * from './manifest';
 export * from './input';
 export * from './check-preset';
+export * from './trust';
