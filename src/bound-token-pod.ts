@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { BoundWorkload, DEFAULT_TOKEN_MOUNT_PATH } from './private/bound-workload';
 import { kplus } from './private/kplus';
+import { arrayOf, checkProps, instance, pathOf, shape, str, TOKEN } from './private/props';
 import { ProjectedTokenVolume } from './projected-token-volume';
 import { finding, R } from './rules';
 import { ServiceAccountTokenProjection } from './token-projection';
@@ -54,7 +55,7 @@ export class BoundTokenPod extends kplus.Pod {
   public readonly tokenMountPath: string;
 
   constructor(scope: Construct, id: string, props: BoundTokenPodProps) {
-    super(scope, id, props);
+    super(scope, id, checked(scope, id, props));
     if (props.tokenVolume && props.tokenVolumeName !== undefined) {
       throw new Error(`[${this.node.path}] 'tokenVolumeName' cannot be combined with 'tokenVolume', got '${props.tokenVolumeName}'; name the volume you pass instead (ProjectedTokenVolumeProps.name)`);
     }
@@ -96,6 +97,20 @@ export class BoundTokenPod extends kplus.Pod {
 }
 
 /** BT150: a BoundTokenPod must name its service account. */
+/** The props, after checking the runtime types of this construct's own (cdk8s-plus checks its own). */
+function checked(scope: Construct, id: string, props: BoundTokenPodProps): BoundTokenPodProps {
+  // the props object itself is required (an empty one is fine)
+  checkProps(pathOf(scope, id), { props }, {
+    props: shape('an object (BoundTokenPodProps)', {
+      tokens: arrayOf(TOKEN, 'tokens ({ path, audience?, expiration? })'),
+      tokenVolume: instance('a ProjectedTokenVolume', v => v instanceof ProjectedTokenVolume),
+      tokenVolumeName: str,
+      tokenMountPath: str,
+    }),
+  }, ['props'], 'props');
+  return props;
+}
+
 function checkServiceAccount(_manifest: any, record: BoundWorkload): ReturnType<typeof finding>[] {
   return record.serviceAccountName() ? [] : [finding(R.NO_SERVICE_ACCOUNT, '/spec/serviceAccountName', 'serviceAccount',
     'must be set on a BoundTokenPod, or the token silently identifies the namespace\'s default account', 'nothing')];

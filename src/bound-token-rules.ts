@@ -82,10 +82,12 @@ export class BoundTokenRules {
    * Acknowledges a warning for a construct and its children, with a reason.
    *
    * The warning is no longer printed for them, and the annotation
-   * `bound-tokens.io/acknowledge-<RULE-ID>: <reason>` is written on each
-   * object it silenced (and on its pod template), so that checks of the YAML
-   * honour it. An acknowledgement that matches no warning fails the synth;
-   * errors cannot be acknowledged.
+   * `bound-tokens.io/acknowledge-<RULE-ID>: <reason>` is written where the
+   * pods get it, so that checks of the YAML and the admission policy honour
+   * it for the pods too: on the pod template of a workload (never on the
+   * workload's own metadata, which its pods do not carry: BT138), on a Pod's
+   * or an `Authentication`'s own metadata. An acknowledgement that matches no
+   * warning fails the synth; errors cannot be acknowledged.
    */
   public static acknowledge(scope: IConstruct, ruleId: string, reason: string): void {
     const rule = BoundTokenRules.find(ruleId);

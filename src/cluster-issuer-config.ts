@@ -5,8 +5,9 @@ import { IssuerRestartOptions, IssuerRotationRestart } from './issuer-rotation-r
 import { objectSubject, registerSubject } from './private/engine';
 import { registerIssuerConfig, restartsOf } from './private/issuer/internal';
 import { appPublicIssuerNeeds, appTokenAudiences } from './private/issuer/scan';
+import { checkProps, GITOPS, known, pathOf, resolvingWith, RESTART_OPTIONS, shape, str } from './private/props';
 import {
-  checkIssuerAudiences, checkIssuerPublic, Finding, finding, PLATFORM_DEFAULT_ISSUER, R, show,
+  checkIssuerAudiences, checkIssuerPublic, effectiveIssuer, Finding, finding, PLATFORM_DEFAULT_ISSUER, R, show,
 } from './rules';
 
 /** Options of a `ClusterIssuerConfig`, apart from the issuer itself. */
@@ -36,7 +37,9 @@ export interface ClusterIssuerConfigProps extends ClusterIssuerConfigOptions {
    * The issuer of the cluster's bound service account tokens
    * (`spec.serviceAccountIssuer` of the `Authentication` named `cluster`).
    * To go back to the platform default, use
-   * `ClusterIssuerConfig.platformDefault()`; an empty value is error BT161.
+   * `ClusterIssuerConfig.platformDefault()` or an empty string (OpenShift's
+   * own default value, read as `https://kubernetes.default.svc`); a value of
+   * white space only is error BT161.
    *
    * @see https://docs.openshift.com/container-platform/4.14/authentication/bound-service-account-tokens.html
    */
@@ -72,8 +75,8 @@ export class ClusterIssuerConfig extends Construct {
 
   /**
    * Resets the cluster's issuer to the platform default
-   * (`https://kubernetes.default.svc`), written explicitly: an empty value
-   * would be error BT161. Like any change, it invalidates the tokens of the
+   * (`https://kubernetes.default.svc`), written explicitly (an empty value
+   * means the same). Like any change, it invalidates the tokens of the
    * current issuer after 24 hours.
    *
    * @param scope the parent construct
@@ -81,6 +84,7 @@ export class ClusterIssuerConfig extends Construct {
    * @param options GitOps annotations and the restart
    */
   public static platformDefault(scope: Construct, id: string, options: ClusterIssuerConfigOptions = {}): ClusterIssuerConfig {
+    checkProps(pathOf(scope, id), options, { gitOps: GITOPS, restart: shape('restart options (IssuerRestartOptions)', RESTART_OPTIONS) }, [], 'options');
     return new ClusterIssuerConfig(scope, id, { ...options, serviceAccountIssuer: PLATFORM_DEFAULT_ISSUER });
   }
 
@@ -96,6 +100,9 @@ export class ClusterIssuerConfig extends Construct {
   private readonly gitOps: GitOpsOptions;
 
   constructor(scope: Construct, id: string, props: ClusterIssuerConfigProps) {
+    checkProps(pathOf(scope, id), props, {
+      serviceAccountIssuer: str, gitOps: GITOPS, restart: shape('restart options (IssuerRestartOptions)', RESTART_OPTIONS),
+    }, ['serviceAccountIssuer']);
     super(scope, id);
     this.serviceAccountIssuer = props.serviceAccountIssuer;
     this.gitOps = { ...(props.gitOps ?? {}) };
@@ -124,14 +131,17 @@ export class ClusterIssuerConfig extends Construct {
         `must appear once per app, but the app has ${others.length + 1}`,
         others.map(o => `'${o.node.path}'`).join(', ') + ' besides this one'));
     }
-    const planned = this.restart !== undefined || restartsOf(root).some(r => r.issuer === this.serviceAccountIssuer);
+    const effective = effectiveIssuer(this.serviceAccountIssuer);
+    const planned = this.restart !== undefined || restartsOf(root).some(r => effectiveIssuer(r.issuer) === effective);
     if (!planned) {
       out.push(finding(R.ISSUER_CHANGE, '/spec/serviceAccountIssuer', 'serviceAccountIssuer',
         'changes the cluster issuer: tokens of the previous issuer stop being trusted 24 h after the change and their pods must be restarted',
         `'${this.serviceAccountIssuer}'`));
     }
 
-    const issuer = this.serviceAccountIssuer;
+    // an issuer that cdk8s resolves later (an App resolver's token) is compared resolved
+    const resolved = resolvingWith(this.resource, () => known(this.serviceAccountIssuer));
+    const issuer = typeof resolved === 'string' ? resolved : this.serviceAccountIssuer;
     const path = '/spec/serviceAccountIssuer';
     const audiences = appTokenAudiences(this);
     out.push(...checkIssuerAudiences(issuer, audiences, path, 'serviceAccountIssuer'));

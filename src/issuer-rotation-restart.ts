@@ -7,7 +7,8 @@ import { wholeSeconds } from './private/internal';
 import { clusterScoped, isPinnedImage, issuerConfigsOf, matchesNamespacePattern, registerRestart, restartsOf } from './private/issuer/internal';
 import { RESTART_ENV, RESTART_SCRIPT } from './private/issuer/restart-script';
 import { kplus } from './private/kplus';
-import { Finding, finding, isDns1123Label, R, show } from './rules';
+import { checkProps, GITOPS, pathOf, RESTART_OPTIONS, str } from './private/props';
+import { effectiveIssuer, Finding, finding, isDns1123Label, R, show } from './rules';
 
 /** How the restart Job replaces the pods that hold tokens of the previous issuer. */
 export enum RestartMethod {
@@ -133,9 +134,15 @@ export interface IssuerRotationRestartProps extends IssuerRestartOptions {
 const DEFAULT_NAMESPACE = 'bound-tokens-issuer-rotation';
 const SERVICE_ACCOUNT = 'issuer-restart';
 const TOKEN_ROLE = 'issuer-restart-token';
+const STATE_CONFIGMAP = 'issuer-restart-state';
+const GRANT_LABEL = 'bound-tokens.io/restart-grant';
 const WAIT_ROLE = 'bound-tokens-issuer-restart-wait';
 const WORKLOAD_ROLE = 'bound-tokens-issuer-restart-workloads';
 const ISSUER_ANNOTATION = 'bound-tokens.io/issuer';
+const ARGOCD_HOOK = 'argocd.argoproj.io/hook';
+const ARGOCD_HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
+/** Finished Jobs (outside Argo CD hooks and Flux) are deleted a day after they end. */
+const JOB_TTL_SECONDS = 86400;
 const LABELS = { 'app.kubernetes.io/name': 'issuer-restart', 'app.kubernetes.io/managed-by': 'cdk8s-bound-tokens' };
 const PATTERN = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
 
@@ -151,9 +158,24 @@ const PATTERN = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
  *    namespaces: a rollout restart of Deployments, StatefulSets and
  *    DaemonSets, or the deletion of their pods.
  *
- * The Job's name carries a hash of the issuer and it has no TTL, so it runs
- * once per issuer value: a GitOps re-sync finds it finished and leaves it
- * alone. Delete it by hand only if you want it to run again.
+ * It restarts pods once per issuer change, whatever the sync tool does:
+ * the Job's name is a hash of its whole spec (the issuer, every option and
+ * the script of this library version), so an upgrade or an option change
+ * makes a new Job instead of changing an immutable one, and a sync never
+ * fails on it; and the Job records the issuer it restarted for in the
+ * annotation `bound-tokens.io/restarted-issuer` of the ConfigMap
+ * `issuer-restart-state` in its namespace, and does nothing when that is
+ * already the issuer it waits for. A change back to an earlier issuer
+ * (A, B, A) finds B recorded, so it restarts.
+ *
+ * The grant to patch workloads (or delete pods) is as small as RBAC
+ * allows: RoleBindings in the named `namespaces` when you name them,
+ * otherwise a ClusterRoleBinding that covers every namespace, system ones
+ * included (the script skips the excluded ones; RBAC cannot). With
+ * `gitOps.argoCd`, the Job and its ServiceAccount and RBAC are Argo CD
+ * PostSync hooks deleted when the sync ends, so the grant exists only while
+ * a restart runs. Otherwise it stays until you remove it:
+ * `kubectl delete clusterrolebinding,rolebinding -A -l bound-tokens.io/restart-grant`.
  *
  * Usually created by `ClusterIssuerConfig`'s `restart` option; use this
  * construct directly when the issuer change is applied elsewhere.
@@ -172,10 +194,14 @@ export class IssuerRotationRestart extends Construct {
   /** The name of the Job's ServiceAccount. */
   public static readonly SERVICE_ACCOUNT_NAME = SERVICE_ACCOUNT;
 
-  /** The name of the restart Job for an issuer: `issuer-restart-` and 10 hex digits of its SHA-256. */
-  public static jobNameFor(serviceAccountIssuer: string): string {
-    return `issuer-restart-${crypto.createHash('sha256').update(serviceAccountIssuer, 'utf8').digest('hex').slice(0, 10)}`;
-  }
+  /** The ConfigMap (in the Job's namespace) whose annotation records the issuer the last successful restart was for. */
+  public static readonly STATE_CONFIGMAP_NAME = STATE_CONFIGMAP;
+
+  /** The annotation of that ConfigMap: the issuer the last successful restart was for. */
+  public static readonly RESTARTED_ISSUER_ANNOTATION = 'bound-tokens.io/restarted-issuer';
+
+  /** The label of every object that grants the Job's account a permission (the standing grant; see the class docs). */
+  public static readonly GRANT_LABEL = GRANT_LABEL;
 
   /** The issuer the Job waits for. */
   public readonly serviceAccountIssuer: string;
@@ -193,10 +219,10 @@ export class IssuerRotationRestart extends Construct {
   private readonly exclude: string[];
 
   constructor(scope: Construct, id: string, props: IssuerRotationRestartProps) {
+    checkProps(pathOf(scope, id), props, { ...RESTART_OPTIONS, serviceAccountIssuer: str, gitOps: GITOPS }, ['serviceAccountIssuer']);
     super(scope, id);
     this.props = props;
     this.serviceAccountIssuer = props.serviceAccountIssuer;
-    this.jobName = IssuerRotationRestart.jobNameFor(props.serviceAccountIssuer);
     this.namespace = props.namespace ?? DEFAULT_NAMESPACE;
     this.method = props.method ?? RestartMethod.ROLLOUT;
     this.namespaces = props.namespaces ? [...props.namespaces] : undefined;
@@ -204,46 +230,57 @@ export class IssuerRotationRestart extends Construct {
 
     const gitOps = props.gitOps ?? {};
     const annotations = GitOps.restartAnnotations(gitOps, false);
-    const meta = (name: string, namespaced: boolean) => ({
-      name,
-      ...(namespaced ? { namespace: this.namespace } : {}),
-      labels: { ...LABELS },
-      ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
-    });
+    // With Argo CD, the account and every grant are PostSync hooks that Argo CD
+    // deletes when the sync ends (successful or not), and replaces at the next one.
+    const hook: { [key: string]: string } = gitOps.argoCd ? { [ARGOCD_HOOK]: 'PostSync', [ARGOCD_HOOK_DELETE_POLICY]: 'BeforeHookCreation,HookSucceeded,HookFailed' } : {};
+    const meta = (name: string, namespaced: boolean, grant = false) => {
+      const a: { [key: string]: string } = grant ? { ...annotations, ...hook } : annotations;
+      return {
+        name,
+        ...(namespaced ? { namespace: this.namespace } : {}),
+        labels: grant ? { ...LABELS, [GRANT_LABEL]: 'true' } : { ...LABELS },
+        ...(Object.keys(a).length ? { annotations: { ...a } } : {}),
+      };
+    };
 
     if (props.createNamespace ?? props.namespace === undefined) {
       clusterScoped(new kplus.k8s.KubeNamespace(this, 'Namespace', { metadata: meta(this.namespace, false) }));
     }
-    new kplus.k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(SERVICE_ACCOUNT, true) });
+    // The record of the last successful restart: not a hook, it outlives every Job.
+    new kplus.k8s.KubeConfigMap(this, 'State', { metadata: meta(STATE_CONFIGMAP, true) });
+    new kplus.k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(SERVICE_ACCOUNT, true, true) });
 
-    // Its own token, to see which issuer the kube-apiserver signs with.
+    // Its own token, to see which issuer the kube-apiserver signs with, and its record.
     new kplus.k8s.KubeRole(this, 'TokenRole', {
-      metadata: meta(TOKEN_ROLE, true),
-      rules: [{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [SERVICE_ACCOUNT], verbs: ['create'] }],
+      metadata: meta(TOKEN_ROLE, true, true),
+      rules: [
+        { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [SERVICE_ACCOUNT], verbs: ['create'] },
+        { apiGroups: [''], resources: ['configmaps'], resourceNames: [STATE_CONFIGMAP], verbs: ['get', 'patch'] },
+      ],
     });
     new kplus.k8s.KubeRoleBinding(this, 'TokenRoleBinding', {
-      metadata: meta(TOKEN_ROLE, true),
+      metadata: meta(TOKEN_ROLE, true, true),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: TOKEN_ROLE },
       subjects: [this.subject()],
     });
 
     // The wait (one ClusterOperator) and, for every namespace, the namespace list.
     clusterScoped(new kplus.k8s.KubeClusterRole(this, 'WaitRole', {
-      metadata: meta(WAIT_ROLE, false),
+      metadata: meta(WAIT_ROLE, false, true),
       rules: [
         { apiGroups: ['config.openshift.io'], resources: ['clusteroperators'], resourceNames: ['kube-apiserver'], verbs: ['get'] },
         ...(this.namespaces ? [] : [{ apiGroups: [''], resources: ['namespaces'], verbs: ['list'] }]),
       ],
     }));
     clusterScoped(new kplus.k8s.KubeClusterRoleBinding(this, 'WaitRoleBinding', {
-      metadata: meta(WAIT_ROLE, false),
+      metadata: meta(WAIT_ROLE, false, true),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: WAIT_ROLE },
       subjects: [this.subject()],
     }));
 
     // The restart itself: only the verbs the chosen method uses.
     clusterScoped(new kplus.k8s.KubeClusterRole(this, 'WorkloadRole', {
-      metadata: meta(WORKLOAD_ROLE, false),
+      metadata: meta(WORKLOAD_ROLE, false, true),
       rules: this.method === RestartMethod.DELETE_PODS
         ? [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] }]
         : [{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'list', 'patch'] }],
@@ -251,60 +288,68 @@ export class IssuerRotationRestart extends Construct {
     if (this.namespaces) {
       for (const ns of this.restartedNamespaces()) {
         new kplus.k8s.KubeRoleBinding(this, `WorkloadRoleBinding-${ns}`, {
-          metadata: { ...meta(WORKLOAD_ROLE, false), namespace: ns },
+          metadata: { ...meta(WORKLOAD_ROLE, false, true), namespace: ns },
           roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: WORKLOAD_ROLE },
           subjects: [this.subject()],
         });
       }
     } else {
       clusterScoped(new kplus.k8s.KubeClusterRoleBinding(this, 'WorkloadRoleBinding', {
-        metadata: meta(WORKLOAD_ROLE, false),
+        metadata: meta(WORKLOAD_ROLE, false, true),
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: WORKLOAD_ROLE },
         subjects: [this.subject()],
       }));
     }
 
-    const jobMeta = meta(this.jobName, true);
+    const spec: kplus.k8s.JobSpec = {
+      // A failed run is not retried: it may have restarted part of the cluster already.
+      backoffLimit: 0,
+      // A finished Job goes after a day (plain kubectl apply), so that a later
+      // change back to this issuer creates it again; re-created by a sync
+      // before that, it finds its issuer recorded and restarts nothing.
+      // Argo CD hooks are replaced at every sync, Flux prunes the Job of an
+      // earlier issuer: neither needs it (Flux would re-create it every day).
+      ...(gitOps.argoCd || gitOps.flux ? {} : { ttlSecondsAfterFinished: JOB_TTL_SECONDS }),
+      template: {
+        metadata: { labels: { ...LABELS } },
+        spec: {
+          serviceAccountName: SERVICE_ACCOUNT,
+          automountServiceAccountToken: true,
+          restartPolicy: 'Never',
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{
+            name: 'restart',
+            image: props.image ?? IssuerRotationRestart.DEFAULT_IMAGE,
+            command: ['/bin/bash', '-c', RESTART_SCRIPT],
+            env: this.env().map(([name, value]) => ({ name, value })),
+            resources: {
+              requests: { cpu: kplus.k8s.Quantity.fromString('10m'), memory: kplus.k8s.Quantity.fromString('64Mi') },
+              limits: { memory: kplus.k8s.Quantity.fromString('256Mi') },
+            },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+            },
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+          }],
+          volumes: [{ name: 'tmp', emptyDir: {} }],
+        },
+      },
+    };
+    // The name is a hash of the whole spec: any change of issuer, option or
+    // script is a new Job (a Job's template is immutable), never an update.
+    this.jobName = `issuer-restart-${crypto.createHash('sha256').update(JSON.stringify(spec), 'utf8').digest('hex').slice(0, 10)}`;
     this.job = new kplus.k8s.KubeJob(this, 'Resource', {
       metadata: {
-        ...jobMeta,
+        ...meta(this.jobName, true),
         annotations: {
           ...GitOps.restartAnnotations(gitOps, true),
+          ...(gitOps.argoCd ? { [ARGOCD_HOOK]: 'PostSync', [ARGOCD_HOOK_DELETE_POLICY]: 'BeforeHookCreation' } : {}),
           [ISSUER_ANNOTATION]: this.serviceAccountIssuer,
         },
       },
-      spec: {
-        // A failed run is not retried: it may have restarted part of the cluster already.
-        backoffLimit: 0,
-        // No ttlSecondsAfterFinished: a Job deleted after it finished would be
-        // recreated by the next GitOps sync and restart everything again.
-        template: {
-          metadata: { labels: { ...LABELS } },
-          spec: {
-            serviceAccountName: SERVICE_ACCOUNT,
-            automountServiceAccountToken: true,
-            restartPolicy: 'Never',
-            securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [{
-              name: 'restart',
-              image: props.image ?? IssuerRotationRestart.DEFAULT_IMAGE,
-              command: ['/bin/bash', '-c', RESTART_SCRIPT],
-              env: this.env().map(([name, value]) => ({ name, value })),
-              resources: {
-                requests: { cpu: kplus.k8s.Quantity.fromString('10m'), memory: kplus.k8s.Quantity.fromString('64Mi') },
-                limits: { memory: kplus.k8s.Quantity.fromString('256Mi') },
-              },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-            }],
-            volumes: [{ name: 'tmp', emptyDir: {} }],
-          },
-        },
-      },
+      spec,
     });
 
     registerRestart(this, this.serviceAccountIssuer);
@@ -327,9 +372,11 @@ export class IssuerRotationRestart extends Construct {
   private env(): Array<[string, string]> {
     const p = this.props;
     return [
-      [RESTART_ENV.NEW_ISSUER, this.serviceAccountIssuer],
+      // an empty issuer is the platform default, and tokens carry that
+      [RESTART_ENV.NEW_ISSUER, effectiveIssuer(this.serviceAccountIssuer)],
       [RESTART_ENV.SELF_NAMESPACE, this.namespace],
       [RESTART_ENV.SELF_SERVICE_ACCOUNT, SERVICE_ACCOUNT],
+      [RESTART_ENV.STATE_CONFIGMAP, STATE_CONFIGMAP],
       [RESTART_ENV.MODE, this.method],
       [RESTART_ENV.NAMESPACES, (this.namespaces ?? []).join(' ')],
       [RESTART_ENV.EXCLUDE, this.exclude.join(' ')],
@@ -357,6 +404,11 @@ export class IssuerRotationRestart extends Construct {
       if (typeof pat !== 'string' || pat.length > 63 || !PATTERN.test(pat)) {
         out.push(finding(R.RESTART_NAMESPACE, '', `excludeNamespaces[${i}]`,
           "must be a namespace name, or a pattern of lowercase letters, digits, '-' and '*'", show(pat)));
+      }
+    });
+    this.exclude.forEach((pat, i) => {
+      if (typeof pat === 'string' && /^\*+$/.test(pat)) {
+        out.push(finding(R.RESTART_EXCLUDES_ALL, '', `excludeNamespaces[${i}]`, 'excludes every namespace, so the Job would restart nothing', show(pat)));
       }
     });
     if (p.namespaces && p.namespaces.length === 0) {
@@ -407,7 +459,7 @@ export class IssuerRotationRestart extends Construct {
         restarts.map(r => `'${r.construct.node.path}'`).join(', ') + ' besides this one'));
     }
     const configs = issuerConfigsOf(root);
-    if (configs.length > 0 && !configs.some(c => c.issuer === this.serviceAccountIssuer)) {
+    if (configs.length > 0 && !configs.some(c => effectiveIssuer(c.issuer) === effectiveIssuer(this.serviceAccountIssuer))) {
       out.push(finding(R.RESTART_ISSUER_MISMATCH, '', 'serviceAccountIssuer',
         `waits for an issuer that no ClusterIssuerConfig of the app sets (${configs.map(c => `'${c.issuer}'`).join(', ')})`,
         show(this.serviceAccountIssuer)));

@@ -4,6 +4,7 @@ import { BindRequest, BoundWorkload, enableDiscovery, notAWorkload } from './pri
 import { registerSubject, Subject } from './private/engine';
 import { durationMs, labelFromId, wholeSeconds } from './private/internal';
 import { createVolume, kplus, setVolumeConfig } from './private/kplus';
+import { apiObjectOf, arrayOf, checkKnown, checkProps, duration, isDeferred, known, lazyStr, MOUNT_OPTIONS, num, pathOf, resolvingWith, str, TOKEN } from './private/props';
 import {
   checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
   R, refreshAfterSeconds, show,
@@ -75,6 +76,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
    * @see https://github.com/kubernetes/kubernetes/blob/master/pkg/kubelet/token/token_manager.go
    */
   public static refreshAfter(expiration: Duration): Duration {
+    checkProps('ProjectedTokenVolume.refreshAfter():', { expiration }, { expiration: duration }, ['expiration']);
     const { seconds, whole } = wholeSeconds(expiration);
     if (!whole) {
       throw new Error(`BT103: 'expiration' must be a whole number of seconds, got ${expiration.toMilliseconds({ integral: false }) / 1000} seconds; ${R.LIFETIME_NOT_WHOLE.fix}`);
@@ -102,6 +104,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   private _acks?: Array<[string, string, () => string | undefined]>;
 
   constructor(scope: Construct, id: string, props: ProjectedTokenVolumeProps = {}) {
+    checkProps(pathOf(scope, id), props, { name: str, tokens: arrayOf(TOKEN, 'tokens ({ path, audience?, expiration? })'), defaultMode: num });
     super(scope, id);
     if (props.name !== undefined) {
       this.name = props.name;
@@ -177,17 +180,18 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
 
   /** The binding request of mount options, after checking them. */
   private request(options: TokenMountOptions, caller: string): BindRequest {
+    checkProps(`${caller}:`, options, MOUNT_OPTIONS, [], 'options');
     const env: Array<{ name: string; tokenPath: string }> = [];
     for (const e of options.envVars ?? []) {
       if (!e || typeof e.name !== 'string' || e.name === '' || e.name.includes('=')) {
-        throw new Error(`${caller}: 'envVars' name must be a non-empty variable name without '=', got ${show(e?.name)}; e.g. 'VAULT_TOKEN_FILE'`);
+        throw new Error(`${caller}: ${R.MOUNT_ENV_VAR.id}: 'envVars' name must be a non-empty variable name without '=', got ${show(e?.name)}; e.g. 'VAULT_TOKEN_FILE'`);
       }
       if (typeof e.tokenPath !== 'string' || e.tokenPath === '') {
-        throw new Error(`${caller}: 'envVars' tokenPath of '${e.name}' must be the path of one of the volume's tokens, got ${show(e.tokenPath)}; e.g. 'token'`);
+        throw new Error(`${caller}: ${R.TOKEN_ENV_UNKNOWN_TOKEN.id}: 'envVars' tokenPath of '${e.name}' must be the path of one of the volume's tokens, got ${show(e.tokenPath)}; e.g. 'token'`);
       }
       const prior = env.find(x => x.name === e.name);
       if (prior && prior.tokenPath !== e.tokenPath) {
-        throw new Error(`${caller}: 'envVars' sets '${e.name}' twice, to '${prior.tokenPath}' and '${e.tokenPath}', got both; export each variable once`);
+        throw new Error(`${caller}: ${R.MOUNT_ENV_VAR.id}: 'envVars' sets '${e.name}' twice, to '${prior.tokenPath}' and '${e.tokenPath}', got both; export each variable once`);
       }
       if (!prior) env.push({ name: e.name, tokenPath: e.tokenPath });
     }
@@ -201,6 +205,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
 
   /** Adds a token source. */
   public addToken(token: ServiceAccountTokenProjection): void {
+    checkProps(`[${this.node.path}] addToken():`, { token }, { token: TOKEN }, ['token'], 'token');
     this._tokens.push({ ...token });
     // rendered once per change, not on every render of every workload that mounts it
     this._content = this.content();
@@ -293,7 +298,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
 
   /** @internal */
   public _findings(): Finding[] {
-    const own = this._content.findings;
+    const own = this._tokens.some(hasDeferred) ? this.resolvedFindings() : this._content.findings;
     if (this._exported || this._users !== undefined) return own;
     return [...own, finding(R.MOUNT_NOWHERE, '', 'volume', `'${this.name}' is mounted in no workload, so no application can read its tokens`, 'no workload',
       'mount it with mountInto(), mountIntoApiObject() or container.mount(), or remove it')];
@@ -306,13 +311,38 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     return { sources, config: { projected }, findings: this.checkContent(sources) };
   }
 
-  private checkContent(sources: any[]): Finding[] {
+  /**
+   * The checks of the volume with the values cdk8s resolves later (a Lazy
+   * audience, a token string of an App resolver) resolved as cdk8s will
+   * resolve them for the first workload that uses the volume: BT231 for one
+   * that resolves to something other than a string.
+   */
+  private resolvedFindings(): Finding[] {
+    const obj = apiObjectOf(this._usersList()[0]) ?? (this as unknown as ApiObject);
+    return resolvingWith(obj, () => {
+      const extra: Finding[] = [];
+      const tokens = this._tokens.map((t, i) => {
+        const r: { path: string; audience?: string; expiration?: Duration } = { ...t };
+        for (const key of ['path', 'audience'] as const) {
+          if (!isDeferred(t[key])) continue;
+          const found = checkKnown(t[key], `tokens[${i}].${key}`, lazyStr, () => []);
+          extra.push(...found);
+          // one that does not resolve is left out of the other checks (a placeholder no rule refuses)
+          r[key] = found.length > 0 ? `resolved-later-${i}` : known(t[key]) as string;
+        }
+        return r;
+      });
+      return [...extra, ...this.checkContent(tokens.map(sourceOf), tokens)];
+    });
+  }
+
+  private checkContent(sources: any[], tokens: ServiceAccountTokenProjection[] = this._tokens): Finding[] {
     const out: Finding[] = [];
     if (this._nameError) out.push(this._nameError);
     const vol = { name: this.name, projected: { defaultMode: this.defaultMode, sources } };
     const all = checkProjectedVolume(vol, '', { style: CONSTRUCT_STYLE });
     out.push(...all.filter(f => !(this._nameError && f.ruleId === R.VOLUME_NAME.id)));
-    this._tokens.forEach((t, i) => {
+    tokens.forEach((t, i) => {
       if (t.expiration && !wholeSeconds(t.expiration).whole) {
         out.push(finding(R.LIFETIME_NOT_WHOLE, `/projected/sources/${i}/serviceAccountToken/expirationSeconds`, 'expiration',
           `of token '${t.path}' in volume '${this.name}' must be a whole number of seconds`,
@@ -321,6 +351,11 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     });
     return out;
   }
+}
+
+/** True when a token's path or audience is resolved later (a Lazy, an App resolver's token). */
+function hasDeferred(t: ServiceAccountTokenProjection): boolean {
+  return isDeferred(t.path) || isDeferred(t.audience);
 }
 
 /** The `serviceAccountToken` source of a token, as cdk8s renders it. */

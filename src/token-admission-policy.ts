@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RuleLevel } from './bound-token-rules';
 import { ActionName, buildPolicyObjects, failOption, PolicyBuildOptions, PolicyOptionError, ruleCoverage } from './policy/build';
+import { arrayOf, bool, checkProps, pathOf, str, stringMap } from './private/props';
 import { show } from './rules';
 
 /** What a binding does when a validation of its policy fails. */
@@ -137,15 +138,20 @@ const ACTION_NAMES: Record<PolicyAction, ActionName> = {
  *   unless `errorAction` is `PolicyAction.DENY`: roll out, read the
  *   warnings and audit annotations, then choose Deny.
  * - `<prefix>-warnings`: the warning-level rules, bound with `[Warn, Audit]`
- *   (`warningAction`). A warning is skipped for an object (or pod template)
- *   annotated `bound-tokens.io/acknowledge-<RULE-ID>`; errors ignore
- *   annotations, so nobody who can create pods can switch enforcement off.
+ *   (`warningAction`). A warning is skipped where the pods carry the
+ *   annotation `bound-tokens.io/acknowledge-<RULE-ID>`: a Pod's (or an
+ *   `Authentication`'s) own metadata, a workload's pod template; one on a
+ *   workload's own metadata is not honoured (its pods never carry it) and is
+ *   warning BT138. Errors ignore annotations, so nobody who can create pods
+ *   can switch enforcement off.
  *
  * Both match Pods and every workload kind with a pod template (Deployment,
  * StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob,
  * PodTemplate), so a Deployment is refused at apply time rather than when its
  * ReplicaSet fails to create pods; and OpenShift's `Authentication` objects for
- * the issuer rules. Operations CREATE and UPDATE; an UPDATE that leaves the pod
+ * the issuer rules. OLM `ClusterServiceVersion` objects are not matched: OLM
+ * creates a Deployment from each of their deployments, which the policies
+ * check like any other (the lint checks the bundle itself). Operations CREATE and UPDATE; an UPDATE that leaves the pod
  * template (or the issuer) unchanged is let through unchecked. `failurePolicy:
  * Fail`: an expression that fails (for example over the CEL cost budget) counts
  * as a failed validation of its policy. The objects are cluster-scoped and
@@ -192,11 +198,24 @@ export class TokenAdmissionPolicy extends Construct {
   public readonly warningBinding?: ApiObject;
 
   constructor(scope: Construct, id: string, props: TokenAdmissionPolicyProps = {}) {
+    checkProps(pathOf(scope, id), props, {
+      policyNamePrefix: str,
+      // the values of errorAction and warningAction are the policy's own check
+      errorAction: str,
+      warningAction: str,
+      excludeSystemNamespaces: bool,
+      openShift: bool,
+      excludeNamespaces: arrayOf(str, 'namespace names'),
+      excludeNamespacePrefixes: arrayOf(str, 'namespace name prefixes'),
+      excludeNamespaceLabels: stringMap('a map of label keys to values'),
+      disabledRules: arrayOf(str, 'rule ids'),
+    });
     super(scope, id);
     let objects: any[];
     try {
       objects = buildPolicyObjects(buildOptions(props));
     } catch (e) {
+      // the message starts with its rule id (BT232), written once, in the builder
       if (e instanceof PolicyOptionError) throw new Error(`[${this.node.path}] ${e.message}`);
       throw e;
     }

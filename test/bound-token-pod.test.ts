@@ -111,7 +111,7 @@ describe('BoundTokenPod', () => {
     expect(msg).toContain("'subPath' of token volume 'v' in container 'sub' stops the kubelet from updating the rotated token, got 't'");
   });
 
-  test('fails when the token mount path is not absolute (BT140) or used twice (BT141)', () => {
+  test('warns when the token mount path is not absolute (BT137, a warning since issue 16: the API server accepts it), fails when used twice (BT141)', () => {
     const c = chart();
     const pod = new BoundTokenPod(c, 'Pod', {
       serviceAccount: account(c),
@@ -120,8 +120,10 @@ describe('BoundTokenPod', () => {
       containers: [{ image: 'busybox:1.36', name: 'app' }],
     });
     pod.containers[0].mount('relative/tokens', kplus.Volume.fromEmptyDir(c, 'E', 'scratch'));
-    const msg = errorOf(() => synth(c));
-    expect(msg).toContain("BT140: 'mountPath' of token volume 'tokens' in container 'app' must be a non-empty absolute path, got 'relative/tokens'");
+    let msg = '';
+    const warnings = captureWarnings(() => { msg = errorOf(() => synth(c)); });
+    expect(warnings.join('\n')).toContain("BT137: 'mountPath' of token volume 'tokens' in container 'app' is not absolute on Linux, so the kubelet mounts it at '/relative/tokens'");
+    expect(msg).not.toContain('BT140');
     expect(msg).toContain("BT141: 'mountPath' of volume 'scratch' in container 'app' is already used");
   });
 

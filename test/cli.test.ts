@@ -176,13 +176,13 @@ describe('output formats', () => {
     expect(lines[1]).toMatch(/^test\/fixtures\/manifests\/broken\.yaml:27  error    BT900  -  'document' is not valid YAML \(.+\), got a syntax error at line 27, column 1; fix the syntax error at the reported line$/);
     lines[1] = 'BT900';
     expect(lines.join('\n')).toBe([
-      `${b}:13  error    BT140  Pod/before  'mountPath' of token volume 'tok' in container 'app' must be a non-empty absolute path, got 'relative/path'; mount the token at an absolute path, e.g. '/var/run/secrets/tokens'`,
+      `${b}:13  warning  BT137  Pod/before  'mountPath' of token volume 'tok' in container 'app' is not absolute on Linux, so the kubelet mounts it at '/relative/path', not under the working directory, got 'relative/path'; mount the token at an absolute path, e.g. '/var/run/secrets/tokens' (on a Windows pod 'C:\\var\\run\\secrets\\tokens')`,
       'BT900',
       `${b}:39  error    BT130  Pod/after  'name' must be a DNS-1123 label ([a-z0-9]([-a-z0-9]*[a-z0-9])?), got 'Tok'; set 'name' to a DNS-1123 label, e.g. 'vault-token'`,
       `${b}:39  warning  BT143  Pod/after  'volumeMounts' of no container mount token volume 'Tok', got no mount; mount the volume into the containers that need the token, or remove it`,
       `${rel('acknowledged.yaml')}:59  error    BT101  Deployment/long-lived  'expirationSeconds' of token 'short' in volume 'tokens' may not be shorter than 10 minutes (600 seconds), got 60 seconds; set the expiration to at least 10 minutes (600 seconds)`,
       '',
-      '5 problems (4 errors, 1 warning): 2 files, 4 objects checked; 2 warnings acknowledged by annotation',
+      '5 problems (3 errors, 2 warnings): 2 files, 4 objects checked; 2 warnings acknowledged by annotation',
       '',
     ].join('\n'));
   });

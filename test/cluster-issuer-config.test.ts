@@ -143,7 +143,7 @@ describe('ClusterIssuerConfig: the Authentication object', () => {
     });
     expect(warnings).toEqual([]);
     expect(objs.map(o => o.kind)).toEqual([
-      'Authentication', 'Namespace', 'ServiceAccount', 'Role', 'RoleBinding',
+      'Authentication', 'Namespace', 'ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding',
       'ClusterRole', 'ClusterRoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Job',
     ]);
     expect(findKind(objs, 'Job').spec.template.spec.containers[0].env.find((e: any) => e.name === 'EXCLUDE').value)
@@ -169,11 +169,33 @@ describe('ClusterIssuerConfig: rules on the issuer value', () => {
     expect(msg).toContain("'ClusterIssuerConfig' must appear once per app, but the app has 2");
   });
 
-  test.each(['', '   '])('fails when the issuer is empty (BT161): %j', issuer => {
+  test.each(['   ', '\t'])('fails when the issuer is white space only (BT161): %j', issuer => {
     const msg = errorOf(() => synthWarn(issuerChart(issuer).c));
     expect(msg).toContain('BT161');
-    expect(msg).toContain("'serviceAccountIssuer' must not be empty");
+    expect(msg).toContain("'serviceAccountIssuer' must not be white space only (an empty string is the platform default, 'https://kubernetes.default.svc')");
     expect(msg).toContain('ClusterIssuerConfig.platformDefault()');
+  });
+
+  test("an empty issuer is OpenShift's own default (read as https://kubernetes.default.svc): no BT161 (issue 16)", () => {
+    const { objs, warnings } = synthWarn(issuerChart('').c);
+    expect(warnings).toEqual([]);
+    expect(findKind(objs, 'Authentication').spec).toEqual({ serviceAccountIssuer: '' });
+  });
+
+  test('an empty issuer with the restart option: the Job waits for the default issuer the tokens will carry', () => {
+    const c = chart();
+    new ClusterIssuerConfig(c, 'Issuer', { serviceAccountIssuer: '', restart: {} });
+    const { objs, warnings } = synthWarn(c);
+    expect(warnings).toEqual([]);
+    expect(findKind(objs, 'Job').spec.template.spec.containers[0].env[0]).toEqual({ name: 'NEW_ISSUER', value: 'https://kubernetes.default.svc' });
+  });
+
+  test('an empty issuer is the cluster-internal default for a cloud audience too (BT169)', () => {
+    const { c } = issuerChart('');
+    podWithAudience(c, 'sts.amazonaws.com');
+    const { warnings } = synthWarn(c);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("BT169: 'serviceAccountIssuer' has the cluster-internal host 'kubernetes.default.svc'");
   });
 
   test.each([

@@ -50,7 +50,7 @@ describe('ClusterIssuerConfig (core)', () => {
   });
 
   test.each([
-    ['', 'BT161', "'serviceAccountIssuer' must not be empty"],
+    ['  ', 'BT161', "'serviceAccountIssuer' must not be white space only"],
     ['https://a b', 'BT162', "contains ':' but is not a valid URL"],
     ['https://issuer.example.com?x=1', 'BT163', 'must not have a query or a fragment'],
   ])('fails when the issuer is %p (%s)', (issuer, id, phrase) => {

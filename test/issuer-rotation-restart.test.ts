@@ -13,6 +13,8 @@ function restartObjects(props: Partial<ConstructorParameters<typeof IssuerRotati
   new IssuerRotationRestart(c, 'Restart', { serviceAccountIssuer: ISSUER, ...props });
   return synth(c);
 }
+const jobNameOf = (props: Partial<ConstructorParameters<typeof IssuerRotationRestart>[2]> = {}): string =>
+  new IssuerRotationRestart(chart(), 'Restart', { serviceAccountIssuer: ISSUER, ...props }).jobName;
 const byKind = (objs: any[], kind: string) => objs.filter(o => o.kind === kind);
 const job = (objs: any[]) => byKind(objs, 'Job')[0];
 const env = (j: any): Record<string, string> =>
@@ -23,6 +25,7 @@ describe('IssuerRotationRestart: the objects', () => {
     const objs = restartObjects();
     expect(objs.map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Namespace/bound-tokens-issuer-rotation',
+      'ConfigMap/issuer-restart-state',
       'ServiceAccount/issuer-restart',
       'Role/issuer-restart-token',
       'RoleBinding/issuer-restart-token',
@@ -30,7 +33,7 @@ describe('IssuerRotationRestart: the objects', () => {
       'ClusterRoleBinding/bound-tokens-issuer-restart-wait',
       'ClusterRole/bound-tokens-issuer-restart-workloads',
       'ClusterRoleBinding/bound-tokens-issuer-restart-workloads',
-      `Job/${IssuerRotationRestart.jobNameFor(ISSUER)}`,
+      `Job/${jobNameOf()}`,
     ]);
     expectValidManifests(objs);
     expect(objs).toMatchSnapshot();
@@ -47,7 +50,13 @@ describe('IssuerRotationRestart: the objects', () => {
       { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'list', 'patch'] },
     ]);
     const role = byKind(objs, 'Role')[0];
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['issuer-restart'], verbs: ['create'] }]);
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['issuer-restart'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['issuer-restart-state'], verbs: ['get', 'patch'] },
+    ]);
+    // every object that grants something carries the label of the one removal command
+    const grants = objs.filter(o => o.metadata.labels['bound-tokens.io/restart-grant'] === 'true').map(o => o.kind).sort();
+    expect(grants).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ServiceAccount']);
     for (const b of [...byKind(objs, 'ClusterRoleBinding'), ...byKind(objs, 'RoleBinding')]) {
       expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'issuer-restart', namespace: 'bound-tokens-issuer-rotation' }]);
     }
@@ -77,13 +86,28 @@ describe('IssuerRotationRestart: the objects', () => {
     expectValidManifests(objs);
   });
 
-  test('the Job runs once per issuer: name from the issuer hash, no TTL, no retry, issuer annotated', () => {
+  test('the Job name hashes its whole spec: any change of issuer, option or script is a new Job, never an update of an immutable one', () => {
     const j = job(restartObjects());
-    expect(j.metadata.name).toBe(IssuerRotationRestart.jobNameFor(ISSUER));
+    expect(j.metadata.name).toBe(jobNameOf());
     expect(j.metadata.name).toMatch(/^issuer-restart-[0-9a-f]{10}$/);
-    expect(IssuerRotationRestart.jobNameFor(ISSUER)).toBe(IssuerRotationRestart.jobNameFor(ISSUER));
-    expect(IssuerRotationRestart.jobNameFor(ISSUER + '/')).not.toBe(j.metadata.name);
-    expect(j.spec.ttlSecondsAfterFinished).toBeUndefined();
+    const names = new Set([
+      jobNameOf(),
+      jobNameOf({ serviceAccountIssuer: ISSUER + '/' }),
+      jobNameOf({ confirmations: 6 }),
+      jobNameOf({ image: 'quay.io/example/oc:4.16.3' }),
+      jobNameOf({ method: RestartMethod.DELETE_PODS }),
+      jobNameOf({ excludeNamespaces: ['kube-*'] }),
+    ]);
+    expect(names.size).toBe(6);
+    // the same inputs give the same name (a re-sync changes nothing)
+    expect(jobNameOf({ confirmations: 6 })).toBe(jobNameOf({ confirmations: 6 }));
+  });
+
+  test('the Job is not retried, goes a day after it ends (plain apply), and records nothing in its name but the hash', () => {
+    const j = job(restartObjects());
+    expect(j.spec.ttlSecondsAfterFinished).toBe(86400);
+    expect(job(restartObjects({ gitOps: { flux: true } })).spec.ttlSecondsAfterFinished).toBeUndefined();
+    expect(job(restartObjects({ gitOps: { argoCd: true } })).spec.ttlSecondsAfterFinished).toBeUndefined();
     expect(j.spec.backoffLimit).toBe(0);
     expect(j.spec.template.spec.restartPolicy).toBe('Never');
     expect(j.metadata.annotations['bound-tokens.io/issuer']).toBe(ISSUER);
@@ -114,6 +138,7 @@ describe('IssuerRotationRestart: the objects', () => {
       NEW_ISSUER: ISSUER,
       SELF_NAMESPACE: 'ops',
       SELF_SERVICE_ACCOUNT: 'issuer-restart',
+      STATE_CONFIGMAP: 'issuer-restart-state',
       MODE: 'rollout',
       NAMESPACES: '',
       EXCLUDE: 'openshift-* legacy',
@@ -137,6 +162,25 @@ describe('IssuerRotationRestart: the objects', () => {
   test('GitOps: a late Argo CD wave on every object; Flux creates the Job once (ssa: IfNotPresent)', () => {
     const objs = restartObjects({ gitOps: { argoCd: true, flux: true } });
     for (const o of objs) expect(o.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('10');
+    const hooks = objs.map(o => [o.kind, o.metadata.annotations['argocd.argoproj.io/hook'] ?? null, o.metadata.annotations['argocd.argoproj.io/hook-delete-policy'] ?? null]);
+    const grant = ['PostSync', 'BeforeHookCreation,HookSucceeded,HookFailed'];
+    expect(hooks).toEqual([
+      // the namespace and the record outlive every sync
+      ['Namespace', null, null],
+      ['ConfigMap', null, null],
+      // the account and every grant exist only while the sync runs
+      ['ServiceAccount', ...grant],
+      ['Role', ...grant],
+      ['RoleBinding', ...grant],
+      ['ClusterRole', ...grant],
+      ['ClusterRoleBinding', ...grant],
+      ['ClusterRole', ...grant],
+      ['ClusterRoleBinding', ...grant],
+      // the Job stays until the next sync replaces it, for its log
+      ['Job', 'PostSync', 'BeforeHookCreation'],
+    ]);
+    // without Argo CD, no hook
+    expect(restartObjects().some(o => o.metadata.annotations?.['argocd.argoproj.io/hook'])).toBe(false);
     expect(job(objs).metadata.annotations['kustomize.toolkit.fluxcd.io/ssa']).toBe('IfNotPresent');
     expect(byKind(objs, 'ServiceAccount')[0].metadata.annotations['kustomize.toolkit.fluxcd.io/ssa']).toBeUndefined();
     const waves = restartObjects({ gitOps: { argoCd: true, restartSyncWave: 5 } });
@@ -147,7 +191,7 @@ describe('IssuerRotationRestart: the objects', () => {
     const c = chart();
     const r = new IssuerRotationRestart(c, 'Restart', { serviceAccountIssuer: ISSUER });
     expect(r.job.node.id).toBe('Resource');
-    expect(r.jobName).toBe(IssuerRotationRestart.jobNameFor(ISSUER));
+    expect(r.jobName).toBe(r.job.name);
   });
 });
 
@@ -237,6 +281,12 @@ describe('IssuerRotationRestart: rules', () => {
     expect(w[0]).toContain("'image' is not pinned to a version tag or digest");
   });
 
+  test.each([['*'], ['**'], ['team-a', '*']])('refuses an exclusion that excludes every namespace (BT186): %j', (...patterns) => {
+    const msg = errorOf(() => restartObjects({ excludeNamespaces: patterns }));
+    expect(msg).toContain('BT186');
+    expect(msg).toContain(`'excludeNamespaces[${patterns.length - 1}]' excludes every namespace, so the Job would restart nothing, got '${patterns[patterns.length - 1]}'`);
+  });
+
   test('fails when a named namespace is excluded (BT185, a warning), and gets no RoleBinding there', () => {
     let objs: any[] = [];
     const w = captureWarnings(() => {
@@ -272,6 +322,7 @@ count() { local f="$FAKE_DIR/$1"; local n=$(( $(cat "$f" 2>/dev/null || echo 0) 
 case "$1 $2" in
   "create token")
     n=$(count tokens)
+    if [[ -n "$FAKE_TOKEN_ERROR" ]]; then echo "$FAKE_TOKEN_ERROR" >&2; exit 1; fi
     if (( n <= FAKE_OLD_TOKENS )); then echo "$FAKE_OLD_TOKEN"; else echo "$FAKE_NEW_TOKEN"; fi ;;
   "get clusteroperator")
     n=$(count progressing)
@@ -282,11 +333,16 @@ case "$1 $2" in
   "rollout restart")
     for f in $FAKE_FAIL; do if [[ "$3" == "$f" ]]; then echo "error: cannot restart $3" >&2; exit 1; fi; done ;;
   "delete pod") ;;
+  "get configmap")
+    if [[ -n "$FAKE_STATE_ERROR" ]]; then echo "$FAKE_STATE_ERROR" >&2; exit 1; fi
+    cat "$FAKE_DIR/recorded" 2>/dev/null || printf '%s' "$FAKE_RECORDED" ;;
+  "annotate configmap")
+    for a in "$@"; do case "$a" in bound-tokens.io/restarted-issuer=*) printf '%s' "\${a#*=}" > "$FAKE_DIR/recorded" ;; esac; done ;;
   *) echo "fake oc: unexpected call: $*" >&2; exit 2 ;;
 esac
 `;
 
-interface Run { status: number | null; stdout: string; calls: string[] }
+interface Run { status: number | null; stdout: string; calls: string[]; recorded?: string }
 
 function runScript(objs: any[], fake: Record<string, string>, files: Record<string, string> = {}, overrides: Record<string, string> = {}): Run {
   const j = job(objs);
@@ -314,11 +370,16 @@ function runScript(objs: any[], fake: Record<string, string>, files: Record<stri
         FAKE_PROGRESSING_POLLS: '0',
         FAKE_NAMESPACES: '',
         FAKE_FAIL: '',
+        FAKE_RECORDED: '',
+        FAKE_STATE_ERROR: '',
+        FAKE_TOKEN_ERROR: '',
         ...fake,
       },
     });
     const calls = fs.readFileSync(log, 'utf8').split('\n').filter(l => l !== '');
-    return { status: r.status, stdout: r.stdout + r.stderr, calls };
+    const recordFile = path.join(dir, 'recorded');
+    const recorded = fs.existsSync(recordFile) ? fs.readFileSync(recordFile, 'utf8') : undefined;
+    return { status: r.status, stdout: r.stdout + r.stderr, calls, recorded };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -326,6 +387,8 @@ function runScript(objs: any[], fake: Record<string, string>, files: Record<stri
 
 const TOKEN_CALL = 'oc create token issuer-restart -n bound-tokens-issuer-rotation --duration=10m';
 const CO_CALL = 'oc get clusteroperator kube-apiserver -o jsonpath={.status.conditions[?(@.type=="Progressing")].status}';
+const STATE_CALL = 'oc get configmap issuer-restart-state -n bound-tokens-issuer-rotation -o jsonpath={.metadata.annotations.bound-tokens\\.io/restarted-issuer}';
+const RECORD_CALL = (issuer: string) => `oc annotate configmap issuer-restart-state -n bound-tokens-issuer-rotation --overwrite bound-tokens.io/restarted-issuer=${issuer}`;
 const WL = (ns: string) => `oc get deployments,statefulsets,daemonsets -n ${ns} -o jsonpath={range .items[*]}{.kind}{" "}{.metadata.name}{" "}{.spec.updateStrategy.type}{"\\n"}{end}`;
 
 describe('the restart script (bash, fake oc)', () => {
@@ -342,6 +405,8 @@ describe('the restart script (bash, fake oc)', () => {
     expect(r.stdout).toContain('done: restarted 3 namespace(s)');
     expect(r.status).toBe(0);
     expect(r.calls).toEqual([
+      // no restart recorded for this issuer yet
+      STATE_CALL,
       // tokens of the old issuer: wait
       TOKEN_CALL, 'sleep 3', TOKEN_CALL, 'sleep 3',
       // two in a row with the new one
@@ -360,7 +425,10 @@ describe('the restart script (bash, fake oc)', () => {
       'sleep 7',
       WL('team-b'),
       'oc rollout restart daemonset/agent -n team-b',
+      // recorded once everything succeeded
+      RECORD_CALL(ISSUER),
     ]);
+    expect(r.recorded).toBe(ISSUER);
     expect(r.stdout).toContain('statefulset/db uses updateStrategy OnDelete');
     for (const skipped of ['bound-tokens-issuer-rotation', 'kube-system', 'openshift-apiserver', 'openshift']) {
       expect(r.stdout).toContain(`${skipped}: skipped (excluded)`);
@@ -379,7 +447,7 @@ describe('the restart script (bash, fake oc)', () => {
       'pods-team-b': '',
     });
     expect(r.status).toBe(0);
-    const work = r.calls.filter(c => !c.startsWith('oc create token') && !c.startsWith('oc get clusteroperator'));
+    const work = r.calls.filter(c => !c.startsWith('oc create token') && !c.startsWith('oc get clusteroperator') && !c.includes('configmap'));
     const pods = (ns: string) => `oc get pods -n ${ns} -o jsonpath={range .items[*]}{.metadata.name}{" "}{.status.phase}{" "}{.metadata.ownerReferences[0].kind}{"\\n"}{end}`;
     expect(work).toEqual([
       pods('team-b'),
@@ -396,7 +464,8 @@ describe('the restart script (bash, fake oc)', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(`still signs tokens with '${OLD}', not '${ISSUER}'`);
     expect(r.stdout).toContain('nothing was restarted');
-    expect(r.calls.every(c => c.startsWith('oc create token'))).toBe(true);
+    expect(r.calls.slice(1).every(c => c.startsWith('oc create token'))).toBe(true);
+    expect(r.recorded).toBeUndefined();
   });
 
   test('gives up without restarting anything when the kube-apiserver keeps progressing', () => {
@@ -419,6 +488,8 @@ describe('the restart script (bash, fake oc)', () => {
     ]);
     expect(r.stdout).toContain('could not restart deployment/paused');
     expect(r.stdout).toContain('restarted 2 namespace(s) with 1 failure(s)');
+    // a restart with failures is not recorded: the next Job for this issuer runs it again
+    expect(r.recorded).toBeUndefined();
   });
 
   test('reads the issuer from tokens of any length (base64url padding of 0, 2 and 3 characters)', () => {
@@ -435,6 +506,49 @@ describe('the restart script (bash, fake oc)', () => {
       expect(other.stdout).toContain(`still signs tokens with '${issuer}x'`);
     }
     expect([...lengths].sort()).toEqual([0, 2, 3]);
+  });
+
+  test('a Job for an issuer already restarted for (an upgrade, an option change, a re-created Job) restarts nothing', () => {
+    const r = runScript(restartObjects({ confirmations: 1 }), { FAKE_RECORDED: ISSUER, FAKE_NAMESPACES: 'team-a' }, { 'workloads-team-a': 'Deployment web \n' });
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([STATE_CALL]);
+    expect(r.stdout).toContain(`the pods were already restarted for '${ISSUER}'`);
+    expect(r.stdout).toContain('nothing to do');
+  });
+
+  test('A, B, A: the record says B, so the change back to A restarts, and is recorded', () => {
+    const r = runScript(restartObjects({ confirmations: 1 }), { FAKE_RECORDED: 'https://oidc.example.com/b', FAKE_NAMESPACES: 'team-a' }, { 'workloads-team-a': 'Deployment web \n' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("last restart recorded for 'https://oidc.example.com/b'");
+    expect(r.calls).toContain('oc rollout restart deployment/web -n team-a');
+    expect(r.recorded).toBe(ISSUER);
+    // and a second run for A finds it done
+    const again = runScript(restartObjects({ confirmations: 1 }), { FAKE_RECORDED: r.recorded!, FAKE_NAMESPACES: 'team-a' }, { 'workloads-team-a': 'Deployment web \n' });
+    expect(again.calls).toEqual([STATE_CALL]);
+  });
+
+  test('a record it cannot read stops the Job before anything is restarted, and says why', () => {
+    const r = runScript(restartObjects(), { FAKE_STATE_ERROR: 'Error from server (Forbidden): configmaps "issuer-restart-state" is forbidden' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('cannot read the record of the last restart');
+    expect(r.stdout).toContain('(Forbidden)');
+    expect(r.stdout).toContain('nothing was restarted');
+    expect(r.calls.some(c => c.includes('create token'))).toBe(false);
+  });
+
+  test('a failing token request ends the Job with the error of oc create token, not a timeout blaming the kube-apiserver', () => {
+    const r = runScript(restartObjects({ pollInterval: Duration.seconds(2) }), {
+      FAKE_TOKEN_ERROR: 'error: failed to create token: serviceaccounts "issuer-restart" is forbidden: User cannot create resource "serviceaccounts/token"',
+      FAKE_NAMESPACES: 'team-a',
+    }, {}, { WAIT_TIMEOUT_SECONDS: '7200' });
+    expect(r.status).toBe(1);
+    expect(r.calls.filter(c => c === TOKEN_CALL)).toHaveLength(5);
+    expect(r.calls.filter(c => c === 'sleep 2')).toHaveLength(4);
+    expect(r.stdout).toContain("cannot request a token for the Job's own service account (bound-tokens-issuer-rotation/issuer-restart), 5 time(s) in a row");
+    expect(r.stdout).toContain('oc create token: error: failed to create token: serviceaccounts "issuer-restart" is forbidden');
+    expect(r.stdout).toContain('nothing was restarted');
+    expect(r.stdout).not.toContain('still signs tokens with');
+    expect(r.calls.some(c => c.includes('namespaces') || c.includes('rollout'))).toBe(false);
   });
 
   test('refuses an unknown mode before doing anything', () => {

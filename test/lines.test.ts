@@ -344,7 +344,7 @@ describe.each(LINES)('%s', (_line, kp) => {
   });
 
   describe('BoundTokenRules.acknowledge', () => {
-    test('on a workload: silences the warning of its volume and lands on the workload and its pod template', () => {
+    test('on a workload: silences the warning of its volume and lands on its pod template, where the pods get it', () => {
       const c = chart();
       const d = deployment(kp, c, 'D');
       new ProjectedTokenVolume(d, 'T', { tokens: [{ path: 't' }] }).mountInto(d);
@@ -356,7 +356,8 @@ describe.each(LINES)('%s', (_line, kp) => {
       let objs: any[] = [];
       expect(captureWarnings(() => { objs = synth(c); })).toEqual([]);
       const dep = findKind(objs, 'Deployment');
-      expect(dep.metadata.annotations).toEqual({ 'bound-tokens.io/acknowledge-BT120': 'reason' });
+      // where its pods get it: the pod template, not the Deployment's own metadata (BT138)
+      expect(dep.metadata.annotations?.['bound-tokens.io/acknowledge-BT120']).toBeUndefined();
       expect(dep.spec.template.metadata.annotations).toEqual({ 'bound-tokens.io/acknowledge-BT120': 'reason' });
     });
 

@@ -230,14 +230,37 @@ describe('ProjectedTokenVolume.mountIntoApiObject', () => {
     expect(lines[0]).toContain("[test/Pod] BT151: 'serviceAccountName' is not set on a Pod that projects a token (volume 'vault-token')");
   });
 
-  test('an acknowledgement on a KubeDeployment lands on the object and its pod template', () => {
+  test('a Windows pod template mounts its token at C:\\var\\run\\secrets\\tokens without BT140 (issue 16: the API server accepts any non-empty mountPath)', () => {
+    // checked on the real API server v1.32.13: kubectl apply --dry-run=server -f win.yaml (spec.os.name: windows,
+    // mountPath 'C:\\var\\run\\secrets\\tokens') -> "pod/win created (server dry run)"; mountPath '' -> "mountPath: Required value"
+    const c = chart();
+    const dep = new k8s.KubeDeployment(c, 'Dep', { spec: { selector, template: template({ os: { name: 'windows' } }) } });
+    new ProjectedTokenVolume(c, 'V', { tokens: [{ path: 't', audience: 'vault' }] }).mountIntoApiObject(dep, { mountPath: 'C:\\var\\run\\secrets\\tokens' });
+    let objs: any[] = [];
+    expect(captureWarnings(() => { objs = synth(c); })).toEqual([]);
+    expect(objs[0].spec.template.spec.containers[0].volumeMounts[0].mountPath).toBe('C:\\var\\run\\secrets\\tokens');
+  });
+
+  test('warns (BT138) about an acknowledgement written on the KubeDeployment itself, as the lint does: its pods never carry it', () => {
+    const c = chart();
+    const dep = new k8s.KubeDeployment(c, 'Dep', {
+      metadata: { annotations: { 'bound-tokens.io/acknowledge-BT132': 'runs as root' } },
+      spec: { selector, template: template() },
+    });
+    new ProjectedTokenVolume(c, 'V', { defaultMode: 0o400, tokens: [{ path: 't', audience: 'a' }] }).mountIntoApiObject(dep);
+    const text = captureWarnings(() => synth(c)).join('\n');
+    expect(text).toContain("BT132: 'defaultMode' of volume");
+    expect(text).toContain("BT138: 'bound-tokens.io/acknowledge-BT132' is on the Deployment's own metadata, not on its pod template (spec.template.metadata.annotations), so its pods never carry it");
+  });
+
+  test('an acknowledgement on a KubeDeployment lands on its pod template, where the pods get it, not on the object (BT138)', () => {
     const c = chart();
     const dep = new k8s.KubeDeployment(c, 'Dep', { spec: { selector, template: template() } });
     new ProjectedTokenVolume(c, 'V', { defaultMode: 0o400, tokens: [{ path: 't', audience: 'a' }] }).mountIntoApiObject(dep);
     BoundTokenRules.acknowledge(dep, 'BT132', 'runs as root');
     let objs: any[] = [];
     expect(captureWarnings(() => { objs = synth(c); })).toEqual([]);
-    expect(objs[0].metadata.annotations).toEqual({ 'bound-tokens.io/acknowledge-BT132': 'runs as root' });
+    expect(objs[0].metadata.annotations?.['bound-tokens.io/acknowledge-BT132']).toBeUndefined();
     expect(objs[0].spec.template.metadata.annotations).toEqual({ 'bound-tokens.io/acknowledge-BT132': 'runs as root' });
     expectValidManifests(objs);
     // and a second synth renders the same

@@ -103,13 +103,38 @@ describe('acknowledgements', () => {
       expect(lintVerdict(withAcks(f.object, every))).toEqual({ denied: f.deny, warned: [] });
     });
 
-  test('no deny validation reads an annotation; every warning validation does', () => {
-    for (const v of errorPolicy.spec.validations) expect(v.expression).not.toContain('nnotations');
+  test('no deny validation reads an annotation; every warning validation reads those its pods carry', () => {
+    for (const v of errorPolicy.spec.validations) {
+      expect(v.expression).not.toContain('nnotations');
+      expect(v.expression).not.toContain('acknowledgements');
+    }
     for (const v of warningPolicy.spec.validations) {
       const id = v.message.slice(0, 5);
-      expect(v.expression.startsWith(`'bound-tokens.io/acknowledge-${id}' in variables.objectAnnotations || 'bound-tokens.io/acknowledge-${id}' in variables.templateAnnotations || `)).toBe(true);
+      expect(v.expression.startsWith(`'bound-tokens.io/acknowledge-${id}' in variables.acknowledgements || `)).toBe(true);
     }
+    // a workload's pods carry its pod template's annotations, never its own (issue 16)
+    const acks = warningPolicy.spec.variables.find((x: any) => x.name === 'acknowledgements').expression as string;
+    expect(acks).toContain('object.spec.template.metadata.annotations');
+    expect(acks).toContain('object.spec.jobTemplate.spec.template.metadata.annotations');
   });
+
+  test.each(['Deployment', 'Job', 'CronJob'])(
+    'an acknowledgement on the %s itself does not reach its pods: the warning stands, with BT138 (before issue 16 both lint and policy passed it)', kind => {
+      const f = FIXTURES.find(x => x.name === 'deployment-ack-on-template')!.object;
+      const spec = JSON.parse(JSON.stringify(f.spec.template.spec));
+      const objAck = { annotations: { 'bound-tokens.io/acknowledge-BT104': 'the consumer needs two days' } };
+      const obj = kind === 'Deployment' ? { apiVersion: 'apps/v1', kind, metadata: { name: 'w', ...objAck }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec } } }
+        : kind === 'Job' ? { apiVersion: 'batch/v1', kind, metadata: { name: 'w', ...objAck }, spec: { template: { spec: { ...spec, restartPolicy: 'Never' } } } }
+          : { apiVersion: 'batch/v1', kind, metadata: { name: 'w', ...objAck }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: { ...spec, restartPolicy: 'Never' } } } } } };
+      const r = policyVerdict(POLICIES, { object: obj, namespace: 'apps' });
+      expect(r.errors).toEqual([]);
+      expect(r.warned).toEqual(['BT104', 'BT138']);
+      expect(r.messages.find(m => m.startsWith('BT138'))).toContain("an acknowledgement is on the workload's own metadata but not on its pod template, so its pods never carry it (bound-tokens.io/acknowledge-BT104)");
+      expect(lintVerdict(obj)).toEqual({ denied: [], warned: ['BT104', 'BT138'] });
+      // the pods the controller makes from it carry only the template's annotations: they are warned too
+      const podOf = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'w-abcde' }, spec };
+      expect(policyVerdict(POLICIES, { object: podOf, namespace: 'apps' }).warned).toEqual(['BT104']);
+    });
 });
 
 describe('scope', () => {
@@ -218,6 +243,14 @@ describe('scope', () => {
     ]);
   });
 
+  test('OLM ClusterServiceVersions are not matched: the Deployments OLM creates from them are (issue 16)', () => {
+    for (const p of POLICIES.filter(o => o.kind === 'ValidatingAdmissionPolicy')) {
+      const rules = p.spec.matchConstraints.resourceRules;
+      expect(rules.flatMap((r: any) => r.apiGroups)).not.toContain('operators.coreos.com');
+      expect(rules.find((r: any) => r.apiGroups.includes('apps')).resources).toContain('deployments');
+    }
+  });
+
   test('without issuer rules the policy does not match authentications', () => {
     const objs = buildPolicyObjects({ disabledRules: ['BT161', 'BT162', 'BT163'] });
     expect(objs[0].spec.matchConstraints.resourceRules.map((r: any) => r.apiGroups[0])).toEqual(['', 'apps', 'batch']);
@@ -324,7 +357,7 @@ describe('generated objects: the policies and the lint agree (fast-check)', () =
     fc.constantFrom(undefined, 599, 600, 3600, 3607, 86400, 86401, 4294967296, 4294967297, 0, -1),
     fc.integer({ min: -10, max: 5_000_000_000 }),
   );
-  const audienceArb = fc.constantFrom(undefined, '', 'vault', 'a b', 'a,b', 'sts.amazonaws.com', 'x\u00a0y');
+  const audienceArb = fc.constantFrom(undefined, '', 'vault', 'a b', 'a,b', 'sts.amazonaws.com', 'x\u00a0y', 'https://kubernetes.default.svc', 'https://kubernetes.default.svc.cluster.local');
   const sourceArb = fc.oneof(
     { weight: 4, arbitrary: fc.record({ path: pathArb, expirationSeconds: lifetimeArb, audience: audienceArb }, { requiredKeys: ['path'] }).map(t => ({ serviceAccountToken: t })) },
     { weight: 1, arbitrary: fc.array(pathArb, { minLength: 1, maxLength: 2 }).map(ps => ({ configMap: { name: 'ca', items: ps.map(p => ({ key: 'k', path: p })) } })) },
@@ -372,19 +405,24 @@ describe('generated objects: the policies and the lint agree (fast-check)', () =
   );
   const mountArb = fc.record({
     name: fc.constantFrom('tok', 'tok2', 'kube-api-access-abcde', 'kube-api-access', 'Bad_Name', 'data', 'ghost'),
-    mountPath: fc.constantFrom('/t', '/t/', '/u', 'rel', '', '/', '//'),
+    mountPath: fc.constantFrom('/t', '/t/', '/u', 'rel', '', '/', '//', 'C:\\t', 'c:/t', '\\t', 'C:t', '\\\\srv\\share',
+      '/var/run/secrets/kubernetes.io/serviceaccount', '/var/run/secrets/kubernetes.io/serviceaccount//', '/var/run/secrets/kubernetes.io/serviceaccounts'),
     subPath: fc.constantFrom(undefined, '', 'token'),
     subPathExpr: fc.constantFrom(undefined, '', '$(X)'),
   }).map(m => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined)));
-  const containerArb = (name: string) => fc.array(mountArb, { maxLength: 3 }).map(volumeMounts => ({ name, image: 'i:1', volumeMounts }));
-  const securityArb = fc.constantFrom(undefined, { fsGroup: 1000 }, { runAsUser: 1000 }, { runAsNonRoot: true });
-  const annotationsArb = fc.subarray(['BT104', 'BT111', 'BT114', 'BT120', 'BT121', 'BT132', 'BT134', 'BT143']).map(ids =>
+  // a container's own runAsUser overrides the pod's; the kubelet gives the files to it only when every container has the same one
+  const userArb = fc.constantFrom(undefined, { runAsUser: 1000 }, { runAsUser: 2000 }, { runAsUser: 0 }, { runAsNonRoot: true });
+  const containerArb = (name: string) => fc.tuple(fc.array(mountArb, { maxLength: 3 }), userArb)
+    .map(([volumeMounts, sc]) => ({ name, image: 'i:1', volumeMounts, ...(sc ? { securityContext: sc } : {}) }));
+  const securityArb = fc.constantFrom(undefined, { fsGroup: 1000 }, { runAsUser: 1000 }, { runAsUser: 0 }, { runAsNonRoot: true });
+  const annotationsArb = fc.subarray(['BT104', 'BT111', 'BT114', 'BT120', 'BT121', 'BT132', 'BT134', 'BT137', 'BT138', 'BT139', 'BT143']).map(ids =>
     (ids.length ? Object.fromEntries(ids.map(id => [`bound-tokens.io/acknowledge-${id}`, 'r'])) : undefined));
   const specArb = fc.record({
     volumes: fc.array(volumeArb, { maxLength: 3 }),
     containers: fc.tuple(containerArb('a'), fc.option(containerArb('b'), { nil: undefined })).map(([a, b]) => (b ? [a, b] : [a])),
     initContainers: fc.option(fc.array(containerArb('init'), { maxLength: 1 }), { nil: undefined }),
     securityContext: securityArb,
+    os: fc.constantFrom(undefined, { name: 'windows' }, { name: 'linux' }),
   }).map(s => Object.fromEntries(Object.entries({ serviceAccountName: 'app', ...s }).filter(([, v]) => v !== undefined)));
   const objectArb = fc.record({ kind: fc.constantFrom('Pod', 'Deployment', 'CronJob', 'PodTemplate'), spec: specArb, objAcks: annotationsArb, tmplAcks: annotationsArb })
     .map(({ kind, spec, objAcks, tmplAcks }) => {

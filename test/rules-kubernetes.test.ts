@@ -218,3 +218,175 @@ describe('audience given as a list (BT902)', () => {
     expect(checkShape(pod([vol([tok('token')])]))).toEqual([]);
   });
 });
+
+// Issue 16, section 3: where the rules and Kubernetes disagreed. Each fact that
+// says what the API server accepts was checked by hand on the real API server
+// (../shared/tools/apiserver, v1.32.13) with `kubectl apply --dry-run=server -f <file>`.
+describe('issue 16: the rules agree with Kubernetes', () => {
+  const first = (f: Finding[], id: string) => f.find(x => x.ruleId === id)!;
+
+  test('a Windows pod mounting its token at C:\\var\\run\\secrets\\tokens gets no BT140 (the API server accepts any non-empty mountPath)', () => {
+    // kubectl apply --dry-run=server: spec.os.name windows, mountPath 'C:\var\run\secrets\tokens' -> "pod/win created (server dry run)";
+    // the same with mountPath 'tokens', 'C:/var/...', '/var/...' or '\\?\C:\x', on Linux and Windows pods alike -> created
+    const windows = { os: { name: 'windows' } };
+    expect(check(pod([vol([tok('token')])], [{ name: 'tok', mountPath: 'C:\\var\\run\\secrets\\tokens' }], windows))).toEqual([]);
+    expect(check(pod([vol([tok('token')])], [{ name: 'tok', mountPath: 'c:/var/run/secrets/tokens' }], windows))).toEqual([]);
+    expect(check(pod([vol([tok('token')])], [{ name: 'tok', mountPath: '/var/run/secrets/tokens' }], windows))).toEqual([]);
+    const rel = check(pod([vol([tok('token')])], [{ name: 'tok', mountPath: 'tokens' }], windows));
+    expect(ids(rel)).toEqual(['BT137']);
+    expect(rel[0].level).toBe('warning');
+    expect(rel[0].message).toContain("BT137: 'mountPath' of token volume 'tok' in container 'app' is not absolute on Windows, so the kubelet mounts it at 'C:\\tokens'");
+    // the same Windows path in a Linux pod: the kubelet mounts it at /C:\var\... (a warning, not a refusal)
+    const linux = check(pod([vol([tok('token')])], [{ name: 'tok', mountPath: 'C:\\var\\run\\secrets\\tokens' }]));
+    expect(ids(linux)).toEqual(['BT137']);
+    expect(linux[0].message).toContain("is not absolute on Linux, so the kubelet mounts it at '/C:\\var\\run\\secrets\\tokens'");
+  });
+
+  test('fails on an empty token mountPath (BT140): the API server refuses it', () => {
+    // kubectl apply --dry-run=server with mountPath '' -> "spec.containers[0].volumeMounts[0].mountPath: Required value"
+    const f = check(pod([vol([tok('token')])], [{ name: 'tok', mountPath: '' }]));
+    expect(ids(f)).toEqual(['BT140']);
+    expect(f[0].level).toBe('error');
+    expect(f[0].message).toContain("BT140: 'mountPath' of token volume 'tok' in container 'app' must not be empty (the API server refuses it), got ''");
+  });
+
+  describe('BT132 reads the effective runAsUser of every container (k8s FsUserFrom)', () => {
+    const restrictive = [vol([tok('token')], { projected: { sources: [tok('token')], defaultMode: 0o400 } })];
+    const twoContainers = (app: any, side: any, podSc?: any) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: {
+        serviceAccountName: 'app',
+        ...(podSc ? { securityContext: podSc } : {}),
+        containers: [
+          { name: 'app', image: 'i:1', ...(app ? { securityContext: app } : {}), volumeMounts: [{ name: 'tok', mountPath: '/t' }] },
+          { name: 'side', image: 'i:1', ...(side ? { securityContext: side } : {}), volumeMounts: [{ name: 'tok', mountPath: '/t' }] },
+        ],
+        volumes: restrictive,
+      },
+    });
+
+    test('every container runs as 1000, the pod sets no user: the kubelet gives the file to 1000 (no warning; before issue 16 a false BT132)', () => {
+      expect(check(twoContainers({ runAsUser: 1000 }, { runAsUser: 1000 }))).toEqual([]);
+    });
+
+    test('warns when one container overrides the pod runAsUser (BT132; before issue 16 silence)', () => {
+      const f = check(twoContainers(undefined, { runAsUser: 2000 }, { runAsUser: 1000 }));
+      expect(ids(f)).toEqual(['BT132']);
+      expect(f[0].message).toContain("BT132: 'defaultMode' of volume 'tok' keeps the token unreadable for a non-root application (the pod sets no securityContext.fsGroup, and its containers do not all run as one runAsUser");
+    });
+
+    test('warns when an init container has no user at all (BT132)', () => {
+      const obj: any = twoContainers({ runAsUser: 1000 }, { runAsUser: 1000 });
+      obj.spec.initContainers = [{ name: 'init', image: 'i:1' }];
+      expect(ids(check(obj))).toEqual(['BT132']);
+    });
+
+    test('fsGroup alone, or the pod user restated by a container, is enough (compliant)', () => {
+      expect(check(twoContainers(undefined, undefined, { fsGroup: 2000 }))).toEqual([]);
+      expect(check(twoContainers({ runAsUser: 1000 }, undefined, { runAsUser: 1000 }))).toEqual([]);
+    });
+  });
+
+  test("an empty serviceAccountIssuer is OpenShift's default, not BT161; white space only still is", () => {
+    const auth = (issuer: unknown) => ({ apiVersion: 'config.openshift.io/v1', kind: 'Authentication', metadata: { name: 'cluster' }, spec: { serviceAccountIssuer: issuer } });
+    expect(check(auth(''))).toEqual([]);
+    expect(check(auth(null))).toEqual([]);
+    const blank = check(auth(' '));
+    expect(ids(blank)).toEqual(['BT161']);
+    expect(blank[0].message).toContain("BT161: 'serviceAccountIssuer' must not be white space only (an empty string is the platform default, 'https://kubernetes.default.svc')");
+  });
+
+  describe('acknowledgements count where the pods get them', () => {
+    const spec = { serviceAccountName: 'app', containers: [{ name: 'app', image: 'i:1', volumeMounts: [{ name: 'tok', mountPath: '/t' }] }], volumes: [vol([tok('token', 'vault')])] };
+    spec.volumes[0].projected.sources[0].serviceAccountToken.expirationSeconds = 172800; // BT104
+    const ACK = { 'bound-tokens.io/acknowledge-BT104': 'the consumer needs two days' };
+
+    test.each([
+      ['Deployment', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w', annotations: ACK }, spec: { selector: {}, template: { spec } } }, 'spec.template.metadata.annotations'],
+      ['Job', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'w', annotations: ACK }, spec: { template: { spec } } }, 'spec.template.metadata.annotations'],
+      ['CronJob', { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'w', annotations: ACK }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec } } } } },
+        'spec.jobTemplate.spec.template.metadata.annotations'],
+    ])("warns when an acknowledgement is on the %s's own metadata (BT138), and the warning stands", (kind, obj, where) => {
+      const f = check(obj);
+      expect(f.filter(x => x.acknowledged === undefined).map(x => x.ruleId).sort()).toEqual(['BT104', 'BT138']);
+      const b = first(f, 'BT138');
+      expect(b.path).toBe('/metadata/annotations/bound-tokens.io~1acknowledge-BT104');
+      expect(b.message).toContain(`BT138: 'bound-tokens.io/acknowledge-BT104' is on the ${kind}'s own metadata, not on its pod template (${where}), so its pods never carry it`);
+    });
+
+    test('an acknowledgement on the pod template is honoured (compliant)', () => {
+      const obj = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w' }, spec: { selector: {}, template: { metadata: { annotations: ACK }, spec } } };
+      const f = check(obj);
+      expect(f.map(x => [x.ruleId, x.acknowledged])).toEqual([['BT104', 'the consumer needs two days']]);
+    });
+
+    test("an acknowledgement on an OLM ClusterServiceVersion reaches its deployments' pods (OLM copies the CSV's annotations to each pod template)", () => {
+      const csv = {
+        apiVersion: 'operators.coreos.com/v1alpha1',
+        kind: 'ClusterServiceVersion',
+        metadata: { name: 'op.v1', annotations: ACK },
+        spec: { install: { strategy: 'deployment', spec: { deployments: [{ name: 'a', spec: { selector: {}, template: { spec } } }] } } },
+      };
+      const f = check(csv);
+      expect(f.map(x => [x.ruleId, x.path, x.acknowledged])).toEqual([
+        ['BT104', '/spec/install/spec/deployments/0/spec/template/spec/volumes/0/projected/sources/0/serviceAccountToken/expirationSeconds', 'the consumer needs two days'],
+      ]);
+    });
+  });
+
+  test('warns when a token of another audience is mounted at the API token directory (BT139): in-cluster clients would present it', () => {
+    const f = check(pod([vol([tok('token', 'vault')])], [{ name: 'tok', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }]));
+    expect(ids(f)).toEqual(['BT139']);
+    expect(f[0].level).toBe('warning');
+    expect(f[0].message).toContain("BT139: 'mountPath' of token volume 'tok' in container 'app' is the API token directory, and the volume's token 'token' has the audience 'vault': in-cluster clients present it to the API server, which refuses it");
+    // the API server's own audience (its issuer), or no audience: compliant for BT139
+    expect(check(pod([vol([tok('token', 'https://kubernetes.default.svc')])], [SA_MOUNT('tok')]))).toEqual([]);
+    expect(ids(check(pod([vol([tok('token', '')])], [SA_MOUNT('tok')])))).toEqual(['BT120']);
+    // elsewhere: compliant
+    expect(check(pod([vol([tok('token', 'vault')])], [{ name: 'tok', mountPath: '/var/run/secrets/kubernetes.io/serviceaccounts' }]))).toEqual([]);
+  });
+
+  describe("an OLM ClusterServiceVersion's deployments are checked like any workload", () => {
+    const csv = (deployments: any[]) => ({
+      apiVersion: 'operators.coreos.com/v1alpha1',
+      kind: 'ClusterServiceVersion',
+      metadata: { name: 'op.v1' },
+      spec: { install: { strategy: 'deployment', spec: { deployments } } },
+    });
+    const dep = (name: string, volumes: any[], mounts: any[]) => ({
+      name,
+      spec: { selector: {}, template: { spec: { serviceAccountName: 'op', containers: [{ name: 'm', image: 'i:1', volumeMounts: mounts }], volumes } } },
+    });
+
+    test('fails on the second deployment of a CSV (BT142; before issue 16 a CSV was never read)', () => {
+      const f = check(csv([
+        dep('a', [vol([tok('token')])], [{ name: 'tok', mountPath: '/t' }]),
+        dep('b', [vol([tok('token')])], [{ name: 'tok', mountPath: '/t/token', subPath: 'token' }]),
+      ]));
+      expect(ids(f)).toEqual(['BT142']);
+      expect(f[0].path).toBe('/spec/install/spec/deployments/1/spec/template/spec/containers/0/volumeMounts/0/subPath');
+      expect(f[0].message).toContain("BT142: 'subPath' of token volume 'tok' in container 'm' stops the kubelet from updating the rotated token");
+    });
+
+    test('the wrong shape inside a CSV deployment is BT902, at its own path', () => {
+      const bad = csv([dep('a', [], [])]);
+      (bad.spec.install.spec.deployments[0].spec.template.spec as any).volumes = { tok: {} };
+      const f = checkShape(bad);
+      expect(ids(f)).toEqual(['BT902']);
+      expect(f[0].path).toBe('/spec/install/spec/deployments/0/spec/template/spec/volumes');
+      expect(checkShape(csv([dep('a', [vol([tok('token')])], [{ name: 'tok', mountPath: '/t' }])]))).toEqual([]);
+    });
+  });
+
+  test('the same token path of over 4096 bytes twice: BT114 and BT115, as the policy says (the API server warns "overlapping paths")', () => {
+    // kubectl apply --dry-run=server of a Pod whose token path ('a/' x 2100 + 'token') is projected twice
+    // -> 'Warning: volume "tok" (Projected): overlapping paths: "a/a/...' and "pod/long-twice created (server dry run)"
+    const long = 'a/'.repeat(2100) + 'token';
+    const f = check(pod([vol([tok(long, 'v'), tok(long, 'w')])]));
+    expect(ids(f).sort()).toEqual(['BT114', 'BT115', 'BT115']);
+    expect(first(f, 'BT114').message).toContain("BT114: 'path' of ServiceAccountToken in volume 'tok' overlaps");
+    expect(first(f, 'BT115').message).toContain('is longer than 4096 bytes (it has 4205)');
+  });
+});

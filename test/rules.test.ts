@@ -93,8 +93,10 @@ describe('rules on plain manifests', () => {
     expect(f[0].message).toContain('may not specify more than 1 volume type per source');
   });
 
-  test('BT140, BT141, BT142: mount path not absolute, used twice, subPath', () => {
-    expect(ids(check(pod(goodSpec(tokenVolume(good), { name: 'tok', mountPath: 'tokens' }))))).toEqual(['BT140']);
+  test('BT140, BT137, BT141, BT142: mount path empty or not absolute, used twice, subPath', () => {
+    expect(ids(check(pod(goodSpec(tokenVolume(good), { name: 'tok', mountPath: '' }))))).toEqual(['BT140']);
+    // the API server accepts a relative mount path; the kubelet mounts it at '/tokens' (a warning, not an error)
+    expect(ids(check(pod(goodSpec(tokenVolume(good), { name: 'tok', mountPath: 'tokens' }))))).toEqual(['BT137']);
     const twice = goodSpec(tokenVolume(good));
     twice.volumes.push({ name: 'scratch', emptyDir: {} });
     twice.containers[0].volumeMounts.push({ name: 'scratch', mountPath: '/var/run/secrets/tokens/' });
@@ -171,7 +173,9 @@ describe('rules on plain manifests', () => {
     const auth = (name: string, issuer: any) => ({ apiVersion: 'config.openshift.io/v1', kind: 'Authentication', metadata: { name }, spec: { serviceAccountIssuer: issuer } });
     expect(check(auth('cluster', 'https://issuer.example.com'))).toEqual([]);
     expect(ids(check(auth('other', 'https://issuer.example.com')))).toEqual(['BT166']);
-    expect(ids(check(auth('cluster', '')))).toEqual(['BT161']);
+    // empty is OpenShift's own default (https://kubernetes.default.svc); white space only is not
+    expect(check(auth('cluster', ''))).toEqual([]);
+    expect(ids(check(auth('cluster', '  ')))).toEqual(['BT161']);
     expect(ids(check(auth('cluster', 'https://a b')))).toEqual(['BT162']);
     expect(ids(check(auth('cluster', 'https://issuer.example.com/?a=b')))).toEqual(['BT163']);
     expect(ids(check(auth('cluster', 'https://issuer.example.com/#x')))).toEqual(['BT163']);

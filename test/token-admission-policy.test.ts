@@ -135,7 +135,7 @@ describe('TokenAdmissionPolicy', () => {
   ])('fails when a prop is invalid: %j', (props, phrase, got) => {
     const c = chart();
     const msg = errorOf(() => new TokenAdmissionPolicy(c, 'Policy', props as TokenAdmissionPolicyProps));
-    expect(msg).toContain(`[test/Policy] BT195: ${phrase}`);
+    expect(msg).toContain(`[test/Policy] BT232: ${phrase}`);
     expect(msg).toContain(phrase);
     expect(msg).toContain(got);
   });
@@ -206,12 +206,12 @@ describe('cdk8s-bound-tokens policy (the command)', () => {
     [['--bogus'], "unknown option '--bogus'"],
     [['extra'], "unexpected argument 'extra'"],
     [['--error-action', 'block'], "'--error-action' must be deny, warn or audit, got 'block'"],
-    [['--disable', 'BT999'], "BT195: '--disable' must hold rule ids of cdk8s-bound-tokens, got 'BT999'"],
-    [['--exclude-namespace-label', '__proto__=x'], "BT195: '--exclude-namespace-label' must have label keys as keys, got '__proto__'"],
+    [['--disable', 'BT999'], "BT232: '--disable' must hold rule ids of cdk8s-bound-tokens, got 'BT999'"],
+    [['--exclude-namespace-label', '__proto__=x'], "BT232: '--exclude-namespace-label' must have label keys as keys, got '__proto__'"],
     [['--exclude-namespace-label', 'novalue'], "'--exclude-namespace-label' must be KEY=VALUE, got 'novalue'"],
     [['--exclude-namespace-prefix'], "'--exclude-namespace-prefix' needs a value"],
     [['--exclude-namespace-prefix', '--disable'], "'--exclude-namespace-prefix' needs a value"],
-    [['--name-prefix', 'UPPER'], "BT195: '--name-prefix' must be a DNS-1123 subdomain"],
+    [['--name-prefix', 'UPPER'], "BT232: '--name-prefix' must be a DNS-1123 subdomain"],
     [['--openshift=yes'], "'--openshift' takes no value"],
     [['--include-system-namespaces=yes'], "'--include-system-namespaces' takes no value"],
   ])('fails with exit code 2 when the arguments are wrong: %j', (args, phrase) => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The package's bin: `npx cdk8s-bound-tokens lint <file-or-dir>...`.
-import * as fs from 'fs';
 import { internalError, runCli } from './run';
+import { readBounded } from '../lint/files';
 
 // whatever happens, one line and exit code 2, never a stack trace
 process.on('uncaughtException', (e: unknown) => {
@@ -18,5 +18,6 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 process.exitCode = runCli(process.argv.slice(2), {
   stdout: text => process.stdout.write(text),
   stderr: text => process.stderr.write(text),
-  stdin: () => fs.readFileSync(0, 'utf8'),
+  // bytes, at most MAX_INPUT_BYTES (decoded by the lint, as a file is)
+  stdin: () => readBounded(0),
 });

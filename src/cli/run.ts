@@ -3,7 +3,7 @@
 // cdk8s-plus or constructs (test/cli.test.ts proves it).
 import * as fs from 'fs';
 import * as path from 'path';
-import { expandInputs, readInput } from '../lint/files';
+import { byteSize, decodeInput, expandInputs, MAX_INPUT_BYTES, readInput } from '../lint/files';
 import { escapeControl, Format, FORMATS, jsonChunks, sarifChunks, textChunks } from '../lint/format';
 import { Linter } from '../lint/lint';
 import { findRule } from '../rules';
@@ -12,9 +12,16 @@ import { findRule } from '../rules';
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  /** The whole of standard input. */
-  readonly stdin: () => string;
+  /**
+   * The whole of standard input: bytes (decoded as a file is: UTF-8, or
+   * UTF-16 with a byte-order mark) or text. Throws InputTooLargeError (of
+   * src/lint/files) when it holds more than MAX_INPUT_BYTES.
+   */
+  readonly stdin: () => string | Uint8Array;
 }
+
+/** The exit code of a run that checked no Kubernetes object (and found no error). */
+export const NOTHING_CHECKED = 3;
 
 export const USAGE = `Usage: cdk8s-bound-tokens lint [options] <file-or-dir>...
        cdk8s-bound-tokens policy [options]   (the ValidatingAdmissionPolicy YAML; see 'policy --help')
@@ -31,9 +38,14 @@ Options:
   -h, --help                  show this help
   --version                   show the version
 
+Files are read as UTF-8, or UTF-16 with a byte-order mark (as kubectl
+reads them); at most ${byteSize(MAX_INPUT_BYTES)} per file and from standard input.
+
 Exit codes: 0 no error, 1 at least one error (or warning with --strict),
-2 usage error, an input that does not exist, cannot be read or is not a
-regular file (a FIFO, a device), or an internal error.
+2 usage error, an input that does not exist, cannot be read, is larger
+than ${byteSize(MAX_INPUT_BYTES)} or is not a regular file (a FIFO, a device), or an
+internal error; ${NOTHING_CHECKED} nothing was checked: the inputs hold no Kubernetes object
+(empty standard input, a directory without .yaml, .yml or .json files).
 `;
 
 class UsageError extends Error {}
@@ -158,7 +170,8 @@ function runCliUnguarded(argv: readonly string[], io: CliIo): number {
   if (command === 'trust') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runTrustCommand } = require('./trust-command') as typeof import('./trust-command');
-    return runTrustCommand(rest, io);
+    // standard input decoded (and bounded) as the lint reads it
+    return runTrustCommand(rest, { ...io, stdin: () => { const raw = io.stdin(); return typeof raw === 'string' ? raw : decodeInput(raw).text; } });
   }
   if (command !== 'lint') {
     io.stderr(`${command === undefined ? 'no command given' : `unknown command '${command}'`}\n\n${USAGE}`);
@@ -199,5 +212,14 @@ function runCliUnguarded(argv: readonly string[], io: CliIo): number {
   for (const p of problems) io.stderr(`cdk8s-bound-tokens lint: ${escapeControl(p.message)}\n`);
   if (problems.length > 0) return 2;
   const failing = report.findings.some(f => f.level === 'error' || args.strict);
-  return failing ? 1 : 0;
+  if (failing) return 1;
+  if (report.objectsChecked === 0) {
+    // an empty pipe (`helm template ... | lint -` after helm failed) must not pass for a clean run
+    const where = files.length === 0
+      ? `no .yaml, .yml or .json file in ${args.inputs.map(i => `'${escapeControl(i)}'`).join(', ')}`
+      : `no Kubernetes object in ${files.length === 1 ? (files[0].name === '-' ? 'standard input' : `'${escapeControl(files[0].name)}'`) : `${files.length} inputs`}`;
+    io.stderr(`cdk8s-bound-tokens lint: nothing was checked: ${where} (exit code ${NOTHING_CHECKED})\n`);
+    return NOTHING_CHECKED;
+  }
+  return 0;
 }

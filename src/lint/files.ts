@@ -3,6 +3,82 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+/**
+ * The most the lint reads from one input, a file or standard input: 256 MiB.
+ * A larger input is not read (a problem, exit code 2), so that a stream that
+ * never ends cannot grow without bound.
+ */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/** Thrown by a bounded read whose input holds more than its limit. */
+export class InputTooLargeError extends Error {
+  constructor(public readonly limit: number) {
+    super(`more than ${limit} bytes`);
+  }
+}
+
+/** `n` bytes as the messages write it (256 MiB, 1.5 KiB, 12 bytes). */
+export function byteSize(n: number): string {
+  if (n >= 1024 * 1024) return `${Math.round((n / (1024 * 1024)) * 10) / 10} MiB`;
+  if (n >= 1024) return `${Math.round((n / 1024) * 10) / 10} KiB`;
+  return `${n} bytes`;
+}
+
+/**
+ * Reads a descriptor to its end, but at most `limit` bytes: more throws
+ * InputTooLargeError after reading `limit + 1` bytes (never the rest).
+ * Standard input in non-blocking mode (EAGAIN) is waited for.
+ */
+export function readBounded(fd: number, limit: number = MAX_INPUT_BYTES): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, buf, 0, Math.min(buf.length, limit + 1 - total), null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException)?.code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(wait, 0, 0, 10);
+        continue;
+      }
+      if (code === 'EOF') break; // Windows: the other end closed the pipe
+      throw e;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n))); // a copy of what was read: a pipe gives 64 KiB at a time
+    total += n;
+    if (total > limit) throw new InputTooLargeError(limit);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * The text of an input, decoded as kubectl decodes it: a byte-order mark
+ * selects UTF-8, UTF-16LE or UTF-16BE (and is dropped); without one, UTF-8.
+ */
+export function decodeInput(bytes: Uint8Array): { text: string; encoding: 'UTF-8' | 'UTF-16LE' | 'UTF-16BE' } {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) {
+    return { text: utf16(b.subarray(2), false), encoding: 'UTF-16LE' };
+  }
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) {
+    return { text: utf16(b.subarray(2), true), encoding: 'UTF-16BE' };
+  }
+  const start = b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  return { text: b.toString('utf8', start), encoding: 'UTF-8' };
+}
+
+/** UTF-16 text (an odd last byte becomes U+FFFD, as a decoder writes it). */
+function utf16(b: Buffer, bigEndian: boolean): string {
+  const even = b.length - (b.length % 2);
+  let body = b.subarray(0, even);
+  if (bigEndian) body = Buffer.from(body).swap16();
+  return body.toString('utf16le') + (even < b.length ? '\ufffd' : '');
+}
+
 /** Extensions read from directories. A file named on the command line is read whatever its name. */
 export const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
@@ -147,22 +223,43 @@ export function expandInputs(names: readonly string[]): { files: InputFile[]; pr
   return { files, problems };
 }
 
+function tooLarge(name: string, what: string, limit: number): InputProblem {
+  return {
+    name,
+    message: `${name}: ${what} is larger than ${byteSize(limit)}, the most the lint reads from one input, so it was not checked; lint the manifests in parts (e.g. one file per chart or directory)`,
+  };
+}
+
 /**
- * Reads a regular file as UTF-8; undefined with a problem when it cannot be
- * read or is no longer a regular file (opened without blocking, then checked
- * on the open descriptor, so a file swapped for a FIFO after the walk is
- * refused too).
+ * Reads an input and decodes it (decodeInput: UTF-8, or UTF-16 with a
+ * byte-order mark); undefined with a problem when it cannot be read, is
+ * larger than MAX_INPUT_BYTES or is no longer a regular file (opened
+ * without blocking, then checked on the open descriptor, so a file swapped
+ * for a FIFO after the walk is refused too). `stdin` gives standard input:
+ * bytes (decoded here) or text, and throws InputTooLargeError when it holds
+ * more than the limit.
  */
-export function readInput(file: InputFile, stdin: () => string): { text?: string; problem?: InputProblem } {
-  if (file.path === undefined) return { text: stdin() };
+export function readInput(file: InputFile, stdin: () => string | Uint8Array): { text?: string; problem?: InputProblem } {
+  if (file.path === undefined) {
+    let raw: string | Uint8Array;
+    try {
+      raw = stdin();
+    } catch (e) {
+      if (e instanceof InputTooLargeError) return { problem: tooLarge(file.name, 'standard input', e.limit) };
+      throw e;
+    }
+    return { text: typeof raw === 'string' ? raw : decodeInput(raw).text };
+  }
   let fd: number | undefined;
   try {
     // O_RDONLY is 0: opening with O_NONBLOCK alone never waits for a FIFO's writer
     fd = fs.openSync(file.path, fs.constants.O_NONBLOCK ?? fs.constants.O_RDONLY);
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { problem: notRegular(file.name, st) };
-    return { text: fs.readFileSync(fd, 'utf8') };
+    if (st.size > MAX_INPUT_BYTES) return { problem: tooLarge(file.name, `the file (${byteSize(st.size)})`, MAX_INPUT_BYTES) };
+    return { text: decodeInput(readBounded(fd, MAX_INPUT_BYTES)).text };
   } catch (e) {
+    if (e instanceof InputTooLargeError) return { problem: tooLarge(file.name, 'the file', e.limit) };
     return { problem: problem(file.name, e) };
   } finally {
     if (fd !== undefined) fs.closeSync(fd);

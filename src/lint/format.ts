@@ -1,7 +1,9 @@
 // Output formats of the lint command: text (eslint-like), JSON, SARIF 2.1.0.
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import { allRules, RuleDef } from '../rules';
+import { allRules, escapeControl, RuleDef } from '../rules';
+
+export { escapeControl };
 import { LintReport } from './lint';
 
 export const FORMATS = ['text', 'json', 'sarif'] as const;
@@ -18,25 +20,6 @@ export interface ToolInfo {
 export function objectLabel(f: { kind: string | null; namespace: string | null; name: string | null }): string {
   const parts = [f.kind ?? (f.name ? '?' : null), f.namespace, f.name].filter((p): p is string => p !== null);
   return parts.length > 0 ? parts.join('/') : '-';
-}
-
-/**
- * Escapes what could let an input take over the text output: C0 controls
- * (LF and CR would start a new line, a fake `file:line error` or a CI workflow
- * command such as `::error`), ESC (ANSI sequences), DEL, C1 controls and the
- * Unicode line and paragraph separators. Written as `\n`, `\r`, `\t`, `\e`,
- * `\xNN` or `\uNNNN`; a backslash stays as it is.
- */
-export function escapeControl(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, c => {
-    const n = c.charCodeAt(0);
-    if (n === 10) return '\\n';
-    if (n === 13) return '\\r';
-    if (n === 9) return '\\t';
-    if (n === 27) return '\\e';
-    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
-  });
 }
 
 /** A file name for the start of a text line: escaped, and never starting with ':' (a CI workflow command). */

@@ -230,7 +230,7 @@ export class Linter {
   }
 }
 
-/** Marks a warning acknowledged when the object or its pod template carries the annotation. */
+/** Marks a warning acknowledged when the annotation is where the pods get it (acknowledgements in src/rules/manifest.ts). */
 function withAck(f: Finding, obj: unknown): Finding {
   if (f.level !== 'warning' || !isMapping(obj)) return f;
   const reason = acknowledgements(obj, podSpecLocationOf(obj)).get(f.ruleId);

@@ -53,7 +53,12 @@ const ACTIONS: Record<ActionName, string[]> = {
 /** The workload kinds whose pod template sits at spec.template. */
 const TEMPLATE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job'];
 
-/** The resources the policies match, by API group. */
+/**
+ * The resources the policies match, by API group. Not OLM ClusterServiceVersions
+ * (operators.coreos.com): OLM creates a Deployment from each of their
+ * deployments, and that Deployment, its ReplicaSets and Pods are checked here
+ * like any other; the lint reads the CSV itself (podSpecLocations).
+ */
 const POD_RESOURCE_RULES = [
   { apiGroups: [''], apiVersions: ['v1'], resources: ['pods', 'podtemplates', 'replicationcontrollers'] },
   { apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'] },
@@ -146,6 +151,21 @@ const VARIABLES: readonly Variable[] = [
     }, '{}'),
   },
   {
+    // Where the pods get acknowledgements: a Pod's (or an Authentication's) own metadata, a workload's pod template.
+    name: 'acknowledgements',
+    expression: byKind('object', {
+      pod: ['metadata', 'annotations'],
+      template: ['spec', 'template', 'metadata', 'annotations'],
+      cronJob: ['spec', 'jobTemplate', 'spec', 'template', 'metadata', 'annotations'],
+      issuer: ['metadata', 'annotations'],
+    }, '{}'),
+  },
+  {
+    // The object's pods are made from a pod template, whose annotations they carry (not the object's own).
+    name: 'acksOnTemplate',
+    expression: `variables.podSpec != null && ${KIND} != 'Pod'`,
+  },
+  {
     name: 'volumes',
     expression: 'variables.podSpec != null && has(variables.podSpec.volumes) ? variables.podSpec.volumes : []',
   },
@@ -168,13 +188,26 @@ const VARIABLES: readonly Variable[] = [
         .map(g => `(has(variables.podSpec.${g}) ? variables.podSpec.${g} : [])`).join(' + '),
   },
   {
-    name: 'podOwnsFiles',
-    expression: 'variables.podSpec != null && has(variables.podSpec.securityContext) '
-      + '&& (has(variables.podSpec.securityContext.fsGroup) || has(variables.podSpec.securityContext.runAsUser))',
+    // Each container's effective runAsUser (its own, else the pod's), -1 for none (runAsUser is never negative).
+    name: 'runAsUsers',
+    expression: 'variables.containers.map(c, has(c.securityContext) && has(c.securityContext.runAsUser) ? c.securityContext.runAsUser '
+      + ': (has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.runAsUser) ? variables.podSpec.securityContext.runAsUser : -1))',
   },
   {
+    // podOwnsFiles in src/rules/check-pod.ts: fsGroup, or one effective runAsUser shared by every container.
+    name: 'podOwnsFiles',
+    expression: 'variables.podSpec != null && ((has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.fsGroup)) '
+      + '|| (variables.runAsUsers.size() > 0 && variables.runAsUsers.all(u, u >= 0 && u == variables.runAsUsers[0])))',
+  },
+  {
+    name: 'windowsPod',
+    expression: "variables.podSpec != null && has(variables.podSpec.os) && has(variables.podSpec.os.name) && variables.podSpec.os.name == 'windows'",
+  },
+  {
+    // An empty issuer is OpenShift's default (read as https://kubernetes.default.svc): not checked, like an absent one.
     name: 'issuer',
-    expression: `${IS_AUTHENTICATION} ? ${guarded('object', ['spec', 'serviceAccountIssuer'], 'null')} : null`,
+    expression: `${IS_AUTHENTICATION} && has(object.spec) && has(object.spec.serviceAccountIssuer) && object.spec.serviceAccountIssuer != '' `
+      + '? object.spec.serviceAccountIssuer : null',
   },
   {
     name: 'issuerBlank',
@@ -206,7 +239,7 @@ const VARIABLES: readonly Variable[] = [
 ];
 
 /** The items a scope iterates, the iteration variable and the label of an item in messages. */
-const SCOPES: Record<Exclude<PolicyScope, 'issuer'>, { list: string; item: string; label: string; noun: string }> = {
+const SCOPES: Record<Exclude<PolicyScope, 'issuer' | 'object'>, { list: string; item: string; label: string; noun: string }> = {
   tokenVolume: { list: 'variables.tokenVolumes', item: 'v', label: "has(v.name) ? v.name : '?'", noun: 'volume' },
   container: { list: 'variables.containers', item: 'c', label: "has(c.name) ? c.name : '?'", noun: 'container' },
 };
@@ -229,6 +262,9 @@ export function validationFor(def: RuleDef, rule: ExpressedRule): PolicyValidati
     // nobody. Show a placeholder instead of the raw value.
     const shown = `(variables.issuer.matches(${celRegex('[\\x{0}-\\x{1F}\\x{7F}-\\x{9F}]')}) ? '(a value with control characters)' : variables.issuer)`;
     messageExpression = `${celString(`${def.id}: ${rule.problem}, got '`)} + ${shown} + ${celString(`'; ${def.fix}`)}`;
+  } else if (rule.scope === 'object') {
+    expression = `!(${rule.violation})`;
+    messageExpression = `${celString(`${def.id}: ${rule.problem} (`)} + ${rule.label ?? "''"} + ${celString(`); ${def.fix}`)}`;
   } else {
     const s = SCOPES[rule.scope];
     expression = `!${s.list}.exists(${s.item}, ${rule.violation})`;
@@ -237,7 +273,7 @@ export function validationFor(def: RuleDef, rule: ExpressedRule): PolicyValidati
   }
   if (def.level === 'warning') {
     const key = celString(ackAnnotation(def.id));
-    expression = `${key} in variables.objectAnnotations || ${key} in variables.templateAnnotations || ${expression}`;
+    expression = `${key} in variables.acknowledgements || ${expression}`;
   }
   return { expression, message, messageExpression };
 }
@@ -267,7 +303,7 @@ export function enforcedRuleIds(level: 'error' | 'warning', disabled: readonly s
 
 /**
  * A problem with the options, in the house message shape
- * (`BT195: '<prop>' <problem>, got <value>; <fix>`). `prop` names the option:
+ * (`BT232: '<prop>' <problem>, got <value>; <fix>`). `prop` names the option:
  * the construct prefixes its path, the command line names its flag instead.
  */
 export class PolicyOptionError extends Error {
@@ -281,7 +317,7 @@ const NAMESPACE_PREFIX = /^[a-z0-9][-a-z0-9]*$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-/** Throws the error of rule BT195 (an option of the admission policy is not valid). */
+/** Throws the error of rule BT232 (an option of the admission policy is not valid). */
 export function failOption(prop: string, problem: string, got: string, fix: string): never {
   throw new PolicyOptionError(prop, `${R.POLICY_OPTION.id}: '${prop}' ${problem}, got ${got}; ${fix}`);
 }

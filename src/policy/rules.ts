@@ -6,16 +6,18 @@
 //   (these are the volumes whose sources the lint checks, src/rules/check-pod.ts);
 // - 'container': `c`, any init, regular or ephemeral container of the pod;
 // - 'issuer': `variables.issuer`, the serviceAccountIssuer of an OpenShift
-//   Authentication (never null inside the predicate).
+//   Authentication (never null inside the predicate);
+// - 'object': the object as a whole (`label` names what is wrong in the message).
 // The builder (build.ts) turns a predicate into `!items.exists(x, violation)`,
 // adds the acknowledgement escape for warnings, and names the offending items
 // in the message. Every predicate mirrors the JavaScript check it stands for;
 // the tests evaluate both on the same fixtures.
 
-import { celRegex, JS_WHITESPACE_CLASS, stripTrailingSlashes } from './cel';
+import { celRegex, celStringList, JS_WHITESPACE_CLASS, stripTrailingSlashes } from './cel';
+import { ACK_ANNOTATION_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR_PATTERN, WINDOWS_ABSOLUTE_MOUNT_PATH } from '../rules';
 
 /** What a predicate iterates over. */
-export type PolicyScope = 'tokenVolume' | 'container' | 'issuer';
+export type PolicyScope = 'tokenVolume' | 'container' | 'issuer' | 'object';
 
 /** A rule the policy enforces. */
 export interface ExpressedRule {
@@ -24,6 +26,8 @@ export interface ExpressedRule {
   readonly violation: string;
   /** What is wrong, for the message: `<RULE-ID>: <problem> (<items>); <fix>`. */
   readonly problem: string;
+  /** Scope 'object' only: CEL (a string) naming what is wrong, for the message. */
+  readonly label?: string;
 }
 
 /** A rule the policy cannot enforce, and why. */
@@ -180,7 +184,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
     scope: 'tokenVolume',
     violation: 'has(v.projected.defaultMode) && v.projected.defaultMode >= 0 && v.projected.defaultMode <= 511 '
       + '&& (v.projected.defaultMode / 4) % 2 != 1 && !variables.podOwnsFiles',
-    problem: 'a restrictive defaultMode keeps the token unreadable for a non-root application (the pod sets neither securityContext.fsGroup nor runAsUser)',
+    problem: 'a restrictive defaultMode keeps the token unreadable for a non-root application (the pod sets no securityContext.fsGroup, and no runAsUser that every container runs as)',
   },
   BT133: {
     scope: 'tokenVolume',
@@ -203,11 +207,31 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
     problem: "a token volume that is not the platform's API-access volume is named kube-api-access-*, so the ServiceAccount admission plugin takes it for the API token volume",
   },
 
+  // issue 16
+  BT137: {
+    scope: 'container',
+    violation: mount("has(m.name) && m.name in variables.tokenVolumeNames && has(m.mountPath) && m.mountPath != '' "
+      + `&& !(variables.windowsPod ? m.mountPath.matches(${celRegex(WINDOWS_ABSOLUTE_MOUNT_PATH)}) : m.mountPath.startsWith('/'))`),
+    problem: "a token volume mountPath is not absolute for the pod's operating system, so the kubelet mounts it from the container's root",
+  },
+  BT138: {
+    scope: 'object',
+    violation: `variables.acksOnTemplate && variables.objectAnnotations.exists(k, k.startsWith('${ACK_ANNOTATION_PREFIX}') && !(k in variables.templateAnnotations))`,
+    label: `variables.objectAnnotations.filter(k, k.startsWith('${ACK_ANNOTATION_PREFIX}') && !(k in variables.templateAnnotations)).join(', ')`,
+    problem: "an acknowledgement is on the workload's own metadata but not on its pod template, so its pods never carry it",
+  },
+  BT139: {
+    scope: 'container',
+    violation: `!variables.windowsPod && ${mount(`has(m.name) && m.name in variables.tokenVolumeNames && has(m.mountPath) && m.mountPath.matches(${celRegex(API_TOKEN_DIR_PATTERN)}) `
+      + `&& variables.tokenVolumes.exists(v, has(v.name) && v.name == m.name && ${token(`has(t.audience) && t.audience != '' && !(t.audience in ${celStringList(API_SERVER_AUDIENCES)})`)})`)}`,
+    problem: "a token with an audience other than the API server's is mounted at /var/run/secrets/kubernetes.io/serviceaccount, so in-cluster clients present a token the API server refuses",
+  },
+
   // mounts
   BT140: {
     scope: 'container',
-    violation: mount("has(m.name) && m.name in variables.tokenVolumeNames && (!has(m.mountPath) || !m.mountPath.startsWith('/'))"),
-    problem: 'a token volume mountPath must be a non-empty absolute path',
+    violation: mount("has(m.name) && m.name in variables.tokenVolumeNames && (!has(m.mountPath) || m.mountPath == '')"),
+    problem: 'a token volume mountPath must not be empty',
   },
   BT141: {
     scope: 'container',
@@ -246,7 +270,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT161: {
     scope: 'issuer',
     violation: 'variables.issuerBlank',
-    problem: 'the service account issuer must not be empty',
+    problem: "the service account issuer must not be white space only (an empty string is the platform default, 'https://kubernetes.default.svc')",
   },
   BT162: {
     scope: 'issuer',
@@ -325,5 +349,9 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT183: { notExpressible: 'construct-only: checks the GitOps sync-wave options of the constructs' },
   BT184: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT185: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
-  BT195: { notExpressible: 'construct-only: checks the options of the admission policy itself' },
+  BT186: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
+  BT230: { notExpressible: 'construct-only: checks the runtime types of the props given in code; the API server refuses a field of the wrong type when it decodes the request' },
+  BT233: { notExpressible: 'construct-only: checks the options of a token mount' },
+  BT232: { notExpressible: 'construct-only: checks the options the policy is built with' },
+  BT231: { notExpressible: 'construct-only: checks values that cdk8s resolves while it writes the manifest' },
 };

@@ -3,6 +3,7 @@ import { arnPartition, checkLifetimeRange, checkRegion, checkRoleArn } from '../
 import { IdentityPreset } from './preset';
 import { CloudTrustOptions, EksPodIdentityAssociation } from '../cloud-trust';
 import { presetSeconds, PresetEnv, setPresetSpec } from '../private/preset-spec';
+import { bool, checkProps, checkResolved, duration, str } from '../private/props';
 import { presetPodIdentityAssociations, presetTrustPolicy } from '../trust/preset-trust';
 
 /** Props of `AwsIamRole`. */
@@ -60,6 +61,7 @@ export class AwsIamRole extends IdentityPreset {
 
   constructor(props: AwsIamRoleProps) {
     super();
+    checkProps('AwsIamRole:', props, { roleArn: str, region: str, stsRegionalEndpoints: bool, expiration: duration }, ['roleArn']);
     this.roleArn = props.roleArn;
     const env: PresetEnv[] = [
       { name: 'AWS_ROLE_ARN', value: props.roleArn },
@@ -79,11 +81,12 @@ export class AwsIamRole extends IdentityPreset {
       serviceAccountAnnotations: { [AwsIamRole.ROLE_ARN_ANNOTATION]: props.roleArn },
       publicIssuer: true,
       trust: { cloud: 'aws', roleArn: props.roleArn },
-      findings: () => [
-        ...checkRoleArn(props.roleArn, 'roleArn'),
-        ...checkRegion(props.region, 'region', arnPartition(props.roleArn)),
+      // a roleArn or region that cdk8s resolves later (cdk8s-awscdk-resolver, Lazy) is checked once resolved
+      findings: () => checkResolved(props, { roleArn: 'arn:aws:iam::111122223333:role/resolved-later', region: 'us-east-1' }, (p, pending) => [
+        ...checkRoleArn(p.roleArn, 'roleArn'),
+        ...checkRegion(p.region, 'region', pending.has('roleArn') ? undefined : arnPartition(p.roleArn)),
         ...checkLifetimeRange(seconds, 600, undefined, 'AWS STS', 'expiration'),
-      ],
+      ]),
     });
   }
 
@@ -135,6 +138,7 @@ export class AwsEksPodIdentity extends IdentityPreset {
 
   constructor(props: AwsEksPodIdentityProps = {}) {
     super();
+    checkProps('AwsEksPodIdentity:', props, { expiration: duration });
     const seconds = presetSeconds(props.expiration, 86400);
     setPresetSpec(this, {
       consumer: 'EKS Pod Identity',

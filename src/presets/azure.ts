@@ -3,6 +3,7 @@ import { checkAuthorityHost, checkGuid, checkLifetimeRange, finding, getAt, loca
 import { IdentityPreset } from './preset';
 import { AzureFederatedIdentityCredential, CloudTrustOptions } from '../cloud-trust';
 import { presetSeconds, setPresetSpec } from '../private/preset-spec';
+import { checkProps, checkResolved, duration, instance, str } from '../private/props';
 import { presetFederatedCredentials } from '../trust/preset-trust';
 
 /** An Azure cloud and its Microsoft Entra authority host. */
@@ -124,6 +125,14 @@ export class AzureWorkloadIdentity extends IdentityPreset {
 
   constructor(props: AzureWorkloadIdentityProps) {
     super();
+    checkProps('AzureWorkloadIdentity:', props, {
+      clientId: str,
+      tenantId: str,
+      authorityHost: str,
+      expiration: duration,
+      cloud: instance('an AzureCloud (e.g. AzureCloud.PUBLIC)', v => v instanceof AzureCloud),
+      layout: instance('an AzureWebhookLayout (e.g. AzureWebhookLayout.V1_5)', v => v instanceof AzureWebhookLayout),
+    }, ['clientId', 'tenantId']);
     const cloud = props.cloud ?? AzureCloud.PUBLIC;
     const host = props.authorityHost ?? cloud.authorityHost;
     const seconds = presetSeconds(props.expiration, 3600);
@@ -144,12 +153,12 @@ export class AzureWorkloadIdentity extends IdentityPreset {
         'azure.workload.identity/client-id': props.clientId,
         'azure.workload.identity/tenant-id': props.tenantId,
       },
-      findings: () => [
-        ...checkGuid(props.clientId, 'clientId'),
-        ...checkGuid(props.tenantId, 'tenantId'),
-        ...checkAuthorityHost(host, cloud.isCustom ? undefined : cloud.authorityHost, cloud.name, 'authorityHost'),
+      findings: () => checkResolved({ ...props, authorityHost: host }, { clientId: '00000000-0000-0000-0000-000000000000', tenantId: '00000000-0000-0000-0000-000000000000', authorityHost: cloud.authorityHost }, p => [
+        ...checkGuid(p.clientId, 'clientId'),
+        ...checkGuid(p.tenantId, 'tenantId'),
+        ...checkAuthorityHost(p.authorityHost!, cloud.isCustom ? undefined : cloud.authorityHost, cloud.name, 'authorityHost'),
         ...checkLifetimeRange(seconds, 3600, 86400, 'the Azure Workload Identity webhook', 'expiration'),
-      ],
+      ]),
       publicIssuer: true,
       trust: { cloud: 'azure', clientId: props.clientId },
       manifestFindings: (manifest: any) => {

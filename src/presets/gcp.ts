@@ -6,6 +6,7 @@ import { credentialConfiguration, providerName } from './gcp-config';
 import { IdentityPreset } from './preset';
 import { CloudTrustOptions, GcpWorkloadIdentityTrust } from '../cloud-trust';
 import { setPresetSpec } from '../private/preset-spec';
+import { checkProps, checkResolved, duration, str } from '../private/props';
 import { presetGcpTrust } from '../trust/preset-trust';
 
 /** The coordinates of a Workload Identity Federation provider. */
@@ -72,6 +73,7 @@ export class GcpWorkloadIdentityFederation extends IdentityPreset {
 
   constructor(props: GcpWorkloadIdentityFederationProps) {
     super();
+    checkProps('GcpWorkloadIdentityFederation:', props, { projectNumber: str, poolId: str, providerId: str, serviceAccountEmail: str, expiration: duration }, ['projectNumber', 'poolId', 'providerId']);
     this.provider = { projectNumber: props.projectNumber, poolId: props.poolId, providerId: props.providerId };
     this.serviceAccountEmail = props.serviceAccountEmail;
     this.audience = `https:${providerName(props)}`;
@@ -93,7 +95,8 @@ export class GcpWorkloadIdentityFederation extends IdentityPreset {
           return { configMap: { name: cm.name } };
         },
       }],
-      findings: () => checkGcpInputs(props),
+      findings: () => checkResolved(props, { projectNumber: '1', poolId: 'pool', providerId: 'provider', serviceAccountEmail: 'sa@example.iam.gserviceaccount.com' }, p => checkGcpInputs(p)),
+
       publicIssuer: true,
       trust: { cloud: 'gcp', gcp: { ...this.provider, serviceAccountEmail: props.serviceAccountEmail } },
     });

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IdentityPreset } from './preset';
 import { setPresetSpec } from '../private/preset-spec';
+import { checkProps, duration, lazyStr } from '../private/props';
 
 /** Props of `IstioToken`. */
 export interface IstioTokenProps {
@@ -25,6 +26,7 @@ export class IstioToken extends IdentityPreset {
 
   constructor(props: IstioTokenProps = {}) {
     super();
+    checkProps('IstioToken:', props, { expiration: duration });
     setPresetSpec(this, {
       consumer: 'Istio',
       volumeName: IstioToken.VOLUME_NAME,
@@ -59,6 +61,7 @@ export class SpireAgentToken extends IdentityPreset {
 
   constructor(props: SpireAgentTokenProps = {}) {
     super();
+    checkProps('SpireAgentToken:', props, { expiration: duration, audience: lazyStr });
     setPresetSpec(this, {
       consumer: 'SPIRE',
       volumeName: SpireAgentToken.VOLUME_NAME,

@@ -7,6 +7,7 @@ import { credentialConfiguration } from './gcp-config';
 import { IdentityPreset } from './preset';
 import { AzureFederatedIdentityCredential, CloudTrustOptions, GcpWorkloadIdentityTrust } from '../cloud-trust';
 import { PresetTrustFacts, setPresetSpec } from '../private/preset-spec';
+import { checkProps, checkResolved, str } from '../private/props';
 import { presetFederatedCredentials, presetGcpTrust, presetTrustPolicy } from '../trust/preset-trust';
 
 /** Props of `OpenShiftShortTermCredentials.aws()`. */
@@ -65,28 +66,31 @@ export class OpenShiftShortTermCredentials extends IdentityPreset {
 
   /** For AWS: the Secret key `credentials` with `role_arn` and `web_identity_token_file`. */
   public static aws(props: OpenShiftAwsCredentialsProps): OpenShiftShortTermCredentials {
+    checkProps('OpenShiftShortTermCredentials.aws():', props, { roleArn: str }, ['roleArn']);
     return new OpenShiftShortTermCredentials('aws', { cloud: 'aws', roleArn: props.roleArn }, {
       credentials: ['[default]', 'sts_regional_endpoints = regional', `role_arn = ${props.roleArn}`, `web_identity_token_file = ${TOKEN_FILE}`].join('\n') + '\n',
-    }, () => [...checkRoleArn(props.roleArn, 'roleArn'), ...checkRegion(undefined, 'region', arnPartition(props.roleArn))]);
+    }, () => checkResolved(props, { roleArn: 'arn:aws:iam::111122223333:role/resolved-later' }, (p, pending) => [...checkRoleArn(p.roleArn, 'roleArn'), ...checkRegion(undefined, 'region', pending.has('roleArn') ? undefined : arnPartition(p.roleArn))]));
   }
 
   /** For Azure: the Secret keys `azure_client_id`, `azure_tenant_id`, `azure_region`, `azure_subscription_id`, `azure_federated_token_file`. */
   public static azure(props: OpenShiftAzureCredentialsProps): OpenShiftShortTermCredentials {
+    checkProps('OpenShiftShortTermCredentials.azure():', props, { clientId: str, tenantId: str, region: str, subscriptionId: str }, ['clientId', 'tenantId', 'region', 'subscriptionId']);
     return new OpenShiftShortTermCredentials('azure', { cloud: 'azure', clientId: props.clientId }, {
       azure_client_id: props.clientId,
       azure_tenant_id: props.tenantId,
       azure_region: props.region,
       azure_subscription_id: props.subscriptionId,
       azure_federated_token_file: TOKEN_FILE,
-    }, () => [...checkGuid(props.clientId, 'clientId'), ...checkGuid(props.tenantId, 'tenantId'), ...checkGuid(props.subscriptionId, 'subscriptionId')]);
+    }, () => checkResolved(props, { clientId: '00000000-0000-0000-0000-000000000000', tenantId: '00000000-0000-0000-0000-000000000000', subscriptionId: '00000000-0000-0000-0000-000000000000' }, p => [...checkGuid(p.clientId, 'clientId'), ...checkGuid(p.tenantId, 'tenantId'), ...checkGuid(p.subscriptionId, 'subscriptionId')]));
   }
 
   /** For GCP: the Secret key `service_account.json` with the `external_account` configuration. */
   public static gcp(props: OpenShiftGcpCredentialsProps): OpenShiftShortTermCredentials {
+    checkProps('OpenShiftShortTermCredentials.gcp():', props, { projectNumber: str, poolId: str, providerId: str, serviceAccountEmail: str }, ['projectNumber', 'poolId', 'providerId', 'serviceAccountEmail']);
     const config = credentialConfiguration(props, TOKEN_FILE, props.serviceAccountEmail);
     const { projectNumber, poolId, providerId, serviceAccountEmail } = props;
     const gcp = { projectNumber, poolId, providerId, serviceAccountEmail };
-    return new OpenShiftShortTermCredentials('gcp', { cloud: 'gcp', gcp }, { 'service_account.json': config }, () => checkGcpInputs(props));
+    return new OpenShiftShortTermCredentials('gcp', { cloud: 'gcp', gcp }, { 'service_account.json': config }, () => checkResolved(props, { projectNumber: '1', poolId: 'pool', providerId: 'provider', serviceAccountEmail: 'sa@example.iam.gserviceaccount.com' }, p => checkGcpInputs(p)));
   }
 
   /** The cloud: `aws`, `azure` or `gcp`. */

@@ -3,7 +3,10 @@ import { Construct, IConstruct } from 'constructs';
 import { CloudTrustOptions } from '../cloud-trust';
 import { createServiceAccount27, kplus } from '../private/kplus';
 import { annotateServiceAccount, bindPreset, presetSpec, presetTokenFile } from '../private/preset-spec';
+import { arrayOf, checkProps, str } from '../private/props';
 import { presetTrustDocuments } from '../trust/preset-trust';
+
+const BIND_OPTIONS = { containers: arrayOf(str, 'container names', 'omit it to bind every container and init container'), mountPath: str };
 
 /** Where a preset binds. */
 export interface PresetBindOptions {
@@ -42,6 +45,7 @@ export abstract class IdentityPreset {
    * The workload must run as a named service account (BT152).
    */
   public bind(workload: IConstruct, options: PresetBindOptions = {}): void {
+    checkProps(`${this.constructor.name}.bind():`, options, BIND_OPTIONS, [], 'options');
     bindPreset(this, workload, options, false);
   }
 
@@ -53,6 +57,7 @@ export abstract class IdentityPreset {
    * there. Binding twice adds nothing twice.
    */
   public bindApiObject(obj: ApiObject, options: PresetBindOptions = {}): void {
+    checkProps(`${this.constructor.name}.bindApiObject():`, options, BIND_OPTIONS, [], 'options');
     bindPreset(this, obj, options, true);
   }
 

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IdentityPreset } from './preset';
 import { setPresetSpec } from '../private/preset-spec';
+import { bool, checkProps, duration, lazyStr, oneOf } from '../private/props';
 
 /** How Vault verifies the token. */
 export enum VaultAuthMethod {
@@ -51,6 +52,9 @@ export class VaultToken extends IdentityPreset {
 
   constructor(props: VaultTokenProps = {}) {
     super();
+    checkProps('VaultToken:', props, {
+      authMethod: oneOf('VaultAuthMethod', Object.values(VaultAuthMethod)), audience: lazyStr, expiration: duration, agentInjector: bool,
+    });
     this.authMethod = props.authMethod ?? VaultAuthMethod.KUBERNETES;
     setPresetSpec(this, {
       consumer: `Vault ${this.authMethod} auth`,

@@ -389,10 +389,11 @@ export class BoundWorkload implements Subject {
   // --- acknowledgements -------------------------------------------------------
 
   /**
-   * Records an acknowledgement in the manifest, on the object and its pod
-   * template, while it applies: its value is the reason of the first of the
-   * acknowledgements of `key` that applies when the workload renders, and an
-   * annotation that applies nowhere is left out.
+   * Records an acknowledgement in the manifest where the pods get it (a
+   * Pod's own metadata, a workload's pod template: a workload's own metadata
+   * never reaches its pods, BT138), while it applies: its value is the reason
+   * of the first of the acknowledgements of `key` that applies when the
+   * workload renders, and an annotation that applies nowhere is left out.
    */
   public acknowledged(_ruleId: string, key: string, value: () => string | undefined): void {
     const producers = this.ackProducers.get(key);
@@ -409,16 +410,18 @@ export class BoundWorkload implements Subject {
       }
       return undefined;
     };
-    this.apiObject.metadata.addAnnotation(key, derivedValue(reason));
     const w = this.workload;
     if (w) {
-      if (w.podMetadata !== (w.metadata as unknown)) w.podMetadata.addAnnotation(key, derivedValue(reason));
+      (w.podMetadata !== (w.metadata as unknown) ? w.podMetadata : this.apiObject.metadata).addAnnotation(key, derivedValue(reason));
       return;
     }
     // a plain object's pod template: a JSON patch whose value is computed when the patch is applied
     const json = readingTheModel(() => this.apiObject.toJson());
     const loc = locatePodSpec(json);
-    if (!loc || !loc.templateMetadataPath) return;
+    if (!loc || !loc.templateMetadataPath) {
+      this.apiObject.metadata.addAnnotation(key, derivedValue(reason));
+      return;
+    }
     const late = { toJSON: () => (readingModelNow() ? undefined : reason()) };
     const meta = getAt(json, loc.templateMetadataPath);
     if (!meta || typeof meta !== 'object') {

@@ -26,7 +26,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { derivedValue, readingTheModel } from './kplus';
 import { Slot } from './slot';
-import { ackAnnotation, checkObject, CONSTRUCT_STYLE, Finding, findRule, NO_FINDINGS } from '../rules';
+import { ackAnnotation, checkObject, CONSTRUCT_STYLE, escapeControl, Finding, findRule, NO_FINDINGS } from '../rules';
 
 /** Something the rules check, reported at `construct`'s path. */
 export interface Subject {
@@ -150,7 +150,7 @@ function printOnce(root: IConstruct, warnings: string[]): void {
   for (const w of warnings) {
     if (printed.has(w)) continue;
     printed.add(w);
-    console.warn(`[cdk8s-bound-tokens] Warning: ${w}`);
+    console.warn(`[cdk8s-bound-tokens] Warning: ${escapeControl(w)}`);
   }
 }
 
@@ -173,10 +173,10 @@ function evaluate(subject: Subject, state: RootState, warnings: string[]): strin
         continue;
       }
       if (f.acknowledged !== undefined) continue;
-      if (strict) errors.push(`${f.message} (a warning, made an error by strict mode)`);
+      if (strict) errors.push(`${escapeControl(f.message)} (a warning, made an error by strict mode)`);
       else warnings.push(`[${path}] ${f.message}`);
     } else {
-      errors.push(f.message);
+      errors.push(escapeControl(f.message));
     }
   }
   return errors.length > 0 ? errors : CLEAN;

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { BindableVolume, BoundWorkload, childOf, ExtraVolume, normalizeMountPath, notAWorkload, tokenFilePath } from './bound-workload';
 import { wholeSeconds } from './internal';
 import { asServiceAccount, describeValue } from './kplus';
+import { apiObjectOf, resolvingWith } from './props';
 import { markNeedsPublicIssuer } from './public-issuer';
 import { ProjectedTokenVolume } from '../projected-token-volume';
 import { Finding, finding, R } from '../rules';
@@ -135,7 +136,8 @@ function presetChecks(manifest: any, record: BoundWorkload): Finding[] {
   for (const u of USES.get(record) ?? []) {
     if (seen.has(u.spec)) continue;
     seen.add(u.spec);
-    out.push(...u.spec.findings());
+    // values cdk8s resolves later are checked here, resolved by the App's resolvers
+    out.push(...resolvingWith(apiObjectOf(record.construct), () => u.spec.findings()));
     if (manifest) out.push(...(u.spec.manifestFindings?.(manifest) ?? []));
   }
   if (seen.size > 0 && !record.serviceAccountName(manifest)) {

@@ -95,7 +95,7 @@ export const R = {
     'A projected volume defaultMode is outside 0..0777 (octal); the API server rejects it.',
     'use a mode between 0 and 0o777, e.g. 0o644'),
   DEFAULT_MODE_RESTRICTIVE: rule('BT132', 'warning',
-    'A restrictive defaultMode leaves the token owned by root and unreadable by a non-root application, since the pod sets neither fsGroup nor runAsUser.',
+    'A restrictive defaultMode leaves the token owned by root and unreadable by a non-root application: the pod sets no fsGroup, and its containers do not all run as one user (the kubelet gives the token file to the effective runAsUser - a container\'s own, else the pod\'s - only when every container has the same one).',
     'set the pod securityContext fsGroup (or runAsUser), or keep the default mode 0644'),
   VOLUME_NAME_DUPLICATE: rule('BT133', 'error',
     'Two volumes of one pod have the same name; the API server rejects it.',
@@ -110,10 +110,22 @@ export const R = {
     "A token volume that is not the platform's API-access volume is named kube-api-access-*: the ServiceAccount admission plugin then takes it for the API token volume, adds none of its own and mounts this one at /var/run/secrets/kubernetes.io/serviceaccount.",
     "give the volume a name that does not start with 'kube-api-access-', e.g. 'vault-token'"),
 
+  // --- issue 16: where the rules and Kubernetes disagree ---
+  MOUNT_PATH_RELATIVE: rule('BT137', 'warning',
+    "A token mount path is not absolute for the pod's operating system: the API server accepts it, and the kubelet mounts it from the container's root (Linux: '/' + path; a Windows pod, spec.os.name: windows, 'C:\\' + path), not from the working directory.",
+    "mount the token at an absolute path, e.g. '/var/run/secrets/tokens' (on a Windows pod 'C:\\var\\run\\secrets\\tokens')"),
+  ACK_NOT_ON_PODS: rule('BT138', 'warning',
+    "An acknowledgement annotation is on a workload's own metadata (Deployment, Job, CronJob, ...) but not on its pod template: its pods never carry it, so the lint and the admission policy still report the warning for them, and with warningAction deny the controller's pods are refused.",
+    'move the annotation to the pod template (spec.template.metadata.annotations; spec.jobTemplate.spec.template.metadata.annotations for a CronJob)'),
+  API_TOKEN_REPLACED: rule('BT139', 'warning',
+    "A token volume with an audience other than the API server's is mounted at /var/run/secrets/kubernetes.io/serviceaccount: it replaces the API token there, and in-cluster clients then present a token the API server refuses.",
+    'mount the token elsewhere (e.g. /var/run/secrets/tokens); leave the API token directory to the platform'),
+  // --- end issue 16 ---
+
   // mounts
   MOUNT_PATH: rule('BT140', 'error',
-    'A token mount path is empty or not absolute.',
-    "mount the token at an absolute path, e.g. '/var/run/secrets/tokens'"),
+    'A token mount path is empty; the API server refuses it (any other string is accepted, Windows paths such as C:\\var\\run\\secrets\\tokens included).',
+    "mount the token at an absolute path, e.g. '/var/run/secrets/tokens' (on a Windows pod 'C:\\var\\run\\secrets\\tokens')"),
   MOUNT_PATH_DUPLICATE: rule('BT141', 'error',
     "A container mounts two volumes at the same path (also when written differently, e.g. '/a' and '/a/'); the API server rejects only identical paths.",
     'use a different mount path for each volume of a container'),
@@ -140,8 +152,8 @@ export const R = {
     'More than one cluster issuer configuration (Authentication "cluster") in one app or file; the last one applied silently wins.',
     'keep exactly one ClusterIssuerConfig per cluster'),
   ISSUER_EMPTY: rule('BT161', 'error',
-    'The service account issuer is empty.',
-    "set the issuer URL, or reset it explicitly with ClusterIssuerConfig.platformDefault() ('https://kubernetes.default.svc')"),
+    "The service account issuer is white space only, or not a string (an empty string is valid: it is OpenShift's default, read as https://kubernetes.default.svc).",
+    "set the issuer URL, or reset it with ClusterIssuerConfig.platformDefault() ('https://kubernetes.default.svc') or an empty string"),
   ISSUER_INVALID_URL: rule('BT162', 'error',
     "The issuer contains ':' but is not a valid URL; the kube-apiserver operator refuses it.",
     'write the issuer as an absolute URL, e.g. https://issuer.example.com'),
@@ -186,6 +198,23 @@ export const R = {
   RESTART_NAMESPACE_EXCLUDED: rule('BT185', 'warning',
     'A namespace named for the issuer restart is also excluded (by a pattern, or because the Job runs there), so it will not be restarted.',
     'remove it from namespaces, or from excludeNamespaces', 'construct'),
+  RESTART_EXCLUDES_ALL: rule('BT186', 'error',
+    "The issuer restart's excludeNamespaces holds a pattern made only of '*', which excludes every namespace: the Job would restart nothing and report success.",
+    "exclude namespaces by name or prefix (e.g. 'openshift-*'), or name the namespaces to restart in 'namespaces'", 'construct'),
+
+  // --- issue 17: runtime types of construct props ---
+  PROP_TYPE: rule('BT230', 'error',
+    'A prop of a construct or preset has the wrong runtime type (plain JavaScript, `any` or JSON configuration): e.g. a number where a Duration is expected, a string where a list is, an object where a string is, or required props missing.',
+    'pass a value of the documented type (see the props interface in API.md)', 'construct'),
+  POLICY_OPTION: rule('BT232', 'error',
+    'An option of TokenAdmissionPolicy has a value the policy cannot be built with (a name prefix that is not a DNS-1123 subdomain, an unknown rule id, an invalid namespace or label).',
+    'use a value of the documented form (see TokenAdmissionPolicyProps)', 'construct'),
+  MOUNT_ENV_VAR: rule('BT233', 'error',
+    "An envVars entry of a token mount (mountInto, mountIntoApiObject) has an empty name or one with '=', or sets one variable twice to different token paths.",
+    "give each variable a non-empty name without '=' (e.g. 'VAULT_TOKEN_FILE'), once", 'construct'),
+  PROP_UNRESOLVED: rule('BT231', 'error',
+    "A value that cdk8s resolves later (a Lazy, an AWS CDK token such as '${Token[...]}' through an App resolver) resolved to a value of the wrong type, or stayed unresolved when the manifest was written.",
+    "register the resolver that produces the value in the App's 'resolvers', and make it produce a value of the documented type", 'construct'),
 
   // --- issue 3: workloads ---
   MOUNT_CONTAINER_UNKNOWN: rule('BT145', 'error',
@@ -207,10 +236,6 @@ export const R = {
     'mountIntoApiObject was given an object that carries no pod spec (spec, template.spec, spec.template.spec or spec.jobTemplate.spec.template.spec).',
     'mount token volumes into a Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob or another kind with a pod template', 'construct'),
   // --- end issue 3 ---
-  // --- issues 16-18: the admission policy's own options (BT195-BT199) ---
-  POLICY_OPTION: rule('BT195', 'error',
-    'An option of the admission policy (a TokenAdmissionPolicy prop or a `cdk8s-bound-tokens policy` flag) is not valid: a name, namespace, prefix, label key or value Kubernetes would refuse, an unknown action or rule id.',
-    'give the option a value of the kind its message names; nothing was generated', 'construct'),
   // --- issue 6: lint input (what the lint command and the cdk8s validation plugin read) ---
   INPUT_PARSE: rule('BT900', 'error',
     'A file or document is not valid YAML or JSON, so nothing in it was checked (the other documents and files still are).',
@@ -282,7 +307,7 @@ export function defineRule(id: string, level: Level, cause: string, fix: string,
   return rule(id, level, cause, fix, scope);
 }
 
-/** The annotation that acknowledges a warning on an object or its pod template. */
+/** The annotation that acknowledges a warning, where the pods get it: a Pod's (or an Authentication's) own metadata, a workload's pod template. */
 export const ACK_ANNOTATION_PREFIX = 'bound-tokens.io/acknowledge-';
 
 export function ackAnnotation(ruleId: string): string {

@@ -5,6 +5,11 @@ import { GoUrl, parseGoUrl } from './go-url';
 /** The issuer OpenShift documents as its default. */
 export const PLATFORM_DEFAULT_ISSUER = 'https://kubernetes.default.svc';
 
+/** The issuer the cluster uses for a configured value: an empty one is the platform default. */
+export function effectiveIssuer(value: string): string {
+  return value === '' ? PLATFORM_DEFAULT_ISSUER : value;
+}
+
 /** Parses an issuer as the kube-apiserver operator does; undefined when it has no ':' or fails. */
 export function parseIssuer(value: string): GoUrl | undefined {
   if (!value.includes(':')) return undefined;
@@ -17,8 +22,13 @@ export function parseIssuer(value: string): GoUrl | undefined {
  * operator and external verifiers would. `path` and `prop` locate it.
  */
 export function checkIssuerValue(value: unknown, path: string, prop: string): Finding[] {
-  if (typeof value !== 'string' || value.trim() === '') {
-    return [finding(R.ISSUER_EMPTY, path, prop, 'must not be empty', show(value))];
+  // empty (or absent) is OpenShift's default: the kube-apiserver operator reads it as PLATFORM_DEFAULT_ISSUER
+  if (value === '' || value === undefined || value === null) return [];
+  if (typeof value !== 'string') {
+    return [finding(R.ISSUER_EMPTY, path, prop, 'must be a string (empty for the platform default)', show(value))];
+  }
+  if (value.trim() === '') {
+    return [finding(R.ISSUER_EMPTY, path, prop, "must not be white space only (an empty string is the platform default, 'https://kubernetes.default.svc')", show(value))];
   }
   if (value.includes(':')) {
     const r = parseGoUrl(value);
@@ -211,7 +221,9 @@ const stripSlashes = (s: string) => s.replace(/\/+$/, '');
  */
 export function checkIssuerAudiences(issuer: string, audiences: readonly AudienceUse[], path: string, prop: string): Finding[] {
   const out: Finding[] = [];
-  if (typeof issuer !== 'string' || issuer.trim() === '') return out;
+  if (typeof issuer !== 'string') return out;
+  issuer = effectiveIssuer(issuer);
+  if (issuer.trim() === '') return out;
   const seen = new Set<string>();
   for (const a of audiences) {
     if (seen.has(a.audience)) continue;
@@ -235,7 +247,7 @@ export function checkIssuerAudiences(issuer: string, audiences: readonly Audienc
  */
 export function checkIssuerPublic(issuer: string, needs: readonly PublicIssuerNeed[], path: string, prop: string): Finding[] {
   if (needs.length === 0 || typeof issuer !== 'string') return [];
-  const url = parseIssuer(issuer);
+  const url = parseIssuer(effectiveIssuer(issuer));
   if (!url) return [];
   const host = urlHostname(url);
   if (host === undefined) return [];

@@ -287,10 +287,10 @@ function overlaps(items: readonly PathItem[], vname: string): Finding[] {
   if (items.length < 2) return NO_FINDINGS;
   const keyed: Array<{ key: string; index: number }> = [];
   for (let i = 0; i < items.length; i++) {
-    const file = items[i].file;
-    // a path the kubelet cannot write at all (BT110, BT115) overlaps nothing
-    if (Buffer.byteLength(file, 'utf8') > MAX_PATH_BYTES) continue;
-    const clean = cleanPath(file);
+    // Every path counts, also one over MAX_PATH_BYTES (BT115): the API server
+    // reports the overlap of such paths too ("overlapping paths"), and so does
+    // the admission policy.
+    const clean = cleanPath(items[i].file);
     if (clean !== '') keyed.push({ key: clean + '/', index: i });
   }
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
@@ -379,13 +379,16 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
     const mode = v.projected?.defaultMode;
     if (typeof mode === 'number' && mode >= 0 && mode <= 0o777 && !othersCanRead(mode) && !podOwnsFiles(spec)) {
       out.push(finding(R.DEFAULT_MODE_RESTRICTIVE, `${specPath}/volumes/${i}/projected/defaultMode`, 'defaultMode',
-        `of volume '${clip(String(name))}' keeps the token unreadable for a non-root application (the pod sets neither securityContext.fsGroup nor runAsUser)`,
+        `of volume '${clip(String(name))}' keeps the token unreadable for a non-root application (${anyRunAsUser(spec)
+          ? 'the pod sets no securityContext.fsGroup, and its containers do not all run as one runAsUser: a container\'s own runAsUser overrides the pod\'s'
+          : 'the pod sets neither securityContext.fsGroup nor runAsUser'})`,
         `0${mode.toString(8)}`));
     }
   }
 
   const mounted = new Set<string>();
   const paths = new Map<string, number>();
+  const windows = isWindowsPod(spec);
   for (const group of CONTAINER_GROUPS) {
     const list: any[] = Array.isArray(spec[group]) ? spec[group] : NO_ITEMS;
     for (let ci = 0; ci < list.length; ci++) {
@@ -404,9 +407,22 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
         const isToken = tokenVolumes.has(vname);
         if (isToken) mounted.add(vname);
         const mountPath = m?.mountPath;
-        if (isToken && (typeof mountPath !== 'string' || !mountPath.startsWith('/'))) {
-          out.push(finding(R.MOUNT_PATH, mp(mi) + '/mountPath', 'mountPath',
-            `of token volume '${clip(String(vname))}' in container '${cname}' must be a non-empty absolute path`, show(mountPath)));
+        if (isToken) {
+          if (typeof mountPath !== 'string' || mountPath === '') {
+            out.push(finding(R.MOUNT_PATH, mp(mi) + '/mountPath', 'mountPath',
+              `of token volume '${clip(String(vname))}' in container '${cname}' must not be empty (the API server refuses it)`, show(mountPath)));
+          } else if (!isAbsoluteMountPath(mountPath, windows)) {
+            out.push(finding(R.MOUNT_PATH_RELATIVE, mp(mi) + '/mountPath', 'mountPath',
+              `of token volume '${clip(String(vname))}' in container '${cname}' is not absolute on ${windows ? 'Windows' : 'Linux'}, so the kubelet mounts it at '${windows ? 'C:\\' : '/'}${clip(mountPath)}', not under the working directory`,
+              show(mountPath)));
+          } else if (!windows && API_TOKEN_DIR_RE.test(mountPath)) {
+            const foreign = foreignAudience(volumes, vname);
+            if (foreign !== undefined) {
+              out.push(finding(R.API_TOKEN_REPLACED, mp(mi) + '/mountPath', 'mountPath',
+                `of token volume '${clip(String(vname))}' in container '${cname}' is the API token directory, and the volume's token '${clip(foreign.path)}' has the audience '${clip(foreign.audience)}': in-cluster clients present it to the API server, which refuses it`,
+                show(mountPath)));
+            }
+          }
         }
         if (typeof mountPath === 'string' && mountPath !== '') {
           const key = mountPath.length > 1 && mountPath.endsWith('/') ? mountPath.replace(/\/+$/, '') : mountPath;
@@ -446,9 +462,92 @@ function othersCanRead(mode: number): boolean {
   return Math.floor(mode / 4) % 2 === 1;
 }
 
-function podOwnsFiles(spec: any): boolean {
+/**
+ * True when the kubelet gives the pod's projected files to a user or group
+ * other than root: the pod sets fsGroup, or every container (init, regular
+ * and ephemeral) has the same effective runAsUser - its own, else the pod's
+ * (k8s pkg/volume/util FsUserFrom, securitycontext.DetermineEffectiveRunAsUser).
+ */
+export function podOwnsFiles(spec: any): boolean {
   const sc = spec?.securityContext;
-  return sc?.fsGroup !== undefined || sc?.runAsUser !== undefined;
+  if (sc?.fsGroup !== undefined && sc?.fsGroup !== null) return true;
+  return effectiveRunAsUser(spec) !== undefined;
+}
+
+/** The one effective runAsUser of every container of the pod, or undefined when one has none or two differ. */
+export function effectiveRunAsUser(spec: any): number | undefined {
+  const podUser = spec?.securityContext?.runAsUser;
+  let user: number | undefined;
+  let seen = 0;
+  for (const group of CONTAINER_GROUPS) {
+    const list: any[] = Array.isArray(spec?.[group]) ? spec[group] : NO_ITEMS;
+    for (const c of list) {
+      if (!c || typeof c !== 'object') continue;
+      const own = c.securityContext?.runAsUser;
+      const u = own !== undefined && own !== null ? own : podUser;
+      if (typeof u !== 'number') return undefined;
+      if (seen > 0 && u !== user) return undefined;
+      user = u;
+      seen++;
+    }
+  }
+  return seen > 0 ? user : undefined;
+}
+
+/** True when the pod or any of its containers sets a runAsUser. */
+function anyRunAsUser(spec: any): boolean {
+  if (typeof spec?.securityContext?.runAsUser === 'number') return true;
+  return CONTAINER_GROUPS.some(g => Array.isArray(spec?.[g]) && spec[g].some((c: any) => typeof c?.securityContext?.runAsUser === 'number'));
+}
+
+/** True for a pod that runs on Windows nodes (spec.os.name: windows). */
+export function isWindowsPod(spec: any): boolean {
+  return spec?.os?.name === 'windows';
+}
+
+/**
+ * A mount path the kubelet takes as absolute on a Windows pod: a drive letter
+ * and a separator (C:\\x, C:/x), or a rooted path (\\x, /x, which it puts on C:),
+ * or a UNC path (\\\\server\\share). RE2 and JavaScript alike.
+ */
+export const WINDOWS_ABSOLUTE_MOUNT_PATH = '^([A-Za-z]:)?[\\\\/]';
+const WINDOWS_ABSOLUTE_RE = new RegExp(WINDOWS_ABSOLUTE_MOUNT_PATH);
+
+/**
+ * True when the kubelet takes a (non-empty) mount path as it is: on Linux an
+ * absolute path, on Windows also a drive letter path; any other path it makes
+ * absolute from the container's root (k8s volumeutil.MakeAbsolutePath).
+ */
+export function isAbsoluteMountPath(mountPath: string, windows: boolean): boolean {
+  return windows ? WINDOWS_ABSOLUTE_RE.test(mountPath) : mountPath.startsWith('/');
+}
+
+/** Where in-cluster clients (client-go's rest.InClusterConfig and the other SDKs) read the API token, ca.crt and namespace. */
+export const API_TOKEN_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** A mount path that is the API token directory (trailing slashes allowed). RE2 and JavaScript alike. */
+export const API_TOKEN_DIR_PATTERN = '^/var/run/secrets/kubernetes\\.io/serviceaccount/*$';
+const API_TOKEN_DIR_RE = new RegExp(API_TOKEN_DIR_PATTERN);
+/**
+ * Audiences the API server accepts on a default cluster: its issuer
+ * (OpenShift, kubeadm) is also its audience. A token without audience gets
+ * the API server's own audiences and is never foreign.
+ */
+export const API_SERVER_AUDIENCES: readonly string[] = ['https://kubernetes.default.svc', 'https://kubernetes.default.svc.cluster.local'];
+
+/** The first token of the volume(s) named `name` whose audience is not the API server's, if any. */
+function foreignAudience(volumes: readonly any[], name: unknown): { path: string; audience: string } | undefined {
+  for (const v of volumes) {
+    if (v?.name !== name || !isTokenVolume(v)) continue;
+    for (const s of v.projected.sources) {
+      const t = s?.serviceAccountToken;
+      if (!t || typeof t !== 'object') continue;
+      const a = t.audience;
+      if (typeof a === 'string' && a !== '' && !API_SERVER_AUDIENCES.includes(a)) {
+        return { path: typeof t.path === 'string' ? t.path : '?', audience: a };
+      }
+    }
+  }
+  return undefined;
 }
 
 export { ptr };

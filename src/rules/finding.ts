@@ -15,6 +15,26 @@ export interface Finding {
 /** No findings: one shared, frozen empty list (checks that find nothing allocate nothing). */
 export const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[];
 
+/**
+ * Escapes what could let an input take over a line of output (the lint's
+ * text, the warnings and errors printed at synth): C0 controls
+ * (LF and CR would start a new line, a fake `file:line error` or a CI workflow
+ * command such as `::error`), ESC (ANSI sequences), DEL, C1 controls and the
+ * Unicode line and paragraph separators. Written as `\n`, `\r`, `\t`, `\e`,
+ * `\xNN` or `\uNNNN`; a backslash stays as it is.
+ */
+export function escapeControl(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, c => {
+    const n = c.charCodeAt(0);
+    if (n === 10) return '\\n';
+    if (n === 13) return '\\r';
+    if (n === 9) return '\\t';
+    if (n === 27) return '\\e';
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** The longest value a message shows; longer ones end in an ellipsis. */
 export const MAX_SHOWN = 80;
 

@@ -4,7 +4,7 @@
 // of cluster issuer objects. Pure: no cdk8s, no YAML parser.
 import { R } from './catalogue';
 import { Finding, finding, pointerSegments, ptr, show } from './finding';
-import { isAuthentication, locatePodSpec, PodSpecLocation } from './manifest';
+import { isAuthentication, podSpecLocations, PodSpecLocation } from './manifest';
 
 /** Kinds whose pod spec sits at spec.template.spec (the ones Kubernetes itself serves). */
 const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job']);
@@ -12,18 +12,25 @@ const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Repli
 /**
  * Where the pod spec of an object is, also when its shape is wrong: the
  * built-in kinds by their kind alone, any other kind by its containers or
- * volumes list at spec.template.spec (locatePodSpec).
+ * volumes list at spec.template.spec (locatePodSpec). For an object with
+ * several pod specs (an OLM ClusterServiceVersion), the first.
  */
 export function podSpecLocationOf(obj: any): PodSpecLocation | undefined {
-  const kind = obj?.kind;
-  if (kind === 'CronJob') {
-    return { specPath: '/spec/jobTemplate/spec/template/spec', templateMetadataPath: '/spec/jobTemplate/spec/template/metadata', bare: false };
-  }
-  if (TEMPLATE_KINDS.has(kind)) {
-    return { specPath: '/spec/template/spec', templateMetadataPath: '/spec/template/metadata', bare: false };
-  }
-  return locatePodSpec(obj);
+  return podSpecLocationsOf(obj)[0];
 }
+
+/** Every pod spec of an object, also when its shape is wrong (podSpecLocationOf; podSpecLocations for a ClusterServiceVersion). */
+export function podSpecLocationsOf(obj: any): readonly PodSpecLocation[] {
+  const kind = obj?.kind;
+  if (kind === 'CronJob') return [CRON_JOB];
+  if (TEMPLATE_KINDS.has(kind)) return [WORKLOAD];
+  return podSpecLocations(obj);
+}
+
+const CRON_JOB: PodSpecLocation = Object.freeze({
+  specPath: '/spec/jobTemplate/spec/template/spec', templateMetadataPath: '/spec/jobTemplate/spec/template/metadata', bare: false,
+});
+const WORKLOAD: PodSpecLocation = Object.freeze({ specPath: '/spec/template/spec', templateMetadataPath: '/spec/template/metadata', bare: false });
 
 /** How a value is described in a shape message: its type, and short values themselves. */
 function describe(value: unknown): string {
@@ -58,13 +65,20 @@ function shapeOk(obj: any): boolean {
   const meta = (m: any) => mappingOrNone(m) && (m === undefined || m === null || mappingOrNone(m.annotations));
   if (!meta(obj.metadata)) return false;
   if (isAuthentication(obj)) return mappingOrNone(obj.spec);
-  const loc = podSpecLocationOf(obj);
-  if (!loc) return true;
+  for (const loc of podSpecLocationsOf(obj)) if (!podShapeOk(obj, loc)) return false;
+  return true;
+}
+
+/** shapeOk for one pod spec of the object. */
+function podShapeOk(obj: any, loc: PodSpecLocation): boolean {
+  const meta = (m: any) => mappingOrNone(m) && (m === undefined || m === null || mappingOrNone(m.annotations));
   let cur: any = obj;
-  for (const step of pointerSegments(loc.specPath)) {
-    cur = cur[step];
+  const steps = pointerSegments(loc.specPath);
+  for (let i = 0; i < steps.length; i++) {
+    cur = cur[steps[i]];
     if (cur === undefined || cur === null) return true;
-    if (!isMapping(cur)) return false;
+    // a mapping, or a list before an index (a ClusterServiceVersion's deployments)
+    if (!(/^\d+$/.test(steps[i + 1] ?? '') ? Array.isArray(cur) : isMapping(cur))) return false;
   }
   if (loc.templateMetadataPath) {
     let t: any = obj;
@@ -118,16 +132,23 @@ export function shapeFindings(obj: any): Finding[] {
     want(obj.spec, '/spec', 'spec', 'mapping');
     return out;
   }
-  const loc = podSpecLocationOf(obj);
-  if (!loc) return out;
-  // every mapping on the way to the pod spec
+  for (const loc of podSpecLocationsOf(obj)) podShapeFindings(obj, loc, want, meta);
+  return out;
+}
+
+type Want = (value: unknown, path: string, prop: string, type: 'mapping' | 'list' | 'string') => boolean;
+
+/** shapeFindings for one pod spec of the object. */
+function podShapeFindings(obj: any, loc: PodSpecLocation, want: Want, meta: (m: unknown, path: string) => void): void {
+  // every mapping on the way to the pod spec (and the list of a ClusterServiceVersion's deployments)
   const steps = loc.specPath.slice(1).split('/');
   let cur: any = obj;
   let at = '';
-  for (const step of steps) {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i];
     at += '/' + step;
     const next = cur[step];
-    if (!want(next, at, step, 'mapping')) return out;
+    if (!want(next, at, step, /^\d+$/.test(steps[i + 1] ?? '') ? 'list' : 'mapping')) return;
     cur = next;
   }
   if (loc.templateMetadataPath) {
@@ -164,7 +185,6 @@ export function shapeFindings(obj: any): Finding[] {
       (c.volumeMounts as any[]).forEach((m, k) => want(m, `${cp}/volumeMounts/${k}`, `volumeMounts[${k}]`, 'mapping'));
     });
   }
-  return out;
 }
 
 /**
@@ -191,9 +211,12 @@ export function rulesRead(obj: any, pointer: string): boolean {
   if (isAuthentication(obj)) {
     return ['/apiVersion', '/metadata', '/metadata/name', '/spec', '/spec/serviceAccountIssuer'].includes(pointer);
   }
-  const loc = podSpecLocationOf(obj);
-  if (!loc) return false;
-  const sp = loc.specPath;
+  for (const loc of podSpecLocationsOf(obj)) if (podSpecReads(loc.specPath, pointer)) return true;
+  return false;
+}
+
+/** rulesRead for one pod spec at `sp`. */
+function podSpecReads(sp: string, pointer: string): boolean {
   if (pointer === sp || sp.startsWith(pointer + '/')) return true;
   if (!pointer.startsWith(sp + '/')) return false;
   const rest = pointer.slice(sp.length + 1).split('/');
@@ -242,8 +265,7 @@ export function propOf(pointer: string): string {
 export function applyTemplates(obj: any, findings: Finding[], templated: readonly TemplateValue[]): Finding[] {
   const read = templated.filter(t => rulesRead(obj, t.path));
   if (read.length === 0) return findings;
-  const loc = podSpecLocationOf(obj);
-  const roots = new Set(['', loc?.specPath ?? '']);
+  const roots = new Set(['', ...podSpecLocationsOf(obj).map(l => l.specPath)]);
   const names = read.some(t => /\/(volumes|volumeMounts)(\/\d+(\/name)?)?$/.test(t.path));
   // the template paths, and every pointer above one: a finding at, under or above a template is
   // dropped by looking its pointer and its ancestors up (linear, never finding x template)

@@ -1,7 +1,7 @@
-import { ackAnnotation, findRule, R } from './catalogue';
+import { ACK_ANNOTATION_PREFIX, ackAnnotation, findRule, R } from './catalogue';
 import { checkIssuerValue } from './check-issuer';
 import { checkPodSpec, CheckStyle } from './check-pod';
-import { Finding, finding, pointerSegments, show } from './finding';
+import { Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
 
 /** Where a pod spec sits in an object. */
 export interface PodSpecLocation {
@@ -11,6 +11,12 @@ export interface PodSpecLocation {
   readonly templateMetadataPath: string;
   /** The object is a bare Pod. */
   readonly bare: boolean;
+  /**
+   * The object's own annotations reach the pods of this template: OLM copies
+   * a ClusterServiceVersion's annotations to the pod template of each of its
+   * deployments. A workload's own annotations never reach its pods.
+   */
+  readonly objectAnnotationsReachPods?: boolean;
 }
 
 /** Segments of the pointers read so far (a pod spec is read at a handful of pointers, thousands of times). */
@@ -60,6 +66,36 @@ export function locatePodSpec(obj: any): PodSpecLocation | undefined {
   return undefined;
 }
 
+/** True for an OLM ClusterServiceVersion (an operator bundle's install plan). */
+export function isClusterServiceVersion(obj: any): boolean {
+  return obj?.kind === 'ClusterServiceVersion' && typeof obj?.apiVersion === 'string' && obj.apiVersion.startsWith('operators.coreos.com/');
+}
+
+/** Where the deployments of a ClusterServiceVersion are (OLM creates one Deployment from each). */
+export const CSV_DEPLOYMENTS_PATH = '/spec/install/spec/deployments';
+
+/**
+ * Every pod spec of an object: the one of locatePodSpec, or one per
+ * deployment of an OLM ClusterServiceVersion
+ * (spec.install.spec.deployments[i].spec.template.spec). The one place that
+ * knows where a ClusterServiceVersion keeps its pod templates.
+ */
+export function podSpecLocations(obj: any): readonly PodSpecLocation[] {
+  if (isClusterServiceVersion(obj)) {
+    const deployments = getAt(obj, CSV_DEPLOYMENTS_PATH);
+    if (!Array.isArray(deployments)) return [];
+    const out: PodSpecLocation[] = [];
+    for (let i = 0; i < deployments.length; i++) {
+      if (deployments[i] === null || deployments[i] === undefined) continue;
+      const base = `${CSV_DEPLOYMENTS_PATH}/${i}/spec/template`;
+      out.push({ specPath: `${base}/spec`, templateMetadataPath: `${base}/metadata`, bare: false, objectAnnotationsReachPods: true });
+    }
+    return out;
+  }
+  const loc = locatePodSpec(obj);
+  return loc ? [loc] : [];
+}
+
 /** True for the OpenShift cluster Authentication object. */
 export function isAuthentication(obj: any): boolean {
   return obj?.kind === 'Authentication' && typeof obj?.apiVersion === 'string' && obj.apiVersion.startsWith('config.openshift.io/');
@@ -71,21 +107,47 @@ export interface ObjectCheckOptions {
   readonly managedVolumes?: ReadonlySet<string>;
 }
 
-/** The acknowledgement annotations on an object and its pod template: rule id -> reason. */
+/**
+ * The acknowledgements in force for the pods of one pod spec: rule id ->
+ * reason. They are read where the pods get them: a bare Pod's (or any object
+ * without a pod template's) own metadata, a workload's pod template (its own
+ * metadata never reaches its pods: BT138), and for a ClusterServiceVersion
+ * both (OLM copies its annotations to every pod template; the template's win).
+ */
 export function acknowledgements(obj: any, loc?: PodSpecLocation): Map<string, string> {
   const acks = new Map<string, string>();
-  const read = (meta: any) => {
-    const annotations = meta?.annotations;
-    if (!annotations || typeof annotations !== 'object') return;
-    for (const [k, v] of Object.entries(annotations)) {
-      if (k.startsWith('bound-tokens.io/acknowledge-') && typeof v === 'string') {
-        acks.set(k.slice('bound-tokens.io/acknowledge-'.length), v);
-      }
-    }
-  };
-  read(obj?.metadata);
-  if (loc && loc.templateMetadataPath) read(getAt(obj, loc.templateMetadataPath));
+  const onTemplate = loc !== undefined && loc.templateMetadataPath !== '';
+  if (!onTemplate || loc.objectAnnotationsReachPods) readAcks(obj?.metadata, acks);
+  if (onTemplate) readAcks(getAt(obj, loc.templateMetadataPath), acks);
   return acks;
+}
+
+function readAcks(meta: any, into: Map<string, string>): void {
+  const annotations = meta?.annotations;
+  if (!annotations || typeof annotations !== 'object') return;
+  for (const [k, v] of Object.entries(annotations)) {
+    if (k.startsWith(ACK_ANNOTATION_PREFIX) && typeof v === 'string') into.set(k.slice(ACK_ANNOTATION_PREFIX.length), v);
+  }
+}
+
+/**
+ * BT138: acknowledgement annotations on a workload's own metadata that its
+ * pod template does not carry, so that its pods never get them.
+ */
+export function checkAckPlacement(obj: any, loc: PodSpecLocation): Finding[] {
+  if (loc.bare || loc.objectAnnotationsReachPods || loc.templateMetadataPath === '') return NO_FINDINGS;
+  const own = obj?.metadata?.annotations;
+  if (!own || typeof own !== 'object') return NO_FINDINGS;
+  const tmpl = getAt(obj, loc.templateMetadataPath)?.annotations;
+  const out: Finding[] = [];
+  for (const k of Object.keys(own)) {
+    if (!k.startsWith(ACK_ANNOTATION_PREFIX)) continue;
+    if (tmpl && typeof tmpl === 'object' && Object.prototype.hasOwnProperty.call(tmpl, k)) continue;
+    out.push(finding(R.ACK_NOT_ON_PODS, ptr('metadata', 'annotations', k), k,
+      `is on the ${obj.kind ?? 'object'}'s own metadata, not on its pod template (${loc.templateMetadataPath.slice(1).replace(/\//g, '.')}.annotations), so its pods never carry it and their warnings stay reported`,
+      show(own[k])));
+  }
+  return out.length > 0 ? out : NO_FINDINGS;
 }
 
 /**
@@ -95,25 +157,39 @@ export function acknowledgements(obj: any, loc?: PodSpecLocation): Map<string, s
  */
 export function checkObject(obj: any, opts: ObjectCheckOptions): Finding[] {
   let out: Finding[] = [];
-  const loc = locatePodSpec(obj);
-  if (loc) {
-    out = checkPodSpec(getAt(obj, loc.specPath), loc.specPath, {
-      style: opts.style,
-      bare: loc.bare,
-      managedVolumes: opts.managedVolumes,
-    });
+  const locs = podSpecLocations(obj);
+  if (locs.length === 1) {
+    out = podFindings(obj, locs[0], opts);
+  } else if (locs.length > 1) {
+    for (const loc of locs) for (const f of podFindings(obj, loc, opts)) out.push(f);
   } else if (isAuthentication(obj)) {
     out = checkAuthentication(obj);
+    if (out.length > 0) markAcknowledged(out, acknowledgements(obj));
   }
-  // the common case, for thousands of workloads: nothing found
   if (out.length === 0) return out;
   const scope = opts.style.construct ? 'manifest' : 'construct';
-  out = out.filter(f => findRule(f.ruleId)?.scope !== scope);
-  const acks = acknowledgements(obj, loc);
-  for (const f of out) {
+  return out.filter(f => findRule(f.ruleId)?.scope !== scope);
+}
+
+/** The findings of one pod spec of an object, with its acknowledgements applied. */
+function podFindings(obj: any, loc: PodSpecLocation, opts: ObjectCheckOptions): Finding[] {
+  let out = checkPodSpec(getAt(obj, loc.specPath), loc.specPath, {
+    style: opts.style,
+    bare: loc.bare,
+    managedVolumes: opts.managedVolumes,
+  });
+  const misplaced = checkAckPlacement(obj, loc);
+  if (misplaced.length > 0) out = out.concat(misplaced);
+  // the common case, for thousands of workloads: nothing found
+  if (out.length > 0) markAcknowledged(out, acknowledgements(obj, loc));
+  return out;
+}
+
+function markAcknowledged(found: Finding[], acks: Map<string, string>): void {
+  if (acks.size === 0) return;
+  for (const f of found) {
     if (f.level === 'warning' && acks.has(f.ruleId)) f.acknowledged = acks.get(f.ruleId);
   }
-  return out;
 }
 
 /** Checks an OpenShift Authentication object (its name and issuer). */

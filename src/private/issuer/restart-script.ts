@@ -9,6 +9,12 @@ export const RESTART_ENV = {
   /** The Job's own namespace and service account (required; used to request a token). */
   SELF_NAMESPACE: 'SELF_NAMESPACE',
   SELF_SERVICE_ACCOUNT: 'SELF_SERVICE_ACCOUNT',
+  /**
+   * The ConfigMap (in SELF_NAMESPACE) whose annotation
+   * bound-tokens.io/restarted-issuer records the issuer of the last
+   * successful restart; empty = no record (always restart).
+   */
+  STATE_CONFIGMAP: 'STATE_CONFIGMAP',
   /** 'rollout' (default) or 'delete-pods'. */
   MODE: 'MODE',
   /** Space-separated namespaces to restart; empty = every namespace. */
@@ -27,6 +33,9 @@ export const RESTART_ENV = {
 
 /**
  * The script (bash). Phases:
+ * 0. read the record of the last successful restart: when it names the
+ *    issuer the Job waits for, the restart for this issuer change is done
+ *    (an upgrade or option change made a new Job): exit at once;
  * 1. wait until fresh tokens (TokenRequest for the Job's own account) carry
  *    the new issuer on CONFIRMATIONS requests in a row: at least one
  *    kube-apiserver instance signs with it, so its rollout has started;
@@ -34,6 +43,7 @@ export const RESTART_ENV = {
  *    Progressing: every instance runs the new revision;
  * 3. confirm (1) again, then restart one namespace at a time with a pause,
  *    skipping excluded namespaces and the Job's own.
+ * 4. record the issuer, after a restart without failures.
  * Pods restarted before phase 3 could get tokens of the old issuer again.
  */
 export const RESTART_SCRIPT = `set -euo pipefail
@@ -50,7 +60,13 @@ PAUSE_SECONDS="\${PAUSE_SECONDS:-10}"
 POLL_SECONDS="\${POLL_SECONDS:-15}"
 WAIT_TIMEOUT_SECONDS="\${WAIT_TIMEOUT_SECONDS:-7200}"
 CONFIRMATIONS="\${CONFIRMATIONS:-5}"
+STATE_CONFIGMAP="\${STATE_CONFIGMAP:-}"
+MARKER='bound-tokens.io/restarted-issuer'
+MARKER_JSONPATH='{.metadata.annotations.bound-tokens\\.io/restarted-issuer}'
 failures=0
+token_failures=0
+token_error=""
+TOKEN_ERR="\${TMPDIR:-/tmp}/issuer-restart-token.$$.err"
 
 log() { printf '%s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
 fail() { log "ERROR: $*"; exit 1; }
@@ -73,9 +89,14 @@ retry() {
 # The issuer (the "iss" claim) of a fresh token for this Job's own service
 # account: what the kube-apiserver instance that answers signs with now.
 # The token itself is never printed.
+# A failed token request leaves its error (one line) in TOKEN_ERR.
 token_issuer() {
   local token payload
-  token=$(oc create token "$SELF_SERVICE_ACCOUNT" -n "$SELF_NAMESPACE" --duration=10m 2>/dev/null) || return 0
+  if ! token=$(oc create token "$SELF_SERVICE_ACCOUNT" -n "$SELF_NAMESPACE" --duration=10m 2>"$TOKEN_ERR"); then
+    [[ -s "$TOKEN_ERR" ]] || echo "oc create token failed without a message" > "$TOKEN_ERR"
+    return 0
+  fi
+  rm -f "$TOKEN_ERR"
   payload=\${token#*.}
   payload=\${payload%%.*}
   payload=$(printf '%s' "$payload" | tr '_-' '/+')
@@ -89,17 +110,35 @@ token_issuer() {
 timed_out() { (( SECONDS >= WAIT_TIMEOUT_SECONDS )); }
 
 # Waits until CONFIRMATIONS fresh tokens in a row carry the new issuer.
+# A token request that fails 5 times in a row ends the Job with its error:
+# waiting would not help (no permission, no such account, no API server).
 wait_for_new_issuer() {
   local seen=0 got
   while (( seen < CONFIRMATIONS )); do
+    rm -f "$TOKEN_ERR"
     got=$(token_issuer)
+    if [[ -s "$TOKEN_ERR" ]]; then
+      token_error=$(head -c 500 "$TOKEN_ERR" | tr '\n' ' ')
+      token_failures=$(( token_failures + 1 ))
+      if (( token_failures >= 5 )) || timed_out; then
+        fail "cannot request a token for the Job's own service account ($SELF_NAMESPACE/$SELF_SERVICE_ACCOUNT), $token_failures time(s) in a row: oc create token: \${token_error}; check the Role $SELF_SERVICE_ACCOUNT-token (create serviceaccounts/token) and its RoleBinding; nothing was restarted"
+      fi
+      log "WARNING: could not request a token (oc create token: \${token_error}); trying again"
+      seen=0
+      sleep "$POLL_SECONDS"
+      continue
+    fi
+    token_failures=0
     if [[ "$got" == "$NEW_ISSUER" ]]; then
       seen=$(( seen + 1 ))
       continue
     fi
     seen=0
     if timed_out; then
-      fail "after \${SECONDS}s the kube-apiserver still signs tokens with '\${got:-?}', not '$NEW_ISSUER'; check that the Authentication change is applied (oc get authentication cluster -o yaml) and the kube-apiserver operator (oc get clusteroperator kube-apiserver); nothing was restarted"
+      if [[ -z "$got" ]]; then
+        fail "after \${SECONDS}s the tokens the kube-apiserver issues still carry no readable issuer (no iss claim in the token's payload), not '$NEW_ISSUER'; nothing was restarted"
+      fi
+      fail "after \${SECONDS}s the kube-apiserver still signs tokens with '$got', not '$NEW_ISSUER'; check that the Authentication change is applied (oc get authentication cluster -o yaml) and the kube-apiserver operator (oc get clusteroperator kube-apiserver); nothing was restarted"
     fi
     log "tokens are still signed by '\${got:-?}'; waiting for '$NEW_ISSUER'"
     sleep "$POLL_SECONDS"
@@ -185,6 +224,17 @@ restart_delete_pods() {
   fi
 }
 
+if [[ -n "$STATE_CONFIGMAP" ]]; then
+  if ! recorded=$(retry oc get configmap "$STATE_CONFIGMAP" -n "$SELF_NAMESPACE" -o jsonpath="$MARKER_JSONPATH" 2>&1); then
+    fail "cannot read the record of the last restart (oc get configmap $STATE_CONFIGMAP -n $SELF_NAMESPACE: $(printf '%s' "$recorded" | head -c 500 | tr '\n' ' ')); nothing was restarted"
+  fi
+  if [[ "$recorded" == "$NEW_ISSUER" ]]; then
+    log "the pods were already restarted for '$NEW_ISSUER' (configmap $STATE_CONFIGMAP, annotation $MARKER); nothing to do"
+    exit 0
+  fi
+  log "last restart recorded for '\${recorded:-nothing}'"
+fi
+
 log "waiting until the kube-apiserver signs tokens with '$NEW_ISSUER'"
 wait_for_new_issuer
 log "the kube-apiserver signs tokens with the new issuer; waiting for its rollout to finish"
@@ -210,7 +260,12 @@ for ns in $targets; do
 done
 
 if (( failures > 0 )); then
-  fail "restarted $done_count namespace(s) with $failures failure(s); see the messages above"
+  fail "restarted $done_count namespace(s) with $failures failure(s); see the messages above (not recorded: delete this Job to run the whole restart again)"
+fi
+if [[ -n "$STATE_CONFIGMAP" ]]; then
+  if ! out=$(retry oc annotate configmap "$STATE_CONFIGMAP" -n "$SELF_NAMESPACE" --overwrite "$MARKER=$NEW_ISSUER" 2>&1); then
+    fail "restarted $done_count namespace(s), but cannot record it (oc annotate configmap $STATE_CONFIGMAP: $(printf '%s' "$out" | head -c 500 | tr '\n' ' ')); a later Job for '$NEW_ISSUER' would restart them again"
+  fi
 fi
 log "done: restarted $done_count namespace(s) in \${SECONDS}s"
 `;
