@@ -57,6 +57,16 @@ const KNOWN: Record<string, { readonly pass: 'dry-run' | 'policy'; readonly phra
   'policy/pod-overlap-pod-certificate.yaml#0.0 Pod/pod-overlap-pod-certificate': {
     pass: 'policy', phrase: 'BT134', reason: 'podCertificate is unknown to Kubernetes 1.32 (1.34+ source); the server drops it',
   },
+  // BT139 (the API token path, a rule new on main) warns on the Pod as the
+  // API server admits it, not as the fixture has it: the ServiceAccount
+  // admission plugin takes a volume named kube-api-access-* for its own and
+  // (as it seems) mounts it at /var/run/secrets/kubernetes.io/serviceaccount
+  // before the policy runs, so the Vault token does land at the API token
+  // path. The unit harness and the lint see the fixture unmutated. Reported,
+  // left to the helper who owns the API-token path rule.
+  'policy/pod-volume-named-api-access.yaml#0.0 Pod/pod-volume-named-api-access': {
+    pass: 'policy', phrase: 'BT139', reason: 'the ServiceAccount admission plugin mutates the pod before the policy sees it',
+  },
   'policy/pod-pod-certificate-compliant.yaml#0.0 Pod/pod-pod-certificate-compliant': {
     pass: 'policy', phrase: 'BT134', reason: 'podCertificate is unknown to Kubernetes 1.32 (1.34+ source); the server drops it',
   },
