@@ -1,4 +1,4 @@
-// Istio and SPIRE agent tokens: both at /var/run/secrets/tokens, sharing one projected volume.
+// Istio and SPIRE agent tokens, each readable only in its own container: both at /var/run/secrets/tokens, in two projected volumes (one per container).
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { IstioToken, SpireAgentToken } from '../src';

@@ -8,6 +8,8 @@ export enum RuleLevel {
   ERROR = 'error',
   /** Printed once per synth; an error in strict mode; can be acknowledged. */
   WARNING = 'warning',
+  /** Lint only: says what the lint could not check and how to check it; never fails a run, not even in strict mode. */
+  NOTICE = 'notice',
 }
 
 /** Where a rule applies. */
@@ -24,7 +26,7 @@ export enum RuleScope {
 export interface RuleInfo {
   /** Stable id, e.g. `BT101`. */
   readonly id: string;
-  /** Error or warning. */
+  /** Error, warning, or (lint only) notice. */
   readonly level: RuleLevel;
   /** One-line cause. */
   readonly cause: string;
@@ -37,7 +39,7 @@ export interface RuleInfo {
 function toInfo(d: RuleDef): RuleInfo {
   return {
     id: d.id,
-    level: d.level === 'error' ? RuleLevel.ERROR : RuleLevel.WARNING,
+    level: d.level === 'error' ? RuleLevel.ERROR : d.level === 'notice' ? RuleLevel.NOTICE : RuleLevel.WARNING,
     cause: d.cause,
     fix: d.fix,
     scope: d.scope === 'all' ? RuleScope.ALL : d.scope === 'construct' ? RuleScope.CONSTRUCT : RuleScope.MANIFEST,

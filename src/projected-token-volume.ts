@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { BindRequest, BoundWorkload, enableDiscovery, notAWorkload } from './private/bound-workload';
-import { registerSubject, Subject } from './private/engine';
+import { registerSubject, runPassHooks, Subject } from './private/engine';
 import { durationMs, labelFromId, wholeSeconds } from './private/internal';
 import { createVolume, kplus, setVolumeConfig } from './private/kplus';
 import { apiObjectOf, arrayOf, checkKnown, checkProps, duration, isDeferred, known, lazyStr, MOUNT_OPTIONS, num, pathOf, resolvingWith, str, TOKEN } from './private/props';
@@ -96,6 +96,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   private readonly _volume: kplus.Volume;
   private readonly _nameError?: Finding;
   private _exported = false;
+  private _handedOut = false;
   private _content: VolumeContent;
   /** The workloads that use the volume: one directly (the common case), more in a Set. */
   private _users?: IConstruct | Set<IConstruct>;
@@ -222,7 +223,20 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   public asVolume(): kplus.Volume {
     // handed out: the library no longer knows where it goes, so it looks
     enableDiscovery(this);
+    this._handedOut = true;
     return this._volume;
+  }
+
+  /**
+   * True when the volume reaches no workload but `workload` (as far as can
+   * be known: not written into JSON by hand, and every workload that mounts
+   * it by hand found), so a token added to it reaches no one else.
+   * @internal
+   */
+  public _onlyIn(workload: IConstruct): boolean {
+    if (this._exported) return false;
+    if (this._handedOut) runPassHooks(this);
+    return this._usersList().every(u => u === workload);
   }
 
   /**

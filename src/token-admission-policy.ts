@@ -182,7 +182,7 @@ export class TokenAdmissionPolicy extends Construct {
   public static coverage(): PolicyRuleCoverage[] {
     return ruleCoverage().map(c => ({
       ruleId: c.def.id,
-      level: c.def.level === 'error' ? RuleLevel.ERROR : RuleLevel.WARNING,
+      level: c.def.level === 'error' ? RuleLevel.ERROR : c.def.level === 'notice' ? RuleLevel.NOTICE : RuleLevel.WARNING,
       enforced: c.expressed !== undefined,
       reason: c.notExpressible,
     }));

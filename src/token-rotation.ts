@@ -85,9 +85,10 @@ export class TokenRotation {
    * @param workload a workload of any cdk8s-plus line, or an ApiObject with a pod spec
    */
   public static of(workload: IConstruct): TokenRotationInfo[] {
-    const record = TokenRotation.recordOf(workload, 'of');
-    runPassHooks(record.construct);
-    const manifest = record.render();
+    // a query: it makes no record, so asking never changes what the rules check
+    const obj = TokenRotation.apiObjectOf(workload, 'of');
+    runPassHooks(obj);
+    const manifest = obj.toJson();
     if (!locatePodSpec(manifest)) {
       throw new Error(`[${workload.node.path}] TokenRotation.of: 'workload' carries no pod spec, got kind ${manifest?.kind ?? 'nothing'}; pass a Pod, a workload with a pod template, or its ApiObject`);
     }
@@ -143,17 +144,17 @@ export class TokenRotation {
     return formatSeconds(seconds);
   }
 
-  /** The record of a workload of any cdk8s-plus line, of an ApiObject, or of the ApiObject of another construct. */
-  private static recordOf(workload: IConstruct, method: string): BoundWorkload {
+  /** The object that renders a workload of any cdk8s-plus line, an ApiObject, or the ApiObject of another construct. */
+  private static apiObjectOf(workload: IConstruct, method: string): ApiObject {
     const caller = `[${(workload as any)?.node?.path ?? ''}] TokenRotation.${method}`;
-    if (asWorkload(workload) || ApiObject.isApiObject(workload)) return BoundWorkload.of(workload, caller, true);
+    if (asWorkload(workload) || ApiObject.isApiObject(workload)) return BoundWorkload.apiObjectOf(workload, caller);
     let obj: ApiObject | undefined;
     try {
       obj = workload?.node ? ApiObject.of(workload) : undefined;
     } catch {
       obj = undefined;
     }
-    return BoundWorkload.of(obj ?? workload, caller, true);
+    return BoundWorkload.apiObjectOf(obj ?? workload, caller);
   }
 
   private constructor() {}

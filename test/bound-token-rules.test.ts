@@ -14,7 +14,9 @@ describe('BoundTokenRules', () => {
     expect(new Set(all.map(r => r.id)).size).toBe(all.length);
     for (const r of all) {
       expect(r.id).toMatch(/^BT\d{3}$/);
-      expect([RuleLevel.ERROR, RuleLevel.WARNING]).toContain(r.level);
+      expect([RuleLevel.ERROR, RuleLevel.WARNING, RuleLevel.NOTICE]).toContain(r.level);
+      // notices are the lint's own (what it could not check), never the constructs' or the policy's
+      if (r.level === RuleLevel.NOTICE) expect(r.scope).toBe(RuleScope.MANIFEST);
       expect([RuleScope.ALL, RuleScope.CONSTRUCT, RuleScope.MANIFEST]).toContain(r.scope);
       expect(r.cause.length).toBeGreaterThan(10);
       expect(r.fix.length).toBeGreaterThan(5);

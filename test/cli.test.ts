@@ -19,7 +19,7 @@ function run(args: string[], stdin = ''): { code: number; out: string; err: stri
 
 const rel = (file: string) => path.relative(process.cwd(), fixturePath(file));
 
-const WARNING_ONLY = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: w\nspec:\n  serviceAccountName: w\n  containers:\n    - name: a\n      volumeMounts:\n        - {name: t, mountPath: /t}\n  volumes:\n    - name: t\n      projected:\n        sources:\n          - serviceAccountToken: {path: t}\n';
+const WARNING_ONLY = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: w\nspec:\n  serviceAccountName: w\n  containers:\n    - name: a\n      volumeMounts:\n        - {name: t, mountPath: /t}\n  volumes:\n    - name: t\n      projected:\n        sources:\n          - serviceAccountToken: {path: t, audience: v, expirationSeconds: 172800}\n';
 
 describe('exit codes', () => {
   test('0 when there is no error', () => {
@@ -29,7 +29,7 @@ describe('exit codes', () => {
   test('0 for warnings only, 1 for them with --strict', () => {
     const plain = run(['lint', '-'], WARNING_ONLY);
     expect(plain.code).toBe(0);
-    expect(plain.out).toContain('-:15  warning  BT120  Pod/w');
+    expect(plain.out).toContain('-:15  warning  BT104  Pod/w');
     const strict = run(['lint', '--strict', '-'], WARNING_ONLY);
     expect(strict.code).toBe(1);
     expect(strict.out).toContain('1 problem (0 errors, 1 warning) (--strict: warnings count as errors)');
@@ -145,9 +145,10 @@ describe('inputs', () => {
 });
 
 describe('output formats', () => {
-  test('json: exactly {findings, filesChecked, objectsChecked}, each finding with the nine fields in order', () => {
+  test('json: exactly {findings, notices, filesChecked, objectsChecked}, each finding with the nine fields in order', () => {
     const out = JSON.parse(run(['lint', '--format', 'json', rel('templates.yaml'), rel('not-objects.yaml')]).out);
-    expect(Object.keys(out)).toEqual(['findings', 'filesChecked', 'objectsChecked']);
+    expect(Object.keys(out)).toEqual(['findings', 'notices', 'filesChecked', 'objectsChecked']);
+    expect(out.notices).toEqual([]);
     for (const f of out.findings) {
       expect(Object.keys(f)).toEqual(['ruleId', 'level', 'file', 'line', 'kind', 'name', 'namespace', 'path', 'message']);
     }
@@ -182,13 +183,13 @@ describe('output formats', () => {
       `${b}:39  warning  BT143  Pod/after  'volumeMounts' of no container mount token volume 'Tok', got no mount; mount the volume into the containers that need the token, or remove it`,
       `${rel('acknowledged.yaml')}:59  error    BT101  Deployment/long-lived  'expirationSeconds' of token 'short' in volume 'tokens' may not be shorter than 10 minutes (600 seconds), got 60 seconds; set the expiration to at least 10 minutes (600 seconds)`,
       '',
-      '5 problems (3 errors, 2 warnings): 2 files, 4 objects checked; 2 warnings acknowledged by annotation',
+      '5 problems (3 errors, 2 warnings): 2 files, 4 objects checked; 1 warning acknowledged by annotation',
       '',
     ].join('\n'));
   });
 
   test('text: the namespace is shown when the object has one', () => {
-    expect(run(['lint', '-'], WARNING_ONLY.replace('name: w\n', 'name: w\n  namespace: apps\n')).out).toContain('  BT120  Pod/apps/w  ');
+    expect(run(['lint', '-'], WARNING_ONLY.replace('name: w\n', 'name: w\n  namespace: apps\n')).out).toContain('  BT104  Pod/apps/w  ');
   });
 
   test('sarif: SARIF 2.1.0 with the required fields of its schema', () => {
@@ -202,16 +203,16 @@ describe('output formats', () => {
     expect(run0.tool.driver.rules.map((x: any) => x.id)).toEqual(allRules().filter(x => x.scope !== 'construct').map(x => x.id));
     const results = run0.results;
     expect(results).toHaveLength(EXPECTATIONS['pod-mistakes.yaml'].findings.length + 2);
-    expect(results.find((x: any) => x.ruleId === 'BT120')).toEqual({
-      ruleId: 'BT120',
-      ruleIndex: run0.tool.driver.rules.findIndex((x: any) => x.id === 'BT120'),
+    expect(results.find((x: any) => x.ruleId === 'BT132')).toEqual({
+      ruleId: 'BT132',
+      ruleIndex: run0.tool.driver.rules.findIndex((x: any) => x.id === 'BT132'),
       level: 'warning',
-      message: { text: expect.stringContaining("BT120: 'audience' of token '/token'") },
+      message: { text: expect.stringContaining("BT132: 'defaultMode' of volume 'tokens'") },
       locations: [{
-        physicalLocation: { artifactLocation: { uri: rel('pod-mistakes.yaml') }, region: { startLine: 21 } },
+        physicalLocation: { artifactLocation: { uri: rel('pod-mistakes.yaml') }, region: { startLine: 19 } },
         logicalLocations: [{ fullyQualifiedName: 'Pod/token-client', kind: 'resource' }],
       }],
-      properties: { path: '/spec/volumes/0/projected/sources/0/serviceAccountToken/audience' },
+      properties: { path: '/spec/volumes/0/projected/defaultMode' },
     });
     const template = results.find((x: any) => x.ruleId === 'BT904');
     expect(template.locations[0]).toEqual({ physicalLocation: { artifactLocation: { uri: rel('helm-template.yaml') }, region: { startLine: 1 } } });
@@ -362,7 +363,7 @@ process.on('exit', () => {
     expect(r.code).toBe(1);
     const out = JSON.parse(r.out);
     expect(out.filesChecked).toBe(2);
-    expect(out.findings.filter((f: any) => f.file === '-').map((f: any) => f.ruleId)).toEqual(['BT120']);
+    expect(out.findings.filter((f: any) => f.file === '-').map((f: any) => f.ruleId)).toEqual(['BT104']);
     expect(r.loaded).toEqual({ requests: [], files: [] });
   });
 

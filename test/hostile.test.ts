@@ -159,6 +159,7 @@ describe('output of any size', () => {
     findings: Array.from({ length: n }, (_, i) => ({
       ruleId: 'BT111', level: 'error' as const, file: 'a.yaml', line: i + 1, kind: 'Pod', name: `p${i}`, namespace: null, path: '/spec', message: `BT111: 'path' must be relative, got '/x${i}'`,
     })),
+    notices: [],
     acknowledged: [],
     filesChecked: 1,
     objectsChecked: n,
@@ -167,9 +168,9 @@ describe('output of any size', () => {
   test('JSON and SARIF come in one piece per finding, and read as the same JSON the whole would be', () => {
     const r = report(3);
     expect([...jsonChunks(r)].length).toBe(4);
-    expect(JSON.parse(formatJson(r))).toEqual({ findings: r.findings.map(f => ({ ...f })), filesChecked: 1, objectsChecked: 3 });
-    expect(formatJson(r)).toBe(JSON.stringify({ findings: r.findings, filesChecked: 1, objectsChecked: 3 }, null, 2) + '\n');
-    expect(formatJson(report(0))).toBe(JSON.stringify({ findings: [], filesChecked: 1, objectsChecked: 0 }, null, 2) + '\n');
+    expect(JSON.parse(formatJson(r))).toEqual({ findings: r.findings.map(f => ({ ...f })), notices: [], filesChecked: 1, objectsChecked: 3 });
+    expect(formatJson(r)).toBe(JSON.stringify({ findings: r.findings, notices: [], filesChecked: 1, objectsChecked: 3 }, null, 2) + '\n');
+    expect(formatJson(report(0))).toBe(JSON.stringify({ findings: [], notices: [], filesChecked: 1, objectsChecked: 0 }, null, 2) + '\n');
     const tool = { name: 't', version: '1', informationUri: 'u' };
     const sarif = JSON.parse(formatSarif(r, tool));
     expect(sarif.runs[0].results.map((x: any) => x.locations[0].physicalLocation.region.startLine)).toEqual([1, 2, 3]);

@@ -152,7 +152,7 @@ describe('TokenAdmissionPolicy', () => {
     // and every rule that checks only the constructs' own options
     const constructOnly = BoundTokenRules.all().filter(r => r.scope === RuleScope.CONSTRUCT).map(r => r.id);
     const notEnforced = coverage.filter(r => !r.enforced).map(r => r.ruleId);
-    expect(notEnforced.filter(id => !constructOnly.includes(id))).toEqual(['BT105', 'BT151', 'BT160', 'BT166', 'BT900', 'BT901', 'BT902', 'BT903', 'BT904', 'BT905']);
+    expect(notEnforced.filter(id => !constructOnly.includes(id))).toEqual(['BT105', 'BT151', 'BT160', 'BT166', 'BT900', 'BT901', 'BT902', 'BT903', 'BT904', 'BT905', 'BT906', 'BT907']);
     expect(constructOnly.filter(id => !notEnforced.includes(id))).toEqual([]);
     expect(coverage.find(r => r.ruleId === 'BT151')!.reason).toContain('serviceAccountName: default');
   });

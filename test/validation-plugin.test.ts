@@ -32,14 +32,16 @@ function manifest(text: string): string {
   return file;
 }
 
-const BAD_POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  serviceAccountName: app\n  containers:\n    - name: app\n      volumeMounts:\n        - {name: tok, mountPath: /t}\n  volumes:\n    - name: tok\n      projected:\n        sources:\n          - serviceAccountToken: {path: /token}\n';
+const BAD_POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  serviceAccountName: app\n  containers:\n    - name: app\n      volumeMounts:\n        - {name: tok, mountPath: /t}\n  volumes:\n    - name: tok\n      projected:\n        sources:\n          - serviceAccountToken: {path: /token, expirationSeconds: 172800}\n';
 
 describe('BoundTokenValidation (the plugin class)', () => {
   test('reports one violation per rule, with the object, JSON pointer, line and message, and fails on an error', async () => {
     const file = manifest(BAD_POD);
     const rec = fakeContext([file]);
     await new BoundTokenValidation().validate(rec.context);
+    // ordered by line, then as found: the lifetime warning and the path error are on one line here
     expect(rec.violations).toEqual([
+      expect.objectContaining({ ruleName: 'BT104 (warning)' }),
       {
         ruleName: 'BT111 (error)',
         recommendation: 'A token path is absolute; the API server refuses it from Kubernetes 1.30, while 1.27 to 1.29 accept it and the kubelet then fails the mount.',
@@ -50,7 +52,6 @@ describe('BoundTokenValidation (the plugin class)', () => {
           locations: ["/spec/volumes/0/projected/sources/0/serviceAccountToken/path (line 15): BT111: 'path' must be a relative path (the API server refuses it from Kubernetes 1.30; 1.27 to 1.29 accept it and the kubelet fails the mount), got '/token'; use a path relative to the volume's mount point, e.g. 'token'"],
         }],
       },
-      expect.objectContaining({ ruleName: 'BT120 (warning)' }),
     ]);
     expect(rec.summary()).toEqual({
       status: 'failure',
@@ -63,7 +64,7 @@ describe('BoundTokenValidation (the plugin class)', () => {
     const lax = fakeContext([file]);
     await new BoundTokenValidation().validate(lax.context);
     expect(lax.summary().status).toBe('success');
-    expect(lax.violations.map(v => v.ruleName)).toEqual(['BT120 (warning)']);
+    expect(lax.violations.map(v => v.ruleName)).toEqual(['BT104 (warning)']);
     const strict = fakeContext([file]);
     await new BoundTokenValidation({ strict: true }).validate(strict.context);
     expect(strict.summary().status).toBe('failure');
@@ -71,7 +72,7 @@ describe('BoundTokenValidation (the plugin class)', () => {
 
   test('disabled rules are not reported', async () => {
     const rec = fakeContext([manifest(BAD_POD)]);
-    await new BoundTokenValidation({ disable: ['BT111', 'BT120'] }).validate(rec.context);
+    await new BoundTokenValidation({ disable: ['BT111', 'BT104'] }).validate(rec.context);
     expect(rec.violations).toEqual([]);
     expect(rec.summary().status).toBe('success');
   });
@@ -134,7 +135,7 @@ const pod = (name, token) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name 
   containers: [{ name: 'app', image: 'nginx', volumeMounts: [{ name: 'tok', mountPath: '/var/run/secrets/tokens' }] }],
   volumes: [{ name: 'tok', projected: { sources: [{ serviceAccountToken: token }] } }] } });
 new ApiObject(tokens, 'Good', pod('good', { path: 'token', audience: 'vault', expirationSeconds: 7200 }));
-new ApiObject(tokens, 'Bad', pod('bad', { path: '/token', expirationSeconds: 7200 }));
+new ApiObject(tokens, 'Bad', pod('bad', { path: '/token', expirationSeconds: 172800 }));
 for (const id of ['issuer-a', 'issuer-b']) {
   const chart = new Chart(app, id);
   new ApiObject(chart, 'Authentication', { apiVersion: 'config.openshift.io/v1', kind: 'Authentication',
@@ -174,7 +175,8 @@ module.exports = require(${JSON.stringify(path.join(ROOT, 'src', 'index.ts'))});
 
 const LOCATIONS = {
   BT111: "/spec/volumes/0/projected/sources/0/serviceAccountToken/path (line 40): BT111: 'path' must be a relative path (the API server refuses it from Kubernetes 1.30; 1.27 to 1.29 accept it and the kubelet fails the mount), got '/token'; use a path relative to the volume's mount point, e.g. 'token'",
-  BT120: "/spec/volumes/0/projected/sources/0/serviceAccountToken/audience (line 38): BT120: 'audience' of token '/token' in volume 'tok' is not set, so the token is valid for the Kubernetes API server's own audiences, got nothing; set the audience the token's consumer expects (e.g. 'vault', 'sts.amazonaws.com')",
+  // BT104 (a lifetime over 24 h) is the warning here: BT120 (no audience) is reported on plain manifests only in strict mode
+  BT104: "/spec/volumes/0/projected/sources/0/serviceAccountToken/expirationSeconds (line 39): BT104: 'expirationSeconds' of token '/token' in volume 'tok' is longer than 24 hours (86400 seconds), got 172800 seconds; use a lifetime of at most 24 hours unless the consumer requires more",
   BT160: (n: number) => `/metadata/name (line 4): BT160: 'metadata.name' is 'cluster' on 2 Authentication objects of this app, and the last one applied silently wins, got object ${n} of 2; keep exactly one Authentication named cluster per app`,
 };
 
@@ -192,8 +194,8 @@ describe('the plugin run by the real cdk8s-cli (`cdk8s synth`, offline)', () => 
       metadata: { errors: '3', warnings: '1', acknowledged: '0', objectsChecked: '4', strict: 'false' },
     });
     expect(report.violations.map((v: any) => [v.ruleName, v.violatingConstructs])).toEqual([
+      ['BT104 (warning)', [{ resourceName: 'bad', manifestPath: 'dist/tokens.k8s.yaml', constructPath: 'tokens/Bad', locations: [LOCATIONS.BT104] }]],
       ['BT111 (error)', [{ resourceName: 'bad', manifestPath: 'dist/tokens.k8s.yaml', constructPath: 'tokens/Bad', locations: [LOCATIONS.BT111] }]],
-      ['BT120 (warning)', [{ resourceName: 'bad', manifestPath: 'dist/tokens.k8s.yaml', constructPath: 'tokens/Bad', locations: [LOCATIONS.BT120] }]],
       // cdk8s-cli keys its construct metadata by metadata.name, so both objects named 'cluster' get the last path
       ['BT160 (error)', [
         { resourceName: 'cluster', manifestPath: 'dist/issuer-a.k8s.yaml', constructPath: 'issuer-b/Authentication', locations: [LOCATIONS.BT160(1)] },
@@ -220,7 +222,7 @@ describe('the plugin run by the real cdk8s-cli (`cdk8s synth`, offline)', () => 
     const report = r.report.reports[0];
     expect(report.summary.plugin).toBe('cdk8s-bound-tokens');
     expect(report.summary.status).toBe('failure');
-    expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT111 (error)', 'BT120 (warning)', 'BT160 (error)']);
+    expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT104 (warning)', 'BT111 (error)', 'BT160 (error)']);
   });
 
   test("loaded from the app's node_modules with the local cdk8s.yaml of docs/validation-plugin.md, as shown (an install from a clone)", () => {
@@ -238,7 +240,7 @@ describe('the plugin run by the real cdk8s-cli (`cdk8s synth`, offline)', () => 
     expect(r.code).toBe(2);
     const report = r.report.reports[0];
     expect(report.summary.plugin).toBe(pkg);
-    expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT111 (error)', 'BT120 (warning)', 'BT160 (error)']);
+    expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT104 (warning)', 'BT111 (error)', 'BT160 (error)']);
     // cdk8s wrote its construct metadata next to the manifests, which the lint skips
     expect(fs.existsSync(path.join(dir, 'dist', 'construct-metadata.json'))).toBe(true);
   });
@@ -258,6 +260,6 @@ describe('the plugin run by the real cdk8s-cli (`cdk8s synth`, offline)', () => 
     expect(r.code).toBe(0);
     const report = r.report.reports[0];
     expect(report.summary.status).toBe('success');
-    expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT120 (warning)']);
+    expect(report.violations.map((v: any) => v.ruleName)).toEqual(['BT104 (warning)']);
   });
 });

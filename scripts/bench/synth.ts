@@ -9,7 +9,11 @@
 // shows the floor that any API with a construct per volume pays: cdk8s walks
 // and graphs every construct of the tree several times per synth. A fourth,
 // the library with one ProjectedTokenVolume shared by all the Deployments
-// (the same manifests), shows the library's cost without that floor.
+// (the same manifests), shows the library's cost without that floor. A fifth,
+// the library with a JSON patch of the user's on every Deployment (a harmless
+// one: the default `minReadySeconds: 0` written out), shows what fidelity
+// costs: an object an escape hatch touched is checked on its render
+// (`toJson()`), once per validation pass, instead of on its cdk8s-plus model.
 //
 // The runs alternate (the order rotates every round); medians of wall time
 // and of CPU time (this process, all threads: less sensitive to a busy
@@ -28,7 +32,7 @@ import { Construct } from 'constructs';
 import { ProjectedTokenVolume } from '../../src';
 import type { BenchOptions, BenchSection } from '../bench';
 
-type Variant = 'library' | 'baseline' | 'baseline+construct' | 'library-shared';
+type Variant = 'library' | 'baseline' | 'baseline+construct' | 'library-shared' | 'library+patch';
 
 const TOKEN = { path: 'token', audience: 'vault', expiration: Duration.hours(1) };
 const VOLUME_JSON = {
@@ -49,8 +53,9 @@ export function buildApp(variant: Variant, n: number, outdir: string): App {
       serviceAccount: account,
       containers: [{ name: 'app', image: 'nginxinc/nginx-unprivileged:1.27-alpine', portNumber: 8080 }],
     });
-    if (variant === 'library') {
+    if (variant === 'library' || variant === 'library+patch') {
       new ProjectedTokenVolume(chart, `Token${i}`, { name: 'token', tokens: [TOKEN] }).mountInto(d);
+      if (variant === 'library+patch') ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 0));
     } else if (shared) {
       shared.mountInto(d);
     } else {
@@ -142,7 +147,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-const VARIANTS: Variant[] = ['library', 'baseline', 'baseline+construct', 'library-shared'];
+const VARIANTS: Variant[] = ['library', 'baseline', 'baseline+construct', 'library-shared', 'library+patch'];
 
 function run(options: BenchOptions): void {
   const ns = options.quick ? [10] : (options.args.n ?? '1000,5000').split(',').map(Number);
@@ -196,6 +201,7 @@ function run(options: BenchOptions): void {
     const floor = median(wall['baseline+construct']) / base.wall;
     console.log(`  library / baseline, ratio of medians: ${ratio.toFixed(3)}x wall (target <= 1.25x, stretch 1.10x; issue 11: no patching); median of the per-round CPU ratios: ${median(paired).toFixed(3)}x`);
     console.log(`  where the time goes: ${pct(floor)} one construct per workload (cdk8s walks every construct), ${pct(ratio / floor)} the library's own work on top of it; one shared volume: ${pct(median(wall['library-shared']) / base.wall)} in all`);
+    console.log(`  fidelity: a JSON patch on every workload (each then checked on its render, once per validation pass) costs ${pct(median(cpu['library+patch']) / median(cpu.library))} CPU over the library without patches`);
   }
 }
 

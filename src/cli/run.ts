@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { byteSize, decodeInput, expandInputs, MAX_INPUT_BYTES, readInput } from '../lint/files';
 import { escapeControl, Format, FORMATS, jsonChunks, sarifChunks, textChunks } from '../lint/format';
+import { KustomizeContext } from '../lint/kustomize';
 import { Linter } from '../lint/lint';
 import { findRule } from '../rules';
 
@@ -40,6 +41,9 @@ Options:
 
 Files are read as UTF-8, or UTF-16 with a byte-order mark (as kubectl
 reads them); at most ${byteSize(MAX_INPUT_BYTES)} per file and from standard input.
+Notices (BT906, BT907) say what was not checked, e.g. a kustomize patch checked
+only for what it holds; lint what kustomize renders with
+'kubectl kustomize DIR | cdk8s-bound-tokens lint -'. They never fail a run.
 
 Exit codes: 0 no error, 1 at least one error (or warning with --strict),
 2 usage error, an input that does not exist, cannot be read, is larger
@@ -192,10 +196,11 @@ function runCliUnguarded(argv: readonly string[], io: CliIo): number {
 
   const { files, problems } = expandInputs(args.inputs);
   const linter = new Linter({ disable: args.disable, issuerScope: 'file', strict: args.strict });
+  const kustomize = new KustomizeContext();
   for (const file of files) {
     const { text, problem } = readInput(file, io.stdin);
     if (problem) problems.push(problem);
-    else linter.addSource(file.name, text!);
+    else linter.addSource(file.name, text!, file.path === undefined ? undefined : kustomize.of(file.name, file.path));
   }
   const report = linter.report();
   const info = packageInfo();

@@ -28,23 +28,29 @@ function lineFile(file: string): string {
   return f.startsWith(':') ? `./${f}` : f;
 }
 
-/** One line per finding, then a summary line: the text output in pieces (see formatText). */
+/** One line per finding, then one per notice, then a summary line: the text output in pieces (see formatText). */
 export function* textChunks(report: LintReport, strict: boolean): Generator<string> {
   let errors = 0;
+  const line = (f: LintReport['findings'][number]) => {
+    const message = f.message.startsWith(`${f.ruleId}: `) ? f.message.slice(f.ruleId.length + 2) : f.message;
+    return `${lineFile(f.file)}:${f.line}  ${f.level.padEnd(7)}  ${f.ruleId}  ${escapeControl(objectLabel(f))}  ${escapeControl(message)}\n`;
+  };
   for (const f of report.findings) {
     if (f.level === 'error') errors++;
-    const message = f.message.startsWith(`${f.ruleId}: `) ? f.message.slice(f.ruleId.length + 2) : f.message;
-    yield `${lineFile(f.file)}:${f.line}  ${f.level.padEnd(7)}  ${f.ruleId}  ${escapeControl(objectLabel(f))}  ${escapeControl(message)}\n`;
+    yield line(f);
   }
+  const notices = report.notices;
+  for (const f of notices) yield line(f);
   const warnings = report.findings.length - errors;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const checked = `${plural(report.filesChecked, 'file')}, ${plural(report.objectsChecked, 'object')} checked`;
-  const acked = report.acknowledged.length > 0 ? `; ${plural(report.acknowledged.length, 'warning')} acknowledged by annotation` : '';
+  const acked = (report.acknowledged.length > 0 ? `; ${plural(report.acknowledged.length, 'warning')} acknowledged by annotation` : '')
+    + (notices.length > 0 ? `; ${plural(notices.length, 'notice')} (what was not checked)` : '');
   const strictNote = strict && warnings > 0 ? ' (--strict: warnings count as errors)' : '';
   const summary = report.findings.length === 0
     ? `No problems: ${checked}${acked}`
     : `${plural(report.findings.length, 'problem')} (${plural(errors, 'error')}, ${plural(warnings, 'warning')})${strictNote}: ${checked}${acked}`;
-  yield (report.findings.length > 0 ? '\n' : '') + summary + '\n';
+  yield (report.findings.length > 0 || notices.length > 0 ? '\n' : '') + summary + '\n';
 }
 
 /**
@@ -79,28 +85,32 @@ function* streamedJson(head: unknown, marker: string, items: Iterable<unknown>):
   yield (first ? text.slice(0, at + marker.length) : '\n' + ' '.repeat(indent) + ']') + text.slice(at + marker.length) + '\n';
 }
 
+function jsonFinding(f: LintReport['findings'][number]): unknown {
+  return {
+    ruleId: f.ruleId,
+    level: f.level,
+    file: f.file,
+    line: f.line,
+    kind: f.kind,
+    name: f.name,
+    namespace: f.namespace,
+    path: f.path,
+    message: f.message,
+  };
+}
+
 function* jsonFindings(report: LintReport): Generator<unknown> {
-  for (const f of report.findings) {
-    yield {
-      ruleId: f.ruleId,
-      level: f.level,
-      file: f.file,
-      line: f.line,
-      kind: f.kind,
-      name: f.name,
-      namespace: f.namespace,
-      path: f.path,
-      message: f.message,
-    };
-  }
+  for (const f of report.findings) yield jsonFinding(f);
 }
 
 /** The JSON output in pieces of one finding each (so a million findings are never one string). */
 export function jsonChunks(report: LintReport): Generator<string> {
-  return streamedJson({ findings: [], filesChecked: report.filesChecked, objectsChecked: report.objectsChecked }, '"findings": []', jsonFindings(report));
+  // notices are few (one per partial object or kustomize folder): written with the head
+  const notices = report.notices.map(jsonFinding);
+  return streamedJson({ findings: [], notices, filesChecked: report.filesChecked, objectsChecked: report.objectsChecked }, '"findings": []', jsonFindings(report));
 }
 
-/** The JSON output: exactly `{findings, filesChecked, objectsChecked}`. */
+/** The JSON output: exactly `{findings, notices, filesChecked, objectsChecked}`. */
 export function formatJson(report: LintReport): string {
   return [...jsonChunks(report)].join('');
 }
@@ -115,6 +125,11 @@ export function artifactUri(file: string): string {
 /** The rules a manifest check can report (no construct-only rule). */
 function manifestRules(): RuleDef[] {
   return allRules().filter(r => r.scope !== 'construct');
+}
+
+/** A level as SARIF names it: a notice is a 'note'. */
+function sarifLevel(level: string): string {
+  return level === 'notice' ? 'note' : level;
 }
 
 /** SARIF 2.1.0, one run, for GitHub code scanning, in pieces of one result each. */
@@ -134,7 +149,7 @@ export function sarifChunks(report: LintReport, tool: ToolInfo): Generator<strin
             id: r.id,
             shortDescription: { text: r.cause },
             help: { text: `How to fix: ${r.fix}` },
-            defaultConfiguration: { level: r.level },
+            defaultConfiguration: { level: sarifLevel(r.level) },
           })),
         },
       },
@@ -142,11 +157,11 @@ export function sarifChunks(report: LintReport, tool: ToolInfo): Generator<strin
     }],
   };
   function* results(): Generator<unknown> {
-    for (const f of report.findings) {
+    for (const f of [...report.findings, ...report.notices]) {
       yield {
         ruleId: f.ruleId,
         ruleIndex: index.get(f.ruleId) ?? -1,
-        level: f.level,
+        level: sarifLevel(f.level),
         message: { text: f.message },
         locations: [{
           physicalLocation: {

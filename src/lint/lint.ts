@@ -4,9 +4,10 @@
 // validation plugin. It must not load cdk8s, cdk8s-plus or constructs.
 import {
   acknowledgements, applyTemplates, checkIssuerCount, checkObject, checkShape, Finding, finding, findRule,
-  isMapping, Level, MANIFEST_STYLE, podSpecLocationOf, R, show,
+  isMapping, Level, locatePodSpec, MANIFEST_STYLE, podSpecLocationOf, R, show, WHOLE_OBJECT_RULES,
 } from '../rules';
 import { Document, splitDocuments } from './documents';
+import { isKustomizationFile, SourceContext } from './kustomize';
 
 /** One finding, located. The field order is the JSON output's. */
 export interface LintFinding {
@@ -46,6 +47,12 @@ export interface LintOptions {
 export interface LintReport {
   /** Findings in input order, then by line. */
   readonly findings: LintFinding[];
+  /**
+   * What the lint could not check, and how to check it (level 'notice': a
+   * kustomize patch checked only in part, a folder of kustomize inputs), in
+   * input order, then by line. Never problems: they fail no run.
+   */
+  readonly notices: LintFinding[];
   /** Warnings acknowledged by annotation (not in `findings`). */
   readonly acknowledged: LintFinding[];
   readonly filesChecked: number;
@@ -61,6 +68,8 @@ interface Unit {
   /** JSON pointer of the object in its document ('' or '/items/<i>'). */
   readonly base: string;
   readonly obj: any;
+  /** What is known of the file beyond its text (kustomize). */
+  readonly context?: SourceContext;
 }
 
 interface Pending {
@@ -82,6 +91,9 @@ export class Linter {
   private readonly issuerScope: 'file' | 'run';
   private readonly strict: boolean;
   private readonly located: Array<{ order: number; f: LintFinding }> = [];
+  private readonly noticed: Array<{ order: number; f: LintFinding }> = [];
+  /** The kustomize folders already advised (BT907 once per folder). */
+  private readonly kustomizeFolders = new Set<string>();
   private readonly acked: LintFinding[] = [];
   private readonly runIssuers: Unit[] = [];
   private files = 0;
@@ -93,9 +105,17 @@ export class Linter {
     this.strict = opts.strict === true;
   }
 
-  /** Lints one file or stream. `file` is how the output names it. */
-  public addSource(file: string, text: string): void {
+  /**
+   * Lints one file or stream. `file` is how the output names it; `context`
+   * is what is known of it beyond its text (see KustomizeContext).
+   */
+  public addSource(file: string, text: string, context?: SourceContext): void {
     const order = this.files++;
+    if (context?.kustomization !== undefined && context.kustomizeDir !== undefined) {
+      this.adviseKustomize(order, context.kustomization, context.kustomizeDir);
+    }
+    // kustomize's own configuration is never applied (and needs no kind): it is read only for the context of the files beside it
+    if (context?.kustomization !== undefined && isKustomizationFile(file)) return;
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const json = /\.json$/i.test(file);
     const chunks = json ? [{ text, line: 0 }] : splitDocuments(text);
@@ -105,7 +125,7 @@ export class Linter {
     const issuerUnits: Unit[] = [];
     for (const chunk of chunks) {
       const doc = new Document(chunk, json);
-      const root: Unit = { file, order, doc, base: '', obj: undefined };
+      const root: Unit = { file, order, doc, base: '', obj: undefined, context };
       if (doc.error?.tooLarge) {
         const size = chunk.text.length > 1e6 ? `${(chunk.text.length / 1e6).toFixed(1)} MB` : `${chunk.text.length} characters`;
         this.locate([{ unit: root, finding: finding(R.INPUT_TOO_LARGE, '', 'document', `is not checked: ${doc.error.reason}`, `a document of ${size}`) }]);
@@ -119,7 +139,7 @@ export class Linter {
       }
       if (doc.value === undefined || doc.value === null) continue;
       const units: Unit[] = [];
-      this.expand(doc, doc.value, '', file, order, units);
+      this.expand(doc, doc.value, '', file, order, units, context);
       const pending: Pending[] = [];
       // a List's template values and duplicate keys, by item: one pass, not one per item
       const byItem = units.length > 1 ? new Map<string, Unit>(units.map(u => [u.base, u])) : undefined;
@@ -165,30 +185,54 @@ export class Linter {
       this.locate(issuers(this.runIssuers, 'app'));
       this.runIssuers.length = 0;
     }
-    const findings = this.located
+    const sorted = (list: Array<{ order: number; f: LintFinding }>) => list
       .map((x, i) => ({ ...x, i }))
       .sort((a, b) => a.order - b.order || a.f.line - b.f.line || a.i - b.i)
       .map(x => x.f);
-    return { findings, acknowledged: [...this.acked], filesChecked: this.files, objectsChecked: this.objects };
+    return {
+      findings: sorted(this.located),
+      notices: sorted(this.noticed),
+      acknowledged: [...this.acked],
+      filesChecked: this.files,
+      objectsChecked: this.objects,
+    };
+  }
+
+  /** BT907, once per folder: how to lint what kustomize renders. */
+  private adviseKustomize(order: number, kustomization: string, dir: string): void {
+    if (this.kustomizeFolders.has(dir) || this.disable.has(R.NOTICE_KUSTOMIZE_FOLDER.id)) return;
+    this.kustomizeFolders.add(dir);
+    const f = finding(R.NOTICE_KUSTOMIZE_FOLDER, '', dir,
+      'holds a kustomization: its files are inputs of kustomize and were checked as they are written, not as kustomize renders them',
+      'a kustomize folder', `lint what is applied: kubectl kustomize ${dir} | cdk8s-bound-tokens lint -`);
+    this.noticed.push({ order, f: { ruleId: f.ruleId, level: f.level, file: kustomization, line: 1, kind: null, name: null, namespace: null, path: '', message: f.message } });
   }
 
   /** The objects of a document: itself, or the items of a List (a List's items are objects; a List in a List is one object). */
-  private expand(doc: Document, value: unknown, base: string, file: string, order: number, out: Unit[]): void {
+  private expand(doc: Document, value: unknown, base: string, file: string, order: number, out: Unit[], context: SourceContext | undefined): void {
     if (isList(value)) {
       for (let i = 0; i < value.items.length; i++) {
         this.objects++;
-        out.push({ file, order, doc, base: `${base}/items/${i}`, obj: value.items[i] });
+        out.push({ file, order, doc, base: `${base}/items/${i}`, obj: value.items[i], context });
       }
       return;
     }
     this.objects++;
-    out.push({ file, order, doc, base, obj: value });
+    out.push({ file, order, doc, base, obj: value, context });
   }
 
   private checkUnit(unit: Unit, templates: ReadonlyArray<{ path: string; text: string }> | undefined): Pending[] {
     const obj = unit.obj;
     let findings: Finding[];
-    if (!isMapping(obj)) {
+    const patchOf = unit.context?.patchOf;
+    if (patchOf !== undefined && (!isMapping(obj) || typeof obj.kind !== 'string' || obj.kind === '')) {
+      // a JSON 6902 patch (a list of operations), or a patch that names its target in the kustomization
+      const dir = unit.context?.kustomizeDir;
+      findings = [finding(R.NOTICE_PARTIAL_OBJECT, '', 'document',
+        `is a patch without a kind of its own (${patchOf} lists its file as one), so it was not checked`,
+        Array.isArray(obj) ? 'a list of patch operations' : 'a partial object',
+        dir === undefined ? undefined : `lint the rendered objects: kubectl kustomize ${dir} | cdk8s-bound-tokens lint -`)];
+    } else if (!isMapping(obj)) {
       findings = [finding(R.INPUT_NOT_OBJECT, '', 'document', 'is not a Kubernetes object (a mapping with apiVersion and kind), so it was not checked',
         Array.isArray(obj) ? 'a list' : show(obj))];
     } else if (typeof obj.kind !== 'string' || obj.kind === '') {
@@ -200,6 +244,14 @@ export class Linter {
       findings = shape.length > 0 ? shape : checkObject(obj, { style: MANIFEST_STYLE });
       if (templates && templates.length > 0) {
         findings = applyTemplates(obj, findings, templates).map(f => withAck(f, obj));
+      }
+      const partial = shape.length === 0 ? whyPartial(obj, unit.context) : undefined;
+      if (partial !== undefined) {
+        findings = findings.filter(f => !WHOLE_OBJECT_RULES.has(f.ruleId));
+        const dir = unit.context?.kustomizeDir;
+        findings.push(finding(R.NOTICE_PARTIAL_OBJECT, '', 'object',
+          `${partial}, so it was checked only for what it holds: its volumes, mounts and security context may live elsewhere, and the rules that conclude from something absent (${[...WHOLE_OBJECT_RULES].sort().join(', ')}) were not run`,
+          'a partial object', dir === undefined ? undefined : `lint the rendered object: kubectl kustomize ${dir} | cdk8s-bound-tokens lint -`));
       }
     }
     return findings.map(f => ({ unit, finding: f }));
@@ -225,6 +277,7 @@ export class Linter {
         message: f.message,
       };
       if (f.acknowledged !== undefined && f.level === 'warning') this.acked.push(located);
+      else if (f.level === 'notice') this.noticed.push({ order: unit.order, f: located });
       else this.located.push({ order: unit.order, f: located });
     }
   }
@@ -240,4 +293,33 @@ function withAck(f: Finding, obj: unknown): Finding {
 function issuers(units: readonly Unit[], where: string): Pending[] {
   const found = checkIssuerCount(units.map(u => u.obj), where);
   return [...found].map(([i, f]) => ({ unit: units[i], finding: f }));
+}
+
+/** The apps/v1 kinds whose every applied object has spec.selector. */
+const SELECTOR_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+
+/** True for the API groups whose pod specs the API server validates as a pod's (core, apps, batch); other kinds (Knative, Argo) default fields themselves. */
+function corePodCarrier(obj: any): boolean {
+  const v = obj.apiVersion;
+  return v === 'v1' || (typeof v === 'string' && (v.startsWith('apps/') || v.startsWith('batch/')));
+}
+
+/**
+ * Why an object that carries a pod spec cannot be whole, or undefined when it
+ * can: its file is a kustomize patch, or it lacks a field that every applied
+ * object of its kind has (the API server refuses it without, so it is meant
+ * to be merged into one that has it).
+ */
+export function whyPartial(obj: any, context: SourceContext | undefined): string | undefined {
+  const loc = locatePodSpec(obj);
+  if (!loc) return undefined;
+  if (context?.patchOf !== undefined) return `is a patch (${context.patchOf} lists its file as one)`;
+  const meta = obj.metadata;
+  const named = isMapping(meta) && ((typeof meta.name === 'string' && meta.name !== '') || (typeof meta.generateName === 'string' && meta.generateName !== ''));
+  if (!named) return 'has no metadata.name, which every applied object has (a patch, or a template a tool fills in)';
+  if (!corePodCarrier(obj)) return undefined;
+  if (SELECTOR_KINDS.has(obj.kind) && String(obj.apiVersion).startsWith('apps/') && !isMapping(obj.spec?.selector)) {
+    return `has no spec.selector, which the API server requires of every ${obj.kind} (a patch, or a fragment)`;
+  }
+  return undefined;
 }

@@ -13,8 +13,8 @@
 // in the message. Every predicate mirrors the JavaScript check it stands for;
 // the tests evaluate both on the same fixtures.
 
-import { celRegex, celStringList, JS_WHITESPACE_CLASS, stripTrailingSlashes } from './cel';
-import { ACK_ANNOTATION_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR_PATTERN, WINDOWS_ABSOLUTE_MOUNT_PATH } from '../rules';
+import { celRegex, celString, celStringList, JS_WHITESPACE_CLASS, stripTrailingSlashes } from './cel';
+import { ACK_ANNOTATION_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR_PATTERN, VOLUME_ANNOTATION_KEY, WINDOWS_ABSOLUTE_MOUNT_PATH } from '../rules';
 
 /** What a predicate iterates over. */
 export type PolicyScope = 'tokenVolume' | 'container' | 'issuer' | 'object';
@@ -246,7 +246,9 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT143: {
     scope: 'tokenVolume',
     violation: `has(v.name) && !${API_ACCESS} `
-      + '&& !variables.containers.exists(c, has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name))',
+      + '&& !variables.containers.exists(c, has(c.volumeMounts) && c.volumeMounts.exists(m, has(m.name) && m.name == v.name)) '
+      // a volume the pods' annotations name is mounted by the injector that reads them
+      + `&& !variables.acknowledgements.exists(k, k.contains(${celString(VOLUME_ANNOTATION_KEY)}) && variables.acknowledgements[k] == v.name)`,
     problem: 'a token volume is mounted in no container, so no application can read the token',
   },
   BT144: {
@@ -343,6 +345,8 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT903: { notExpressible: 'lint-only: the API server reads JSON or YAML with the last duplicate winning before admission; the policy sees no duplicates' },
   BT904: { notExpressible: 'lint-only: an unrendered template never reaches the API server as such' },
   BT905: { notExpressible: 'lint-only: about reading files; the API server decodes the request (JSON, or YAML without alias bombs) before any policy runs' },
+  BT906: { notExpressible: 'lint-only: about files that are not whole objects (kustomize patches); the API server only ever sees whole objects' },
+  BT907: { notExpressible: 'lint-only: about folders of kustomize inputs; the API server sees what kustomize renders' },
   BT180: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT181: { notExpressible: 'construct-only: checks the options of the issuer restart Job' },
   BT182: { notExpressible: 'construct-only: checks the options of the issuer restart Job against the app' },

@@ -19,8 +19,12 @@ export interface PresetBindOptions {
 
   /**
    * Where the token volume is mounted. A token volume already mounted at
-   * this path on the workload is shared: the preset's token becomes another
-   * source of it.
+   * this path on the workload is shared (the preset's token becomes another
+   * source of it) when its tokens reach exactly the containers the preset
+   * binds and no other workload; otherwise the preset's token gets a volume
+   * of its own (the webhook's volume name, or that name with `-2`, `-3`,
+   * ...), so that a token file is readable only in the containers it was
+   * bound to.
    *
    * @default - the path the platform's webhook uses
    */

@@ -15,9 +15,9 @@
 // and merge.
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { constructFindings, manifestFindings, onPass, registerSubject, Subject, subjectsUnder } from './engine';
+import { constructFindings, manifestFindings, onPass, registerSubject, renderedFindings, Subject, subjectsUnder } from './engine';
 import {
-  allContainers, asWorkload, derivedValue, describeValue, kplusTypeOf, modelView, KplusVolume, KplusWorkload,
+  allContainers, asWorkload, derivedValue, describeValue, escapesTheModel, kplusTypeOf, modelView, KplusVolume, KplusWorkload,
   modelManifest, mountReadOnly,
   ownerOf, readingModelNow, readingTheModel, serviceAccountName, setEnvIfAbsent, volumesInRenderOrder, createVolume,
 } from './kplus';
@@ -49,6 +49,8 @@ export interface BindableVolume extends IConstruct {
   /** The volume's JSON, one object kept up to date in place (JSON patches hold it by reference). */
   _liveJson(): any;
   _addUser(workload: IConstruct): void;
+  /** True when the volume reaches no workload but `workload`. */
+  _onlyIn(workload: IConstruct): boolean;
 }
 
 /** An environment variable that a binding sets: a token file, or a fixed value (presets). */
@@ -85,12 +87,17 @@ interface Binding {
   readonly mountPath: string;
   /** Container names; undefined: every container and init container. */
   containers?: Set<string>;
-  /** By variable name. */
-  readonly env: Map<string, BindingEnv>;
-  readonly extras: ExtraVolume[];
+  /** By variable name (NO_ENV, shared, until a variable is set). */
+  env: ReadonlyMap<string, BindingEnv>;
+  /** NO_EXTRAS, shared, until one is added. */
+  extras: readonly ExtraVolume[];
   /** Who asked for the variables, for messages ("volume 'x'", "the AWS preset"). */
   readonly by: string;
 }
+
+/** The env of a binding that sets no variables (most of them): one empty map for all. */
+const NO_ENV: ReadonlyMap<string, BindingEnv> = new Map();
+const NO_EXTRAS: readonly ExtraVolume[] = Object.freeze([]);
 
 /** Extra checks a caller adds to a record (BoundTokenPod, presets). */
 export type RecordCheck = (manifest: any | undefined, record: BoundWorkload) => Finding[];
@@ -114,9 +121,20 @@ export class BoundWorkload implements Subject {
     const workload = asWorkload(target);
     if (workload) return new BoundWorkload(workload, ApiObject.of(workload), workload);
     if (allowApiObject && ApiObject.isApiObject(target)) return new BoundWorkload(target, target, undefined);
-    const accepted = allowApiObject ? 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) or an ApiObject with a pod spec'
-      : 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) of cdk8s-plus-27, -32, -33, -34 or another 2.x line';
-    throw notAWorkload(caller, 'workload', accepted, describeValue(target), R.NOT_A_WORKLOAD.fix);
+    throw BoundWorkload.refused(caller, allowApiObject, target);
+  }
+
+  /**
+   * The object that renders `target`, accepted as `of` accepts it, for a
+   * query: makes no record, so asking never changes what is checked.
+   */
+  public static apiObjectOf(target: unknown, caller: string): ApiObject {
+    const existing = target && typeof target === 'object' ? RECORD.get(target) : undefined;
+    if (existing) return existing.apiObject;
+    const workload = asWorkload(target);
+    if (workload) return ApiObject.of(workload);
+    if (ApiObject.isApiObject(target)) return target;
+    throw BoundWorkload.refused(caller, true, target);
   }
 
   /** The record of a construct, if it has one. */
@@ -138,14 +156,22 @@ export class BoundWorkload implements Subject {
     for (const r of BoundWorkload.under(scope)) r.enableRotation();
   }
 
+  private static refused(caller: string, allowApiObject: boolean, target: unknown): Error {
+    const accepted = allowApiObject ? 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) or an ApiObject with a pod spec'
+      : 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) of cdk8s-plus-27, -32, -33, -34 or another 2.x line';
+    return notAWorkload(caller, 'workload', accepted, describeValue(target), R.NOT_A_WORKLOAD.fix);
+  }
+
   public exclude?: Set<string>;
   private readonly bindings: Binding[] = [];
   private checks?: RecordCheck[];
   private rotation = false;
-  private readonly rotationKeys = new Set<string>();
-  private readonly ackProducers = new Map<string, Array<() => string | undefined>>();
+  // (made on first use: apps have thousands of records, and every empty Map or Set is memory
+  // that each garbage collection of the synth walks)
+  private rotationKeys?: Set<string>;
+  private ackProducers?: Map<string, Array<() => string | undefined>>;
   /** Volumes the cdk8s-plus model leaves out of the render, added as JSON patches (see keepVolumesRendered). */
-  private readonly patchedVolumes = new Set<string>();
+  private patchedVolumes?: Set<string>;
 
   private constructor(
     public readonly construct: IConstruct,
@@ -201,6 +227,41 @@ export class BoundWorkload implements Subject {
   }
 
   /**
+   * The containers each binding of `volume` to this workload asked for
+   * (undefined: every container and init container); empty when it has none.
+   */
+  public boundContainers(volume: BindableVolume): Array<ReadonlySet<string> | undefined> {
+    return this.bindings.filter(b => b.volume === volume).map(b => b.containers);
+  }
+
+  /**
+   * The names of the containers and init containers that mount `volume` in
+   * this workload (by hand or through a binding), and of all of them.
+   */
+  public containersMounting(volume: BindableVolume): { mounting: Set<string>; all: Set<string> } {
+    const mounting = new Set<string>();
+    const all = new Set<string>();
+    if (this.workload) {
+      for (const c of allContainers(this.workload)) {
+        all.add(c.name);
+        if (c.mounts.some(m => m.volume === volume._kplusVolume)) mounting.add(c.name);
+      }
+      return { mounting, all };
+    }
+    const json = readingTheModel(() => this.apiObject.toJson());
+    const loc = locatePodSpec(json);
+    const spec = loc ? getAt(json, loc.specPath) : undefined;
+    for (const group of ['initContainers', 'containers']) {
+      for (const c of asArray(spec?.[group])) {
+        if (typeof c?.name !== 'string') continue;
+        all.add(c.name);
+        if (asArray(c.volumeMounts).some(m => m?.name === volume.name)) mounting.add(c.name);
+      }
+    }
+    return { mounting, all };
+  }
+
+  /**
    * Binds a token volume: mounts it read-only at the mount path in the
    * matching containers (every container and init container there is now,
    * or those named), with the env vars, extra volumes and annotations asked
@@ -223,7 +284,7 @@ export class BoundWorkload implements Subject {
     const path = normalizeMountPath(mountPath);
     let b = this.bindings.find(x => x.volume === volume && x.mountPath === path);
     if (!b) {
-      b = { volume, mountPath: path, containers: containers ? new Set(containers) : undefined, env: new Map(), extras: [], by };
+      b = { volume, mountPath: path, containers: containers ? new Set(containers) : undefined, env: NO_ENV, extras: NO_EXTRAS, by };
       this.bindings.push(b);
     } else if (b.containers) {
       if (containers) containers.forEach(n => b!.containers!.add(n));
@@ -234,9 +295,9 @@ export class BoundWorkload implements Subject {
       if (prior && (prior.tokenPath !== e.tokenPath || prior.value !== e.value)) {
         throw new Error(`${caller}: 'envVars' '${e.name}' is already bound to ${describeEnv(prior)} at this mount, got ${describeEnv(e)}; export each variable once`);
       }
-      b.env.set(e.name, e);
+      (b.env === NO_ENV ? (b.env = new Map()) : b.env as Map<string, BindingEnv>).set(e.name, e);
     }
-    for (const x of request.extraVolumes ?? []) if (!b.extras.some(y => y.name === x.name)) b.extras.push(x);
+    for (const x of request.extraVolumes ?? []) if (!b.extras.some(y => y.name === x.name)) b.extras = [...b.extras, x];
     volume._addUser(this.construct);
     if (this.workload) this.applyToModel(this.workload, b, request.podAnnotations);
     else this.applyAsPatches(b, request.podAnnotations);
@@ -277,15 +338,16 @@ export class BoundWorkload implements Subject {
     const rendered = asArray(getAt(manifest, loc.specPath)?.volumes).map(v => v?.name);
     const missing: any[] = [];
     for (const b of this.bindings) {
-      if (!rendered.includes(b.volume.name) && !this.patchedVolumes.has(b.volume.name)) missing.push(b.volume._liveJson());
-      for (const x of b.extras) if (!rendered.includes(x.name) && !this.patchedVolumes.has(x.name)) missing.push({ name: x.name, ...x.config });
+      if (!rendered.includes(b.volume.name) && !this.patchedVolumes?.has(b.volume.name)) missing.push(b.volume._liveJson());
+      for (const x of b.extras) if (!rendered.includes(x.name) && !this.patchedVolumes?.has(x.name)) missing.push({ name: x.name, ...x.config });
     }
     if (missing.length === 0) return;
     const pointer = `${loc.specPath}/volumes`;
-    const ops = this.patchedVolumes.size === 0 && rendered.length === 0
+    const ops = (this.patchedVolumes?.size ?? 0) === 0 && rendered.length === 0
       ? [JsonPatch.add(pointer, missing)]
       : missing.map(v => JsonPatch.add(`${pointer}/-`, v));
-    for (const v of missing) this.patchedVolumes.add(v.name);
+    const patched = (this.patchedVolumes ??= new Set());
+    for (const v of missing) patched.add(v.name);
     this.apiObject.addJsonPatch(...ops);
   }
 
@@ -363,8 +425,9 @@ export class BoundWorkload implements Subject {
         const kube = v._toKube();
         if (!Array.isArray(kube?.projected?.sources)) continue;
         const key = `token-rotation.bound-tokens.io/${v.name}`;
-        if (this.rotationKeys.has(key)) continue;
-        this.rotationKeys.add(key);
+        const keys = (this.rotationKeys ??= new Set());
+        if (keys.has(key)) continue;
+        keys.add(key);
         w.podMetadata.addAnnotation(key, derivedValue(() => rotationAnnotations(this.manifest()).get(key)));
       }
       return;
@@ -396,13 +459,13 @@ export class BoundWorkload implements Subject {
    * workload renders, and an annotation that applies nowhere is left out.
    */
   public acknowledged(_ruleId: string, key: string, value: () => string | undefined): void {
-    const producers = this.ackProducers.get(key);
+    const producers = this.ackProducers?.get(key);
     if (producers) {
       producers.push(value);
       return;
     }
     const list = [value];
-    this.ackProducers.set(key, list);
+    (this.ackProducers ??= new Map()).set(key, list);
     const reason = (): string | undefined => {
       for (const p of list) {
         const v = p();
@@ -435,29 +498,67 @@ export class BoundWorkload implements Subject {
 
   // --- checks -----------------------------------------------------------------
 
-  /** The manifest the rules read: the cdk8s-plus model's view, or the ApiObject's render. */
+  /**
+   * The manifest the rules read: the ApiObject's render (`toJson()`, as it
+   * will be written) for a plain ApiObject and for a workload that escapes
+   * its model (JSON patches, the app's own resolvers); otherwise the
+   * cdk8s-plus model's view, which shows what the model renders.
+   */
   public manifest(): any {
-    return this.workload && this.patchedVolumes.size === 0 ? modelView(this.workload) : readingTheModel(() => this.apiObject.toJson());
+    return this.workload && !escapesTheModel(this.apiObject) ? modelView(this.workload) : readingTheModel(() => this.apiObject.toJson());
   }
 
   public findings(): Finding[] {
     // (written for the common case, thousands of workloads with nothing to report)
     let managed: Set<string> | undefined;
+    let kplusVolumes: KplusVolume[] | undefined;
     if (this.workload) {
       const scan = scanVolumes(this.workload);
       // two volume objects with one name make cdk8s-plus throw while rendering
       if (scan.findings.length > 0) return scan.findings;
       managed = scan.managed;
-    } else {
-      managed = new Set(this.bindings.map(b => b.volume.name));
+      kplusVolumes = scan.library;
     }
-    const manifest = this.manifest();
-    let out = manifestFindings(manifest, managed);
-    const own = this.bindingFindings(manifest);
+    let manifest: any;
+    let out: Finding[];
+    // the bindings' own checks (construct-only rules: containers named, mounts made, env set)
+    // compare with what the binding wrote into the model, before any resolver of the app's changed it
+    let bound: any;
+    if (this.workload && !escapesTheModel(this.apiObject)) {
+      manifest = bound = modelView(this.workload);
+      out = manifestFindings(manifest, managed);
+    } else {
+      // the manifest as it will be written: what an escape hatch did is in it
+      manifest = readingTheModel(() => this.apiObject.toJson());
+      out = renderedFindings(manifest, this.unchangedLibraryVolumes(manifest, kplusVolumes));
+      bound = this.workload ? modelView(this.workload) : manifest;
+    }
+    const own = this.bindingFindings(bound);
     if (own.length > 0) out = out.length > 0 ? out.concat(own) : own;
     for (const check of this.checks ?? []) {
       const extra = check(manifest, this);
       if (extra.length > 0) out = out.concat(constructFindings(extra));
+    }
+    return out;
+  }
+
+  /**
+   * The names of the library volumes that a render shows exactly as their
+   * construct made them (their own checks are the construct's); a volume an
+   * escape hatch changed, or that shares its name with another, is checked
+   * here like any volume.
+   */
+  private unchangedLibraryVolumes(manifest: any, kplusVolumes: KplusVolume[] | undefined): Set<string> {
+    const made = new Map<string, any>();
+    for (const v of kplusVolumes ?? []) made.set(v.name, v._toKube());
+    for (const b of this.bindings) if (!made.has(b.volume.name)) made.set(b.volume.name, b.volume._liveJson());
+    const out = new Set<string>();
+    if (made.size === 0) return out;
+    const loc = locatePodSpec(manifest);
+    const volumes = loc ? asArray(getAt(manifest, loc.specPath)?.volumes) : [];
+    for (const [name, json] of made) {
+      const rendered = volumes.filter(v => v?.name === name);
+      if (rendered.length === 1 && sameJson(rendered[0], json)) out.add(name);
     }
     return out;
   }
@@ -564,15 +665,19 @@ function sameJson(a: any, b: any): boolean {
  * their construct's), and BT133 when two different volume objects share a
  * name (cdk8s-plus would throw "Invalid mount configuration" while rendering).
  */
-function scanVolumes(w: KplusWorkload): { findings: Finding[]; managed: Set<string> } {
+function scanVolumes(w: KplusWorkload): { findings: Finding[]; managed: Set<string>; library: KplusVolume[] } {
   const volumes = volumesInRenderOrder(w);
   const managed = new Set<string>();
+  const library: KplusVolume[] = [];
   let distinct = false;
   for (let i = 0; i < volumes.length; i++) {
     if (volumes[i] !== volumes[0]) distinct = true;
-    if (ownerOf(volumes[i]) !== undefined) managed.add(volumes[i].name);
+    if (ownerOf(volumes[i]) !== undefined && !managed.has(volumes[i].name)) {
+      managed.add(volumes[i].name);
+      library.push(volumes[i]);
+    }
   }
-  if (!distinct) return { findings: NO_FINDINGS, managed };
+  if (!distinct) return { findings: NO_FINDINGS, managed, library };
   const byName = new Map<string, KplusVolume>();
   const findings: Finding[] = [];
   const reported = new Set<string>();
@@ -587,7 +692,7 @@ function scanVolumes(w: KplusWorkload): { findings: Finding[]; managed: Set<stri
     reported.add(v.name);
     findings.push(finding(R.VOLUME_NAME_DUPLICATE, '/spec/volumes', 'name', `of ${which(v)} is already used by ${which(first)} of the workload`, show(v.name)));
   }
-  return { findings, managed };
+  return { findings, managed, library };
 }
 
 // --- discovery ------------------------------------------------------------------

@@ -26,7 +26,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { derivedValue, readingTheModel } from './kplus';
 import { Slot } from './slot';
-import { ackAnnotation, checkObject, CONSTRUCT_STYLE, escapeControl, Finding, findRule, NO_FINDINGS } from '../rules';
+import { ackAnnotation, checkObject, checkShape, CONSTRUCT_STYLE, escapeControl, Finding, findRule, MANIFEST_STYLE, NO_FINDINGS } from '../rules';
 
 /** Something the rules check, reported at `construct`'s path. */
 export interface Subject {
@@ -69,12 +69,14 @@ function stateOf(c: IConstruct): RootState {
   const root = c.node.root;
   let state = ROOTS.get(root);
   if (!state) {
-    const s: RootState = { subjects: [], pending: new Map(), used: new Set(), passHooks: [], hookKeys: new Set() };
+    const s: RootState = { subjects: [], pending: NO_PENDING, used: new Set(), passHooks: [], hookKeys: new Set() };
     state = ROOTS.set(root, s);
     root.node.addValidation({ validate: () => runPass(s) });
   }
   return state;
 }
+
+const NO_PENDING: Map<Subject, string[]> = new Map();
 
 /** A subject's own validation: the errors the root's pass found for it, or a fresh evaluation. */
 class SubjectValidation {
@@ -83,7 +85,10 @@ class SubjectValidation {
   public validate(): string[] {
     const errors = this.state.pending.get(this.subject);
     if (errors) {
-      this.state.pending.delete(this.subject);
+      const pending = this.state.pending;
+      pending.delete(this.subject);
+      // (a drained map still holds its table: let it go)
+      if (pending.size === 0) this.state.pending = NO_PENDING;
       return errors;
     }
     for (const hook of this.state.passHooks) hook();
@@ -114,7 +119,8 @@ export function onPass(c: IConstruct, key: object, hook: () => void): void {
 
 /** Runs the pass hooks of `c`'s app now (e.g. before a report that must see the final tree). */
 export function runPassHooks(c: IConstruct): void {
-  for (const hook of stateOf(c).passHooks) hook();
+  // (an app the library has not seen has no hooks: nothing is set up for it)
+  for (const hook of ROOTS.get(c.node.root)?.passHooks ?? []) hook();
 }
 
 /** The subjects registered at or below `scope`, in registration order. */
@@ -188,6 +194,24 @@ export function manifestFindings(manifest: any, managedVolumes?: ReadonlySet<str
   return checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes });
 }
 
+/**
+ * The findings of an object's render (`toJson()`, the manifest as it will be
+ * written), for an object that escapes its model (JSON patches, ...) or has
+ * none: what the lint reports on it (its shape first, BT902, then every rule
+ * of a manifest, the manifest-only ones such as BT105 included), in the
+ * construct's words, plus the construct-only rules of a pod spec. The
+ * library volumes in `managedVolumes` are left to their construct's own
+ * checks; pass only those rendered exactly as the construct made them.
+ */
+export function renderedFindings(manifest: any, managedVolumes?: ReadonlySet<string>): Finding[] {
+  if (!manifest) return NO_FINDINGS;
+  const shape = checkShape(manifest);
+  if (shape.length > 0) return shape;
+  const found = checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes });
+  const manifestOnly = checkObject(manifest, { style: MANIFEST_STYLE, managedVolumes }).filter(f => findRule(f.ruleId)?.scope === 'manifest');
+  return manifestOnly.length === 0 ? found : found.concat(manifestOnly);
+}
+
 /** Drops the findings of manifest-only rules (a construct knows better). */
 export function constructFindings(findings: Finding[]): Finding[] {
   return findings.filter(f => findRule(f.ruleId)?.scope !== 'manifest');
@@ -255,7 +279,7 @@ export function objectSubject(construct: IConstruct, apiObject: ApiObject, own: 
   return {
     construct,
     findings: () => {
-      const found = manifestFindings(readingTheModel(() => apiObject.toJson()));
+      const found = renderedFindings(readingTheModel(() => apiObject.toJson()));
       const extra = constructFindings(own());
       return extra.length === 0 ? found : found.length === 0 ? extra : found.concat(extra);
     },

@@ -169,8 +169,7 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
   const record = BoundWorkload.of(target, caller, apiObject);
   const scope = record.construct as Construct;
   const mountPath = normalizeMountPath(options.mountPath ?? spec.mountPath);
-  const volume: BindableVolume = record.tokenVolumeAt(mountPath)
-    ?? childOf(scope, `BoundTokens-${spec.volumeName}`, () => new ProjectedTokenVolume(scope, `BoundTokens-${spec.volumeName}`, { name: spec.volumeName }));
+  const volume = presetVolume(record, spec, mountPath, options.containers);
   const ptv = volume as unknown as ProjectedTokenVolume;
   if (!ptv.tokens.some(t => sameToken(t, spec.token))) ptv.addToken(spec.token);
   const tokenFile = tokenFilePath(mountPath, spec.token.path);
@@ -196,6 +195,44 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
   const targets = targetsOf(preset);
   if (!targets.workloads.includes(record)) targets.workloads.push(record);
   if (spec.publicIssuer) markNeedsPublicIssuer(record.construct, spec.consumer);
+}
+
+/**
+ * The volume a preset's token goes into: the token volume already mounted at
+ * the mount path when its tokens reach exactly the containers the preset
+ * binds (no other container, no other workload), so that sharing it shows
+ * no token where it was not bound; otherwise a volume of the preset's own,
+ * named after the webhook's volume (`istio-token`), or `<name>-2`, `-3`, ...
+ * when that one's tokens reach other containers. Separate volumes may share
+ * a mount path in different containers; in one container they cannot
+ * (BT141).
+ */
+function presetVolume(record: BoundWorkload, spec: PresetSpec, mountPath: string, containers: string[] | undefined): BindableVolume {
+  const scope = record.construct as Construct;
+  const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every(n => b.has(n));
+  const reachesExactly = (v: BindableVolume): boolean => {
+    if (!v._onlyIn(record.construct)) return false;
+    const bound = record.boundContainers(v);
+    if (bound.length > 0) {
+      // bound by the library: the same request (every container, or the same names), whatever was added since
+      const wanted = containers ? new Set(containers) : undefined;
+      return bound.every(b => (b === undefined || wanted === undefined ? b === wanted : sameSet(b, wanted)));
+    }
+    // mounted by hand: exactly the containers that mount it now
+    const { mounting, all } = record.containersMounting(v);
+    return sameSet(mounting, new Set(containers ?? all));
+  };
+  const existing = record.tokenVolumeAt(mountPath);
+  if (existing && reachesExactly(existing)) return existing;
+  for (let i = 1; ; i++) {
+    const suffix = i === 1 ? '' : `-${i}`;
+    const id = `BoundTokens-${spec.volumeName}${suffix}`;
+    const child = scope.node.tryFindChild(id) as BindableVolume | undefined;
+    if (!child) return childOf(scope, id, () => new ProjectedTokenVolume(scope, id, { name: `${spec.volumeName}${suffix}` }));
+    if (child === existing) continue;
+    // a volume of this preset made earlier, not yet mounted here or mounted in exactly these containers
+    if (child._onlyIn(record.construct) && (record.containersMounting(child).mounting.size === 0 || reachesExactly(child))) return child;
+  }
 }
 
 /** Adds the preset's annotations to a ServiceAccount of any cdk8s-plus line, or to a plain ServiceAccount ApiObject. */

@@ -4,8 +4,12 @@
 // cdk8s, cdk8s-plus or constructs, so that the lint command, the admission
 // policy generator and the constructs share one implementation of each rule.
 
-/** Level of a rule: errors fail the synth, warnings are printed. */
-export type Level = 'error' | 'warning';
+/**
+ * Level of a rule: errors fail the synth, warnings are printed. A notice
+ * (lint only) says what the lint could not check and how to check it; it
+ * never fails a run, not even with --strict.
+ */
+export type Level = 'error' | 'warning' | 'notice';
 
 /** Where a rule applies. */
 export type RuleScope =
@@ -81,8 +85,8 @@ export const R = {
 
   // audience
   NO_AUDIENCE: rule('BT120', 'warning',
-    "A token has no audience, so any consumer that trusts the Kubernetes API server accepts it (the platform's API-access volume, recognised by its shape - tokens without audience of 3607 s, the kube-root-ca.crt configMap and the namespace downwardAPI item - is exempt).",
-    "set the audience the token's consumer expects (e.g. 'vault', 'sts.amazonaws.com')"),
+    "A token has no audience, so any consumer that trusts the Kubernetes API server accepts it (the platform's API-access volume, recognised by its shape - tokens without audience of 3607 s, the kube-root-ca.crt configMap and the namespace downwardAPI item - is exempt; the lint reports it only with --strict).",
+    "set the audience the token's consumer expects (e.g. 'vault', 'sts.amazonaws.com')", 'all', true),
   AUDIENCE_LIST: rule('BT121', 'warning',
     'An audience contains a comma or white space: a token carries one audience, and this string is taken literally.',
     'project one token per audience'),
@@ -255,6 +259,13 @@ export const R = {
   INPUT_TOO_LARGE: rule('BT905', 'error',
     'A document expands beyond what the lint reads: its YAML aliases expand to more than 100,000 extra nodes (an alias bomb) or it nests deeper than 1,000 levels, so it was not checked (the other documents and files still are).',
     'write the values out instead of through aliases, or split the document', 'manifest'),
+  // --- issue 16: what the lint could not check (notices, BT906-BT909) ---
+  NOTICE_PARTIAL_OBJECT: rule('BT906', 'notice',
+    'An object cannot be whole (a kustomize patch, no metadata.name, an apps/v1 workload without selector): its volumes and mounts may live elsewhere, so BT132, BT143, BT144 and BT151 were not run on it.',
+    'lint the rendered object: kubectl kustomize DIR | cdk8s-bound-tokens lint -', 'manifest'),
+  NOTICE_KUSTOMIZE_FOLDER: rule('BT907', 'notice',
+    'A folder holds a kustomization.yaml: its files are inputs of kustomize, not what is applied.',
+    'lint what kustomize renders: kubectl kustomize DIR | cdk8s-bound-tokens lint -', 'manifest'),
   // --- issue 4: identity presets (BT200-BT219) ---
   PRESET_AWS_ROLE_ARN: rule('BT200', 'error',
     'The AWS preset role is not an IAM role ARN (arn:aws|aws-cn|aws-us-gov:iam::<12-digit account>:role/<name>).',
@@ -310,6 +321,26 @@ export function defineRule(id: string, level: Level, cause: string, fix: string,
 /** The annotation that acknowledges a warning, where the pods get it: a Pod's (or an Authentication's) own metadata, a workload's pod template. */
 export const ACK_ANNOTATION_PREFIX = 'bound-tokens.io/acknowledge-';
 
+/**
+ * A pod annotation whose key holds this word and whose value is a token
+ * volume's name hands the volume to the tool that reads the annotation (a mesh
+ * or agent injector mounts it into the container it adds), so BT143 does not
+ * apply to it. E.g. Kuma's `kuma.io/service-account-token-volume`.
+ */
+export const VOLUME_ANNOTATION_KEY = 'volume';
+
 export function ackAnnotation(ruleId: string): string {
   return `${ACK_ANNOTATION_PREFIX}${ruleId}`;
 }
+
+/**
+ * The rules that conclude from something absent that may live in another
+ * file: a mount's volume (BT144), a token volume's mount (BT143), the pod's
+ * fsGroup or runAsUser (BT132), its serviceAccountName (BT151). On an object
+ * that cannot be whole (a kustomize patch, an object without the fields every
+ * applied object of its kind has) they are not run (BT906 says so); every
+ * other rule reads values the object itself holds and runs on it.
+ */
+export const WHOLE_OBJECT_RULES: ReadonlySet<string> = new Set([
+  R.MOUNT_UNKNOWN_VOLUME.id, R.MOUNT_NOWHERE.id, R.DEFAULT_MODE_RESTRICTIVE.id, R.POD_DEFAULT_SERVICE_ACCOUNT.id,
+]);

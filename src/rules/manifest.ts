@@ -1,4 +1,4 @@
-import { ACK_ANNOTATION_PREFIX, ackAnnotation, findRule, R } from './catalogue';
+import { ACK_ANNOTATION_PREFIX, ackAnnotation, findRule, R, VOLUME_ANNOTATION_KEY } from './catalogue';
 import { checkIssuerValue } from './check-issuer';
 import { checkPodSpec, CheckStyle } from './check-pod';
 import { Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
@@ -180,9 +180,35 @@ function podFindings(obj: any, loc: PodSpecLocation, opts: ObjectCheckOptions): 
   });
   const misplaced = checkAckPlacement(obj, loc);
   if (misplaced.length > 0) out = out.concat(misplaced);
+  if (out.length > 0) out = dropVolumesNamedByAnnotation(obj, loc, out);
   // the common case, for thousands of workloads: nothing found
   if (out.length > 0) markAcknowledged(out, acknowledgements(obj, loc));
   return out;
+}
+
+/**
+ * BT143 does not apply to a token volume that the pod's annotations name: a
+ * tool that reads the pod (a mesh or agent injector) mounts it into the
+ * container it adds. An annotation names a volume when its key mentions
+ * `volume` (VOLUME_ANNOTATION_KEY) and its value is the volume's name, e.g.
+ * Kuma's `kuma.io/service-account-token-volume: token`. The policy reads the
+ * same annotations (the pods' own: a Pod's metadata, a workload's template).
+ */
+function dropVolumesNamedByAnnotation(obj: any, loc: PodSpecLocation, found: Finding[]): Finding[] {
+  if (!found.some(f => f.ruleId === R.MOUNT_NOWHERE.id)) return found;
+  const named = new Set<string>();
+  const onTemplate = loc.templateMetadataPath !== '';
+  const read = (meta: any) => {
+    const annotations = meta?.annotations;
+    if (!annotations || typeof annotations !== 'object') return;
+    for (const [k, v] of Object.entries(annotations)) {
+      if (k.includes(VOLUME_ANNOTATION_KEY) && typeof v === 'string') named.add(v);
+    }
+  };
+  if (!onTemplate || loc.objectAnnotationsReachPods) read(obj?.metadata);
+  if (onTemplate) read(getAt(obj, loc.templateMetadataPath));
+  if (named.size === 0) return found;
+  return found.filter(f => f.ruleId !== R.MOUNT_NOWHERE.id || !named.has(getAt(obj, f.path)?.name));
 }
 
 function markAcknowledged(found: Finding[], acks: Map<string, string>): void {
