@@ -3,7 +3,7 @@
 //   npm run examples      (writes dist/examples/admission-policy/)
 // The same YAML, without cdk8s code:
 //   npx cdk8s-bound-tokens policy --exclude-namespace-prefix sandbox- \
-//     --exclude-namespace-label bound-tokens.io/exempt=true --error-action warn
+//     --exclude-namespace-label bound-tokens.io/exempt=true
 import { App, Chart } from 'cdk8s';
 import { PolicyAction, TokenAdmissionPolicy } from '../src';
 
@@ -13,11 +13,13 @@ export function build(outdir?: string): App {
   const chart = new Chart(app, 'admission-policy', { namespace: 'platform' });
 
   new TokenAdmissionPolicy(chart, 'BoundTokens', {
-    // Roll out: errors only warn and audit at first; switch to PolicyAction.DENY
-    // once the audit log shows no more violations.
+    // Roll out: refuse nothing, warn and audit (the default, written out);
+    // switch to PolicyAction.DENY once the audit log shows no more violations
+    // (docs/admission-policy.md).
     errorAction: PolicyAction.WARN,
-    // kube-system, kube-public, kube-node-lease, openshift and openshift-* are
-    // left out by default; leave out the sandboxes and opted-out namespaces too.
+    // kube-system, kube-public and kube-node-lease are left out by default
+    // (openShift: true adds openshift and openshift-*); leave out the
+    // sandboxes and opted-out namespaces too.
     excludeNamespacePrefixes: ['sandbox-'],
     excludeNamespaceLabels: { 'bound-tokens.io/exempt': 'true' },
   });

@@ -10,7 +10,7 @@ export const END = '<!-- policy-table:end -->';
 
 export function renderPolicyTable(): string {
   const rows = TokenAdmissionPolicy.coverage().map(r => {
-    const how = !r.enforced ? 'not enforced' : r.level === RuleLevel.ERROR ? '`-errors` (Deny)' : '`-warnings` (Warn, Audit)';
+    const how = !r.enforced ? 'not enforced' : r.level === RuleLevel.ERROR ? '`-errors` (Warn, Audit; Deny when chosen)' : '`-warnings` (Warn, Audit)';
     const why = r.enforced ? `size bound: ${r.sizeBound ?? 'none'}` : r.reason ?? '';
     return `| \`${r.ruleId}\` | ${r.level} | ${how} | ${why.replace(/\|/g, '\\|')} |`;
   });

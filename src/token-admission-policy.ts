@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RuleLevel } from './bound-token-rules';
-import { ActionName, buildPolicyObjects, PolicyBuildOptions, PolicyOptionError, ruleCoverage } from './policy/build';
+import { ActionName, buildPolicyObjects, failOption, PolicyBuildOptions, PolicyOptionError, ruleCoverage } from './policy/build';
 import { arrayOf, bool, checkProps, pathOf, str, stringMap } from './private/props';
-import { R } from './rules';
+import { show } from './rules';
 
 /** What a binding does when a validation of its policy fails. */
 export enum PolicyAction {
@@ -27,11 +27,12 @@ export interface TokenAdmissionPolicyProps {
   readonly policyNamePrefix?: string;
 
   /**
-   * What happens to a request that breaks an error-level rule. Roll out with
-   * `PolicyAction.WARN` (or `AUDIT`), read the warnings and the audit log,
-   * then switch to `PolicyAction.DENY`.
+   * What happens to a request that breaks an error-level rule. The default
+   * lets it through with a warning to the client and an audit annotation:
+   * read what the policy finds, then choose `PolicyAction.DENY` to refuse
+   * such requests.
    *
-   * @default PolicyAction.DENY
+   * @default PolicyAction.WARN (Warn and Audit)
    */
   readonly errorAction?: PolicyAction;
 
@@ -44,12 +45,24 @@ export interface TokenAdmissionPolicyProps {
   readonly warningAction?: PolicyAction;
 
   /**
-   * Leave out the system namespaces: `kube-system`, `kube-public`,
-   * `kube-node-lease`, `openshift` and every `openshift-*` namespace.
+   * Leave out the namespaces every Kubernetes cluster reserves:
+   * `kube-system`, `kube-public` and `kube-node-lease` (with `openShift`,
+   * also `openshift` and every `openshift-*` namespace).
    *
    * @default true
    */
   readonly excludeSystemNamespaces?: boolean;
+
+  /**
+   * The policies are for an OpenShift cluster: with
+   * `excludeSystemNamespaces`, also leave out `openshift` and every
+   * `openshift-*` namespace, which OpenShift reserves. Leave it off
+   * elsewhere: on other clusters anyone allowed to create a namespace could
+   * name it `openshift-x` and escape the policies.
+   *
+   * @default false
+   */
+  readonly openShift?: boolean;
 
   /**
    * More namespaces to leave out, by exact name.
@@ -63,7 +76,7 @@ export interface TokenAdmissionPolicyProps {
    * `team-a-web` and `team-a-db`). A label selector cannot match a prefix,
    * so these become a match condition on `request.namespace`.
    *
-   * @default - none besides `openshift-`
+   * @default - none (`openshift-` with `openShift`)
    */
   readonly excludeNamespacePrefixes?: string[];
 
@@ -128,8 +141,9 @@ const ACTION_NAMES: Record<PolicyAction, ActionName> = {
  * `ValidatingAdmissionPolicyBinding` pairs generated from the same rule
  * catalogue the constructs and the lint command use.
  *
- * - `<prefix>-errors`: the error-level rules, bound with `[Deny]`
- *   (`errorAction`).
+ * - `<prefix>-errors`: the error-level rules, bound with `[Warn, Audit]`
+ *   unless `errorAction` is `PolicyAction.DENY`: roll out, read the
+ *   warnings and audit annotations, then choose Deny.
  * - `<prefix>-warnings`: the warning-level rules, bound with `[Warn, Audit]`
  *   (`warningAction`). A warning is skipped where the pods carry the
  *   annotation `bound-tokens.io/acknowledge-<RULE-ID>`: a Pod's (or an
@@ -198,6 +212,7 @@ export class TokenAdmissionPolicy extends Construct {
       errorAction: str,
       warningAction: str,
       excludeSystemNamespaces: bool,
+      openShift: bool,
       excludeNamespaces: arrayOf(str, 'namespace names'),
       excludeNamespacePrefixes: arrayOf(str, 'namespace name prefixes'),
       excludeNamespaceLabels: stringMap('a map of label keys to values'),
@@ -208,7 +223,8 @@ export class TokenAdmissionPolicy extends Construct {
     try {
       objects = buildPolicyObjects(buildOptions(props));
     } catch (e) {
-      if (e instanceof PolicyOptionError) throw new Error(`[${this.node.path}] ${R.POLICY_OPTION.id}: ${e.message}`);
+      // the message starts with its rule id (BT232), written once, in the builder
+      if (e instanceof PolicyOptionError) throw new Error(`[${this.node.path}] ${e.message}`);
       throw e;
     }
     const made = new Map<string, ApiObject>();
@@ -229,7 +245,7 @@ function buildOptions(props: TokenAdmissionPolicyProps): PolicyBuildOptions {
   const action = (prop: string, a: PolicyAction | undefined): ActionName | undefined => {
     if (a === undefined) return undefined;
     const name = ACTION_NAMES[a];
-    if (!name) throw new PolicyOptionError(prop, `'${prop}' must be a PolicyAction, got '${a}'; use PolicyAction.DENY, WARN or AUDIT`);
+    if (!name) failOption(prop, 'must be a PolicyAction', show(a), 'use PolicyAction.DENY, WARN or AUDIT');
     return name;
   };
   return {
@@ -237,6 +253,7 @@ function buildOptions(props: TokenAdmissionPolicyProps): PolicyBuildOptions {
     errorAction: action('errorAction', props.errorAction),
     warningAction: action('warningAction', props.warningAction),
     excludeSystemNamespaces: props.excludeSystemNamespaces,
+    openShift: props.openShift,
     excludeNamespaces: props.excludeNamespaces,
     excludeNamespacePrefixes: props.excludeNamespacePrefixes,
     excludeNamespaceLabels: props.excludeNamespaceLabels,

@@ -144,13 +144,26 @@ describe('scope', () => {
   const auth = FIXTURES.find(f => f.name === 'authentication-invalid-url')!.object;
 
   test.each([
-    ['kube-system', true], ['kube-public', true], ['kube-node-lease', true], ['openshift', true],
-    ['openshift-monitoring', true], ['openshiftx', false], ['kube-systemx', false], ['apps', false], ['default', false],
+    ['kube-system', true], ['kube-public', true], ['kube-node-lease', true],
+    // OpenShift's namespaces only for OpenShift: elsewhere anyone may create openshift-x
+    ['openshift', false], ['openshift-monitoring', false], ['openshift-x', false],
+    ['openshiftx', false], ['kube-systemx', false], ['apps', false], ['default', false],
   ])('namespace %s is excluded: %s', (ns, excluded) => {
     const r = evaluatePolicy(errorPolicy, { object: bad, namespace: ns as string });
     expect(r.errors).toEqual([]);
     expect(r.skipped).toBe(excluded);
     if (!excluded) expect(r.failed).toEqual(['BT142']);
+  });
+
+  test.each([
+    ['openshift', true], ['openshift-monitoring', true], ['openshift-x', true], ['kube-system', true],
+    ['openshiftx', false], ['apps', false],
+  ])('openShift: namespace %s is excluded: %s', (ns, excluded) => {
+    const p = buildPolicyObjects({ openShift: true })[0];
+    const r = evaluatePolicy(p, { object: bad, namespace: ns as string });
+    expect(r.errors).toEqual([]);
+    expect(r.skipped).toBe(excluded);
+    if (!excluded) expect(r.failed).toEqual(['BT111']);
   });
 
   test('user prefixes and names are excluded too; excludeSystemNamespaces: false keeps kube-system in', () => {

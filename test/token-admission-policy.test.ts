@@ -25,7 +25,7 @@ function synthYaml(props: TokenAdmissionPolicyProps): string {
 }
 
 describe('TokenAdmissionPolicy', () => {
-  test('defaults: a Deny pair for the errors and a Warn+Audit pair for the warnings, v1, failurePolicy Fail', () => {
+  test('defaults: both pairs Warn+Audit (nothing refused until Deny is chosen), v1, failurePolicy Fail', () => {
     const c = chart();
     const policy = new TokenAdmissionPolicy(c, 'Policy');
     const objs = synth(c);
@@ -45,7 +45,7 @@ describe('TokenAdmissionPolicy', () => {
       ]);
       for (const r of rules) expect(r.operations).toEqual(['CREATE', 'UPDATE']);
     }
-    expect(byName(objs, 'ValidatingAdmissionPolicyBinding', 'bound-tokens-errors').spec).toEqual({ policyName: 'bound-tokens-errors', validationActions: ['Deny'] });
+    expect(byName(objs, 'ValidatingAdmissionPolicyBinding', 'bound-tokens-errors').spec).toEqual({ policyName: 'bound-tokens-errors', validationActions: ['Warn', 'Audit'] });
     expect(byName(objs, 'ValidatingAdmissionPolicyBinding', 'bound-tokens-warnings').spec).toEqual({ policyName: 'bound-tokens-warnings', validationActions: ['Warn', 'Audit'] });
     // one validation per enforced rule, each message naming its rule id
     const ids = (p: any) => p.spec.validations.map((v: any) => /^(BT\d+):/.exec(v.message)![1]);
@@ -102,8 +102,8 @@ describe('TokenAdmissionPolicy', () => {
     const p = byName(objs, 'ValidatingAdmissionPolicy', 'tokens.example.com-errors');
     expect(p.spec.matchConditions[0]).toEqual({
       name: 'exclude-namespaces',
-      expression: "request.namespace == '' || !(request.namespace in ['kube-system', 'kube-public', 'kube-node-lease', 'openshift', 'legacy'] "
-        + "|| ['openshift-', 'team-a-'].exists(prefix, request.namespace.startsWith(prefix)))",
+      expression: "!has(request.namespace) || !(request.namespace in ['kube-system', 'kube-public', 'kube-node-lease', 'legacy'] "
+        + "|| ['team-a-'].exists(prefix, request.namespace.startsWith(prefix)))",
     });
     expect(p.spec.matchConstraints.namespaceSelector).toEqual({ matchExpressions: [{ key: 'bound-tokens.io/exempt', operator: 'NotIn', values: ['true'] }] });
     const all = objs.filter(o => o.kind === 'ValidatingAdmissionPolicy').flatMap(o => o.spec.validations.map((v: any) => v.message.slice(0, 5)));
@@ -131,10 +131,11 @@ describe('TokenAdmissionPolicy', () => {
     [{ excludeNamespaceLabels: { 'bad key': 'x' } }, "'excludeNamespaceLabels' must have label keys as keys", "got 'bad key'"],
     [{ excludeNamespaceLabels: { ok: 'bad value' } }, "'excludeNamespaceLabels' must have label values as values (key 'ok')", "got 'bad value'"],
     [{ errorAction: 'Block' as any }, "'errorAction' must be a PolicyAction", "got 'Block'"],
+    [{ excludeNamespaceLabels: JSON.parse('{"__proto__": "x"}') }, "'excludeNamespaceLabels' must have label keys as keys", "got '__proto__'"],
   ])('fails when a prop is invalid: %j', (props, phrase, got) => {
     const c = chart();
     const msg = errorOf(() => new TokenAdmissionPolicy(c, 'Policy', props as TokenAdmissionPolicyProps));
-    expect(msg).toContain('[test/Policy] ');
+    expect(msg).toContain(`[test/Policy] BT232: ${phrase}`);
     expect(msg).toContain(phrase);
     expect(msg).toContain(got);
   });
@@ -183,12 +184,20 @@ describe('cdk8s-bound-tokens policy (the command)', () => {
       policyNamePrefix: 'tokens',
     }],
     [['--include-system-namespaces', '--error-action=audit'], { excludeSystemNamespaces: false, errorAction: PolicyAction.AUDIT }],
+    [['--openshift', '--error-action', 'deny'], { openShift: true, errorAction: PolicyAction.DENY }],
   ])('prints the YAML the construct synthesizes, byte for byte: %j', (args, props) => {
     const r = cli(args);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(synthYaml(props));
     expect(YAML.parseAllDocuments(r.stdout).length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("a label key named like an Object member ('constructor', a valid label key) is kept as data", () => {
+    const r = cli(['--exclude-namespace-label', 'constructor=x']);
+    expect(r.code).toBe(0);
+    const policy = YAML.parseAllDocuments(r.stdout)[0].toJS();
+    expect(policy.spec.matchConstraints.namespaceSelector).toEqual({ matchExpressions: [{ key: 'constructor', operator: 'NotIn', values: ['x'] }] });
   });
 
   test('--help prints the usage', () => {
@@ -202,11 +211,13 @@ describe('cdk8s-bound-tokens policy (the command)', () => {
     [['--bogus'], "unknown option '--bogus'"],
     [['extra'], "unexpected argument 'extra'"],
     [['--error-action', 'block'], "'--error-action' must be deny, warn or audit, got 'block'"],
-    [['--disable', 'BT999'], "'--disable' must hold rule ids of cdk8s-bound-tokens, got 'BT999'"],
+    [['--disable', 'BT999'], "BT232: '--disable' must hold rule ids of cdk8s-bound-tokens, got 'BT999'"],
+    [['--exclude-namespace-label', '__proto__=x'], "BT232: '--exclude-namespace-label' must have label keys as keys, got '__proto__'"],
     [['--exclude-namespace-label', 'novalue'], "'--exclude-namespace-label' must be KEY=VALUE, got 'novalue'"],
     [['--exclude-namespace-prefix'], "'--exclude-namespace-prefix' needs a value"],
     [['--exclude-namespace-prefix', '--disable'], "'--exclude-namespace-prefix' needs a value"],
-    [['--name-prefix', 'UPPER'], "'--name-prefix' must be a DNS-1123 subdomain"],
+    [['--name-prefix', 'UPPER'], "BT232: '--name-prefix' must be a DNS-1123 subdomain"],
+    [['--openshift=yes'], "'--openshift' takes no value"],
     [['--include-system-namespaces=yes'], "'--include-system-namespaces' takes no value"],
   ])('fails with exit code 2 when the arguments are wrong: %j', (args, phrase) => {
     const r = cli(args);
@@ -229,7 +240,7 @@ describe('examples/admission-policy.ts', () => {
   });
 
   test('the command in its header prints the same YAML', () => {
-    const r = cli(['--exclude-namespace-prefix', 'sandbox-', '--exclude-namespace-label', 'bound-tokens.io/exempt=true', '--error-action', 'warn']);
+    const r = cli(['--exclude-namespace-prefix', 'sandbox-', '--exclude-namespace-label', 'bound-tokens.io/exempt=true']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(buildExample().synthYaml());
   });

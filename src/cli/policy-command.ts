@@ -13,18 +13,22 @@ export interface CommandIo {
 export const POLICY_USAGE = `Usage: cdk8s-bound-tokens policy [options]
 
 Prints two ValidatingAdmissionPolicy/Binding pairs (admissionregistration.k8s.io/v1,
-Kubernetes 1.30+ / OpenShift 4.17+) that enforce the rules of cdk8s-bound-tokens:
-<prefix>-errors denies, <prefix>-warnings warns and audits. Apply with kubectl apply -f -.
+Kubernetes 1.30+ / OpenShift 4.17+) that check the rules of cdk8s-bound-tokens:
+<prefix>-errors and <prefix>-warnings. By default both warn and audit and refuse
+nothing; refuse with --error-action deny once the warnings are read.
+Apply with kubectl apply -f -.
 
 Options:
   --exclude-namespace NAME            leave out a namespace (repeatable)
   --exclude-namespace-prefix PREFIX   leave out namespaces whose name starts with PREFIX (repeatable)
   --exclude-namespace-label KEY=VALUE leave out namespaces carrying that label (repeatable)
-  --include-system-namespaces         also check kube-system, kube-public, kube-node-lease,
-                                      openshift and openshift-* (left out by default)
+  --openshift                         the cluster is OpenShift: also leave out openshift
+                                      and openshift-* (elsewhere anyone may create them)
+  --include-system-namespaces         also check kube-system, kube-public, kube-node-lease
+                                      (and, with --openshift, openshift-*; left out by default)
   --disable RULE-ID                   leave a rule out, e.g. BT143 (repeatable)
-  --error-action deny|warn|audit      what the error policy's binding does (default: deny;
-                                      use warn to roll out, then deny)
+  --error-action deny|warn|audit      what the error policy's binding does (default: warn,
+                                      which also audits; deny refuses the request)
   --warning-action deny|warn|audit    what the warning policy's binding does (default: warn,
                                       which also audits)
   --name-prefix PREFIX                prefix of the object names (default: bound-tokens)
@@ -48,6 +52,7 @@ interface Mutable {
   errorAction?: ActionName;
   warningAction?: ActionName;
   excludeSystemNamespaces?: boolean;
+  openShift?: boolean;
   excludeNamespaces: string[];
   excludeNamespacePrefixes: string[];
   excludeNamespaceLabels: Record<string, string>;
@@ -64,7 +69,8 @@ function action(flag: string, value: string): ActionName {
 
 /** Parses the arguments after `policy`. Returns undefined for --help. */
 export function parsePolicyArgs(argv: readonly string[]): PolicyBuildOptions | undefined {
-  const o: Mutable = { excludeNamespaces: [], excludeNamespacePrefixes: [], excludeNamespaceLabels: {}, disabledRules: [] };
+  // The labels as plain data: a key such as '__proto__' must reach the option check, not the prototype.
+  const o: Mutable = { excludeNamespaces: [], excludeNamespacePrefixes: [], excludeNamespaceLabels: Object.create(null), disabledRules: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-h' || arg === '--help') return undefined;
@@ -84,12 +90,17 @@ export function parsePolicyArgs(argv: readonly string[]): PolicyBuildOptions | u
         const v = value();
         const at = v.indexOf('=');
         if (at <= 0) throw new UsageError(`'--exclude-namespace-label' must be KEY=VALUE, got '${v}'`);
-        o.excludeNamespaceLabels[v.slice(0, at)] = v.slice(at + 1);
+        const key = v.slice(0, at);
+        Object.defineProperty(o.excludeNamespaceLabels, key, { value: v.slice(at + 1), enumerable: true, writable: true, configurable: true });
         break;
       }
       case '--include-system-namespaces':
         if (eq > 0) throw new UsageError(`'${flag}' takes no value`);
         o.excludeSystemNamespaces = false;
+        break;
+      case '--openshift':
+        if (eq > 0) throw new UsageError(`'${flag}' takes no value`);
+        o.openShift = true;
         break;
       case '--disable': o.disabledRules.push(...value().split(',').map(s => s.trim()).filter(s => s !== '')); break;
       case '--error-action': o.errorAction = action(flag, value()); break;

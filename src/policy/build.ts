@@ -6,7 +6,7 @@
 import { celRegex, celString, celStringList, goUrlParses, JS_WHITESPACE_CLASS } from './cel';
 import { annotatedVolumeNames, BOUND_NOTES, MOUNTED_NAMES, POD_BOUND_NOTE, RULE_GUARDS, TRAILING_SLASH_MOUNTS, WITHIN_BOUNDS } from './cost';
 import { ExpressedRule, isExpressed, POLICY_RULES, PolicyScope, PROJECTED_PATHS_BOUNDED } from './rules';
-import { ackAnnotation, allRules, findRule, isDns1123Label, RuleDef, VOLUME_ANNOTATION_KEY } from '../rules';
+import { ackAnnotation, allRules, findRule, isDns1123Label, R, RuleDef, show, VOLUME_ANNOTATION_KEY } from '../rules';
 
 /** A binding's validation actions, by name. */
 export type ActionName = 'deny' | 'warn' | 'audit';
@@ -14,12 +14,18 @@ export type ActionName = 'deny' | 'warn' | 'audit';
 export interface PolicyBuildOptions {
   /** Prefix of the object names: `<prefix>-errors`, `<prefix>-warnings`. Default `bound-tokens`. */
   readonly namePrefix?: string;
-  /** What the binding of the error-level rules does. Default 'deny'. */
+  /** What the binding of the error-level rules does. Default 'warn' (Warn and Audit): Deny is an explicit choice. */
   readonly errorAction?: ActionName;
   /** What the binding of the warning-level rules does. Default 'warn' (Warn and Audit). */
   readonly warningAction?: ActionName;
-  /** Exclude kube-system, kube-public, kube-node-lease, openshift and openshift-*. Default true. */
+  /** Exclude the namespaces every Kubernetes cluster reserves: kube-system, kube-public, kube-node-lease. Default true. */
   readonly excludeSystemNamespaces?: boolean;
+  /**
+   * The policies are for OpenShift: with excludeSystemNamespaces, also exclude
+   * openshift and openshift-*. Default false: on other clusters anyone who may
+   * create a namespace could name it openshift-x and escape the policies.
+   */
+  readonly openShift?: boolean;
   /** Namespaces excluded by exact name. */
   readonly excludeNamespaces?: readonly string[];
   /** Namespaces excluded by name prefix. */
@@ -31,8 +37,11 @@ export interface PolicyBuildOptions {
 }
 
 export const DEFAULT_NAME_PREFIX = 'bound-tokens';
-export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'openshift'];
-export const SYSTEM_NAMESPACE_PREFIXES: readonly string[] = ['openshift-'];
+/** The namespaces every Kubernetes cluster reserves. */
+export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
+/** What OpenShift reserves besides: excluded only for OpenShift (elsewhere anyone may create openshift-x). */
+export const OPENSHIFT_NAMESPACES: readonly string[] = ['openshift'];
+export const OPENSHIFT_NAMESPACE_PREFIXES: readonly string[] = ['openshift-'];
 export const ADMISSION_API_VERSION = 'admissionregistration.k8s.io/v1';
 export const PART_OF_LABEL = { 'app.kubernetes.io/part-of': 'cdk8s-bound-tokens' };
 
@@ -274,7 +283,11 @@ export function validationFor(def: RuleDef, rule: ExpressedRule): PolicyValidati
   let messageExpression: string;
   if (rule.scope === 'issuer') {
     expression = `variables.issuer == null || !(${rule.violation})`;
-    messageExpression = `${celString(`${def.id}: ${rule.problem}, got '`)} + variables.issuer + ${celString(`'; ${def.fix}`)}`;
+    // The API server drops a warning whose text holds a control character
+    // (Go's unicode.IsControl): with Warn, such an issuer would be reported to
+    // nobody. Show a placeholder instead of the raw value.
+    const shown = `(variables.issuer.matches(${celRegex('[\\x{0}-\\x{1F}\\x{7F}-\\x{9F}]')}) ? '(a value with control characters)' : variables.issuer)`;
+    messageExpression = `${celString(`${def.id}: ${rule.problem}, got '`)} + ${shown} + ${celString(`'; ${def.fix}`)}`;
   } else if (rule.scope === 'object') {
     expression = `!(${rule.violation})`;
     messageExpression = `${celString(`${def.id}: ${rule.problem} (`)} + ${rule.label ?? "''"} + ${celString(`); ${def.fix}`)}`;
@@ -317,7 +330,11 @@ export function enforcedRuleIds(level: 'error' | 'warning', disabled: readonly s
   return ruleCoverage().filter(c => c.expressed && c.def.level === level && !disabled.includes(c.def.id)).map(c => c.def.id);
 }
 
-/** A problem with the options, in the house message shape. `prop` names the option. */
+/**
+ * A problem with the options, in the house message shape
+ * (`BT232: '<prop>' <problem>, got <value>; <fix>`). `prop` names the option:
+ * the construct prefixes its path, the command line names its flag instead.
+ */
 export class PolicyOptionError extends Error {
   constructor(public readonly prop: string, message: string) {
     super(message);
@@ -329,9 +346,11 @@ const NAMESPACE_PREFIX = /^[a-z0-9][-a-z0-9]*$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
-function fail(prop: string, problem: string, got: string, fix: string): never {
-  throw new PolicyOptionError(prop, `'${prop}' ${problem}, got ${got}; ${fix}`);
+/** Throws the error of rule BT232 (an option of the admission policy is not valid). */
+export function failOption(prop: string, problem: string, got: string, fix: string): never {
+  throw new PolicyOptionError(prop, `${R.POLICY_OPTION.id}: '${prop}' ${problem}, got ${got}; ${fix}`);
 }
+const fail = failOption;
 
 function isLabelKey(key: string): boolean {
   const slash = key.lastIndexOf('/');
@@ -364,10 +383,13 @@ export function resolveOptions(o: PolicyBuildOptions): Required<PolicyBuildOptio
         "write a prefix such as 'team-'");
     }
   }
-  for (const [k, v] of Object.entries(o.excludeNamespaceLabels ?? {})) {
+  const labels = o.excludeNamespaceLabels ?? {};
+  // Own keys, '__proto__' included (a JSON.parse'd object can hold it as data).
+  for (const k of Object.getOwnPropertyNames(labels)) {
+    const v = (labels as Record<string, unknown>)[k];
     if (!isLabelKey(k)) fail('excludeNamespaceLabels', 'must have label keys as keys', `'${k}'`, "use a key such as 'bound-tokens.io/exempt'");
     if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) {
-      fail('excludeNamespaceLabels', `must have label values as values (key '${k}')`, `'${v}'`, "use a value such as 'true'");
+      fail('excludeNamespaceLabels', `must have label values as values (key '${k}')`, show(v), "use a value such as 'true'");
     }
   }
   for (const id of o.disabledRules ?? []) {
@@ -375,9 +397,10 @@ export function resolveOptions(o: PolicyBuildOptions): Required<PolicyBuildOptio
   }
   return {
     namePrefix,
-    errorAction: o.errorAction ?? 'deny',
+    errorAction: o.errorAction ?? 'warn',
     warningAction: o.warningAction ?? 'warn',
     excludeSystemNamespaces: o.excludeSystemNamespaces ?? true,
+    openShift: o.openShift ?? false,
     excludeNamespaces: [...(o.excludeNamespaces ?? [])],
     excludeNamespacePrefixes: [...(o.excludeNamespacePrefixes ?? [])],
     excludeNamespaceLabels: { ...(o.excludeNamespaceLabels ?? {}) },
@@ -387,8 +410,9 @@ export function resolveOptions(o: PolicyBuildOptions): Required<PolicyBuildOptio
 
 /** The match condition that leaves excluded namespaces out, or undefined when none are. */
 function namespaceCondition(o: Required<PolicyBuildOptions>): { name: string; expression: string } | undefined {
-  const names = [...(o.excludeSystemNamespaces ? SYSTEM_NAMESPACES : []), ...o.excludeNamespaces];
-  const prefixes = [...(o.excludeSystemNamespaces ? SYSTEM_NAMESPACE_PREFIXES : []), ...o.excludeNamespacePrefixes];
+  const system = o.excludeSystemNamespaces;
+  const names = [...(system ? SYSTEM_NAMESPACES : []), ...(system && o.openShift ? OPENSHIFT_NAMESPACES : []), ...o.excludeNamespaces];
+  const prefixes = [...(system && o.openShift ? OPENSHIFT_NAMESPACE_PREFIXES : []), ...o.excludeNamespacePrefixes];
   const uniq = (xs: string[]) => [...new Set(xs)];
   const parts: string[] = [];
   if (names.length > 0) parts.push(`request.namespace in ${celStringList(uniq(names))}`);
@@ -396,8 +420,10 @@ function namespaceCondition(o: Required<PolicyBuildOptions>): { name: string; ex
   if (parts.length === 0) return undefined;
   // request.namespace, not namespaceObject: the API server binds no
   // namespaceObject when it evaluates matchConditions (only validations get
-  // it), and it is '' for cluster-scoped objects.
-  return { name: 'exclude-namespaces', expression: `request.namespace == '' || !(${parts.join(' || ')})` };
+  // it). For a cluster-scoped object (Authentication) the API server's
+  // `request` has no namespace key at all (not ''): reading it is the error
+  // 'no such key: namespace', which failurePolicy Fail turns into Deny.
+  return { name: 'exclude-namespaces', expression: `!has(request.namespace) || !(${parts.join(' || ')})` };
 }
 
 /**
