@@ -270,12 +270,13 @@ describe('how the lint reads manifests', () => {
     const bare = lint(text, 'in.yaml', { strict: true });
     expect(bare.findings.map(f => [f.ruleId, f.level, f.line])).toEqual([['BT151', 'warning', 5]]);
     expect(bare.findings[0].message).toContain("BT151: 'serviceAccountName' is not set on a pod that projects a token (volume 'tok')");
-    const template = 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n          volumeMounts: [{name: t, mountPath: /t}]\n'
+    // a whole Deployment (a name and a selector: a partial object gets only BT906)
+    const template = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    spec:\n      containers:\n        - name: a\n          volumeMounts: [{name: t, mountPath: /t}]\n'
       + '      volumes:\n        - name: t\n          projected:\n            sources: [{serviceAccountToken: {path: t, audience: v}}]\n';
     // a Deployment's pods run as 'default' alike: reported in strict mode, not by default
     expect(lint(template).findings).toEqual([]);
     const workload = lint(template, 'in.yaml', { strict: true });
-    expect(workload.findings.map(f => [f.ruleId, f.level, f.line])).toEqual([['BT151', 'warning', 4]]);
+    expect(workload.findings.map(f => [f.ruleId, f.level, f.line])).toEqual([['BT151', 'warning', 8]]);
   });
 
   test('disabled rules are not reported', () => {

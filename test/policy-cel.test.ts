@@ -163,7 +163,7 @@ describe('scope', () => {
     const r = evaluatePolicy(p, { object: bad, namespace: ns as string });
     expect(r.errors).toEqual([]);
     expect(r.skipped).toBe(excluded);
-    if (!excluded) expect(r.failed).toEqual(['BT111']);
+    if (!excluded) expect(r.failed).toEqual(['BT142']);
   });
 
   test('user prefixes and names are excluded too; excludeSystemNamespaces: false keeps kube-system in', () => {
