@@ -179,10 +179,19 @@ export const AXES: readonly StressAxis[] = [
  * (each `<= bound` literal raised to 10^12): what the expressions cost without
  * their guards, to find where each would break. Never installed outside the bench.
  */
+/**
+ * The policies as enforced at their strictest: errors on Deny (the default
+ * rollout only warns and audits). A cost cancellation is a Deny either way
+ * (failurePolicy Fail); with Deny, a mistake the policy reports is one too.
+ */
+export function enforcingPolicyObjects(): any[] {
+  return buildPolicyObjects({ errorAction: 'deny' });
+}
+
 export function unguardedPolicyObjects(): any[] {
   const bounds = new Set<number>([...Object.values(CEL_BOUNDS), ...Object.values(PAIR_BOUNDS)]);
   const lift = (expr: string) => expr.replace(/<= (\d+)\b/g, (m, n) => (bounds.has(Number(n)) ? '<= 1000000000000' : m));
-  return buildPolicyObjects().map(o => {
+  return enforcingPolicyObjects().map(o => {
     if (o.kind !== 'ValidatingAdmissionPolicy') return o;
     const spec = o.spec;
     return {
@@ -245,7 +254,7 @@ export function admit(server: KubectlRunner, obj: any): Outcome {
 }
 
 /** Installs the generated policies and waits until the API server enforces them. */
-export function installPolicy(server: KubectlRunner, objects: any[] = buildPolicyObjects()): void {
+export function installPolicy(server: KubectlRunner, objects: any[] = enforcingPolicyObjects()): void {
   const list = { apiVersion: 'v1', kind: 'List', items: objects };
   const r = server.kubectl(['apply', '-f', '-'], JSON.stringify(list));
   if (r.status !== 0) throw new Error(`the policy did not install: ${r.stderr}`);

@@ -9,8 +9,7 @@
 // pod, measured with a probe policy (see measurePolicyCost), as a share of
 // the limits. Without the API server it prints one line and skips. `--quick`
 // installs the policy and sends the typical pod and one stress object only.
-import { admit, AXES, installPolicy, largestAdmitted, maxFittingN, measurePolicyCost, typicalPod, unguardedPolicyObjects } from './cel-stress';
-import { buildPolicyObjects } from '../../src/policy/build';
+import { admit, AXES, enforcingPolicyObjects, installPolicy, largestAdmitted, maxFittingN, measurePolicyCost, typicalPod, unguardedPolicyObjects } from './cel-stress';
 import { apiServerUnavailable, startApiServer } from '../../test/apiserver/server';
 import type { BenchSection } from '../bench';
 
@@ -30,7 +29,7 @@ export const section: BenchSection = {
     }
     const server = startApiServer();
     try {
-      const policies = buildPolicyObjects();
+      const policies = enforcingPolicyObjects();
       installPolicy(server, policies);
       const typical = admit(server, typicalPod());
       if (typical.kind !== 'admitted') throw new Error(`the typical pod was not admitted: ${JSON.stringify(typical)}`);

@@ -6,11 +6,10 @@
 // the policy gives the lint's verdict, past them it admits and leaves the rule
 // to the lint, as the coverage table says.
 import { describeWithApiServer } from './server';
-import { admit, asAdmitted, AXES, installPolicy, lintVerdict, maxFittingN, StressAxis, typicalPod } from '../../scripts/bench/cel-stress';
-import { buildPolicyObjects } from '../../src/policy/build';
+import { admit, asAdmitted, AXES, enforcingPolicyObjects, installPolicy, lintVerdict, maxFittingN, StressAxis, typicalPod } from '../../scripts/bench/cel-stress';
 import { policyVerdict } from '../policy-harness';
 
-const POLICIES = buildPolicyObjects();
+const POLICIES = enforcingPolicyObjects();
 
 /**
  * The largest n whose one-mistake variant the policy still reports, evaluated
