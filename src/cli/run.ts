@@ -3,6 +3,7 @@
 // cdk8s-plus or constructs (test/cli.test.ts proves it).
 import * as fs from 'fs';
 import * as path from 'path';
+import { scanArgs, UsageError } from './args';
 import { byteSize, decodeInput, expandInputs, MAX_INPUT_BYTES, readInput } from '../lint/files';
 import { escapeControl, Format, FORMATS, jsonChunks, sarifChunks, textChunks } from '../lint/format';
 import { KustomizeContext } from '../lint/kustomize';
@@ -52,7 +53,6 @@ internal error; ${NOTHING_CHECKED} nothing was checked: the inputs hold no Kuber
 (empty standard input, a directory without .yaml, .yml or .json files).
 `;
 
-class UsageError extends Error {}
 
 interface Args {
   readonly format: Format;
@@ -65,49 +65,29 @@ function parseArgs(argv: readonly string[]): Args {
   let format: Format = 'text';
   let strict = false;
   const disable = new Set<string>();
-  const inputs: string[] = [];
-  let options = true;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!options || a === '-' || !a.startsWith('-')) {
-      inputs.push(a);
-      continue;
-    }
-    if (a === '--') {
-      options = false;
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const value = () => {
-      if (eq > 0) return a.slice(eq + 1);
-      if (i + 1 >= argv.length) throw new UsageError(`${name} needs a value`);
-      return argv[++i];
-    };
-    switch (name) {
+  const inputs = scanArgs(argv, o => {
+    switch (o.name) {
       case '--format':
       case '-f': {
-        const f = value();
+        const f = o.value();
         if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${f}'`);
         format = f as Format;
         break;
       }
       case '--strict':
-        if (eq > 0) throw new UsageError('--strict takes no value');
+        if (o.inline) throw new UsageError('--strict takes no value');
         strict = true;
         break;
       case '--disable':
-        for (const id of value().split(',').map(s => s.trim()).filter(s => s !== '')) {
+        for (const id of o.value().split(',').map(s => s.trim()).filter(s => s !== '')) {
           if (!findRule(id)) throw new UsageError(`--disable: '${id}' names no rule (see the rule table in docs/rules.md)`);
           disable.add(id);
         }
         break;
       default:
-        throw new UsageError(`unknown option '${a}'`);
+        throw new UsageError(`unknown option '${o.word}'`);
     }
-  }
-  if (inputs.length === 0) throw new UsageError('name at least one file or directory to check, or - for standard input');
-  if (inputs.filter(x => x === '-').length > 1) throw new UsageError("'-' (standard input) may be named once");
+  }, 'file or directory to check');
   return { format, strict, disable, inputs };
 }
 

@@ -4,6 +4,7 @@
 // bindings), or, with --verify, which of them a given trust document does not
 // trust and why. Reads inputs as `lint` does; loads no cdk8s.
 import * as fs from 'fs';
+import { scanArgs, UsageError } from './args';
 import { expandInputs, readInput } from '../lint/files';
 import { escapeControl } from '../lint/format';
 import { Linter } from '../lint/lint';
@@ -52,7 +53,6 @@ ServiceAccount the document does not trust; 2 usage error or an input that
 cannot be read.
 `;
 
-class UsageError extends Error {}
 
 interface Args {
   issuer?: string;
@@ -67,44 +67,25 @@ interface Args {
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = { format: 'text', inputs: [] };
-  let options = true;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!options || a === '-' || !a.startsWith('-')) {
-      args.inputs.push(a);
-      continue;
-    }
-    if (a === '--') {
-      options = false;
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    const value = () => {
-      if (eq > 0) return a.slice(eq + 1);
-      if (i + 1 >= argv.length) throw new UsageError(`${name} needs a value`);
-      return argv[++i];
-    };
-    switch (name) {
-      case '--issuer': args.issuer = value(); break;
-      case '--namespace': args.namespace = value(); break;
-      case '--cluster-name': args.clusterName = value(); break;
-      case '--role-arn': args.roleArn = value(); break;
-      case '--client-id': args.clientId = value(); break;
-      case '--verify': args.verify = value(); break;
+  args.inputs = scanArgs(argv, o => {
+    switch (o.name) {
+      case '--issuer': args.issuer = o.value(); break;
+      case '--namespace': args.namespace = o.value(); break;
+      case '--cluster-name': args.clusterName = o.value(); break;
+      case '--role-arn': args.roleArn = o.value(); break;
+      case '--client-id': args.clientId = o.value(); break;
+      case '--verify': args.verify = o.value(); break;
       case '--format':
       case '-f': {
-        const f = value();
+        const f = o.value();
         if (f !== 'text' && f !== 'json') throw new UsageError(`--format must be text or json, got '${f}'`);
         args.format = f;
         break;
       }
       default:
-        throw new UsageError(`unknown option '${a}'`);
+        throw new UsageError(`unknown option '${o.word}'`);
     }
-  }
-  if (args.inputs.length === 0) throw new UsageError('name at least one file or directory of manifests, or - for standard input');
-  if (args.inputs.filter(x => x === '-').length > 1) throw new UsageError("'-' (standard input) may be named once");
+  }, 'file or directory of manifests');
   return args;
 }
 
