@@ -241,7 +241,7 @@ export class Linter {
         : finding(R.INPUT_NOT_OBJECT, '/kind', 'kind', 'must be a non-empty string, so this is not a Kubernetes object and it was not checked', show(obj.kind)), obj)];
     } else {
       const shape = checkShape(obj);
-      findings = shape.length > 0 ? shape : checkObject(obj, { style: MANIFEST_STYLE });
+      findings = shape.length > 0 ? shape : checkObject(obj, { style: MANIFEST_STYLE, strict: this.strict });
       if (templates && templates.length > 0) {
         findings = applyTemplates(obj, findings, templates).map(f => withAck(f, obj));
       }

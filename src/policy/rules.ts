@@ -66,6 +66,10 @@ const API_ACCESS = '(v.projected.sources.all(s, has(s.serviceAccountToken) '
   + " && v.projected.sources.exists(s, !has(s.serviceAccountToken) && has(s.configMap) && has(s.configMap.name) && s.configMap.name == 'kube-root-ca.crt')"
   + " && v.projected.sources.exists(s, !has(s.serviceAccountToken) && !has(s.configMap) && has(s.downwardAPI) && has(s.downwardAPI.items) && s.downwardAPI.items.exists(i, has(i.fieldRef) && has(i.fieldRef.fieldPath) && i.fieldRef.fieldPath == 'metadata.namespace')))";
 
+/** The API-access shape with tokens of any lifetime (isApiAccessShape in src/rules/check-pod.ts): exempt from BT120. */
+if (!API_ACCESS.includes(' && has(s.serviceAccountToken.expirationSeconds) && s.serviceAccountToken.expirationSeconds == 3607')) throw new Error('API_ACCESS changed: update API_ACCESS_SHAPE');
+const API_ACCESS_SHAPE = API_ACCESS.replace(' && has(s.serviceAccountToken.expirationSeconds) && s.serviceAccountToken.expirationSeconds == 3607', '');
+
 /** A path as the kubelet cleans it (cleanPath in src/rules/check-pod.ts): empty and '.' segments dropped. */
 const clean = (x: string) => `${x}.split('/').filter(pathSeg, pathSeg != '' && pathSeg != '.').join('/')`;
 
@@ -121,6 +125,12 @@ const SLASH_ENDED = (m: string) => `has(${m}.mountPath) && ${m}.mountPath.size()
 
 /** The start of the reason of a rule that the API server's own validation enforces. */
 const API_REFUSES = 'the API server refuses it before admission (verified on 1.32: ';
+
+/** The start of the reason of a rule about a clusterTrustBundle or podCertificate source that the API server validates. */
+const GATED_SOURCE = 'an API server with the source\'s feature gate on (ClusterTrustBundleProjection, beta 1.33; PodCertificateRequest, beta 1.35; both off by default) '
+  + 'refuses it before admission, and one with the gate off drops a clusterTrustBundle source or does not know podCertificate (1.32, verified), so no policy ever sees it (validation.go validateProjectionSources: ';
+/** Why a warning about these sources is left to the lint. */
+const NOT_SEEN_SOURCE = 'the policy checks token volumes, and an API server with the gate off (every default cluster up to 1.35) drops a clusterTrustBundle source or does not know podCertificate, so the policy would judge a source the kubelet never sees';
 
 const SOURCE_KINDS = ['serviceAccountToken', 'configMap', 'secret', 'downwardAPI', 'clusterTrustBundle', 'podCertificate'];
 
@@ -190,7 +200,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   // audience
   BT120: {
     scope: 'tokenVolume',
-    violation: `!(${API_ACCESS}) && ${token("!has(t.audience) || t.audience == ''")}`,
+    violation: `!(${API_ACCESS_SHAPE}) && ${token("!has(t.audience) || t.audience == ''")}`,
     problem: "a token has no audience, so it is valid for the Kubernetes API server's own audiences",
   },
   BT121: {
@@ -390,4 +400,19 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT232: { notExpressible: 'construct-only: checks the options the policy is built with' },
   BT231: { notExpressible: 'construct-only: checks values that cdk8s resolves while it writes the manifest' },
   BT240: { notExpressible: 'construct-only: checks the clusterScope option of the issuer constructs' },
+  // --- issue 19 part 2 and 3: trust bundles, pod certificates, the API token ---
+  BT260: { notExpressible: `${GATED_SOURCE}'only one of name and signerName may be used')` },
+  BT261: { notExpressible: `${GATED_SOURCE}'labelSelector must be unset if name is specified')` },
+  BT262: { notExpressible: `${GATED_SOURCE}ValidateSignerName)` },
+  BT263: { notExpressible: `${GATED_SOURCE}'not a valid clustertrustbundlename')` },
+  BT264: { notExpressible: `${GATED_SOURCE}'must be a relative path', "must not contain '..'")` },
+  BT265: { notExpressible: `${GATED_SOURCE}keyType 'Unsupported value')` },
+  BT266: { notExpressible: `${GATED_SOURCE}maxExpirationSeconds)` },
+  BT267: { notExpressible: `${GATED_SOURCE}one of credentialBundlePath, keyPath, certificateChainPath required)` },
+  BT268: { notExpressible: `${NOT_SEEN_SOURCE}: the lint and the constructs report it` },
+  BT269: { notExpressible: `${NOT_SEEN_SOURCE}: the lint and the constructs report it` },
+  BT270: { notExpressible: `${NOT_SEEN_SOURCE}: the lint and the constructs report it` },
+  BT271: { notExpressible: "strict-only: a token of exactly 3607 s without audience is what the platform's own API-access volume asks for, and admission sees that volume in every pod that automounts; the lint tells a copy from it only by the generated name kube-api-access-xxxxx, which a policy in every cluster should not rest on" },
+  BT272: { notExpressible: 'construct-only: checks the lifetime given to ApiAccessToken' },
+  BT273: { notExpressible: 'construct-only: about what a cdk8s-plus line can render' },
 };

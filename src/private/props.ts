@@ -16,7 +16,7 @@
 // BT231.
 import { ApiObject, Duration, Lazy, resolve } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { escapeControl, Finding, finding, R, show } from '../rules';
+import { escapeControl, Finding, finding, POD_CERTIFICATE_KEY_TYPES, R, show } from '../rules';
 
 /** What a check says about a value: undefined when it fits, else what was expected ("a string"). */
 export type Check = (value: unknown) => string | undefined;
@@ -266,6 +266,22 @@ export function checkResolved<T extends object>(
 
 /** A ServiceAccountTokenProjection. */
 export const TOKEN = shape('a token ({ path, audience?, expiration? })', { path: lazyStr, audience: lazyStr, expiration: duration }, ['path']);
+
+/** A ClusterTrustBundleProjection. */
+export const TRUST_BUNDLE = shape('a trust bundle ({ path, name?, signerName?, labelSelector?, optional? })', {
+  path: str, name: str, signerName: str, labelSelector: stringMap('a map of label keys to values'), optional: bool,
+}, ['path']);
+
+/** A PodCertificateProjection. */
+export const POD_CERTIFICATE = shape('a pod certificate ({ signerName, keyType, maxExpiration?, credentialBundlePath?, keyPath?, certificateChainPath?, userAnnotations? })', {
+  signerName: str,
+  keyType: oneOf('PodCertificateKeyType', POD_CERTIFICATE_KEY_TYPES),
+  maxExpiration: duration,
+  credentialBundlePath: str,
+  keyPath: str,
+  certificateChainPath: str,
+  userAnnotations: stringMap('a map of annotation keys to values'),
+}, ['signerName', 'keyType']);
 
 /** GitOpsOptions. */
 export const GITOPS = shape('GitOps options ({ argoCd?, flux?, syncWave?, restartSyncWave? })', {

@@ -1,4 +1,5 @@
 import { R } from './catalogue';
+import { checkClusterTrustBundle, checkExtendedApiToken, checkPodCertificate } from './check-sources';
 import { clip, Finding, finding, NO_FINDINGS, ptr, show } from './finding';
 
 /** Minimum token lifetime the API server accepts (10 minutes). */
@@ -150,6 +151,19 @@ export const API_ACCESS_VOLUME_PREFIX = 'kube-api-access-';
  * meant for the Kubernetes API: it is exempt from the audience rule.
  */
 export function isApiAccessVolume(volume: any): boolean {
+  return apiAccessShape(volume, true);
+}
+
+/**
+ * The API-access shape with tokens of any lifetime (ApiAccessToken's, 1 hour
+ * by default): a token for the Kubernetes API, so exempt from the audience
+ * rule (BT120) like the platform's own.
+ */
+export function isApiAccessShape(volume: any): boolean {
+  return apiAccessShape(volume, false);
+}
+
+function apiAccessShape(volume: any, platformLifetime: boolean): boolean {
   const sources = volume?.projected?.sources;
   if (!Array.isArray(sources)) return false;
   let token = false;
@@ -159,7 +173,8 @@ export function isApiAccessVolume(volume: any): boolean {
     if (!s || typeof s !== 'object') return false;
     if (s.serviceAccountToken) {
       const t = s.serviceAccountToken;
-      if (!(t.audience === undefined || t.audience === null || t.audience === '') || t.expirationSeconds !== API_ACCESS_EXPIRATION_SECONDS) return false;
+      if (!(t.audience === undefined || t.audience === null || t.audience === '')) return false;
+      if (platformLifetime && t.expirationSeconds !== API_ACCESS_EXPIRATION_SECONDS) return false;
       token = true;
     } else if (s.configMap) {
       if (s.configMap.name === 'kube-root-ca.crt') ca = true;
@@ -191,6 +206,8 @@ const SOURCE_FILE_FIELDS: ReadonlyArray<[string, readonly string[], string]> = [
 
 export interface VolumeCheckOptions {
   readonly style: CheckStyle;
+  /** Strict mode (lint --strict, a strict construct): also the rules only strict mode runs (BT271). */
+  readonly strict?: boolean;
 }
 
 /**
@@ -212,6 +229,7 @@ export function checkProjectedVolume(volume: any, path: string, opts: VolumeChec
     out.push(finding(R.EMPTY_SOURCES, path + '/projected/sources', 'sources', `of volume '${vname}' has no sources`, show(projected.sources)));
   }
   const exempt = isApiAccessVolume(volume);
+  let apiShape: boolean | undefined = exempt ? true : undefined;
   if (!exempt && typeof volume?.name === 'string' && volume.name.startsWith(API_ACCESS_VOLUME_PREFIX)) {
     out.push(finding(R.VOLUME_NAME_API_ACCESS, path + '/name', 'name',
       `of a token volume starts with '${API_ACCESS_VOLUME_PREFIX}', so the ServiceAccount admission plugin takes it for the platform's API token volume and mounts it at /var/run/secrets/kubernetes.io/serviceaccount in every container`,
@@ -243,8 +261,9 @@ export function checkProjectedVolume(volume: any, path: string, opts: VolumeChec
       } else {
         for (const f of checkLifetimeSeconds(exp, tp + '/expirationSeconds', expProp)) out.push(withWhere(f, expProp, where));
       }
-      add(checkAudience(token.audience, tp + '/audience', 'audience', where, exempt));
+      add(checkAudience(token.audience, tp + '/audience', 'audience', where, apiShape ??= isApiAccessShape(volume)));
     }
+    add(checkCertificateSources(source, at, vname, c));
     for (const [kind, fields, label] of SOURCE_FILE_FIELDS) {
       const src = source[kind];
       if (!src || typeof src !== 'object') continue;
@@ -264,6 +283,40 @@ export function checkProjectedVolume(volume: any, path: string, opts: VolumeChec
     }
   }
   add(overlaps(items, vname));
+  if (opts.strict) add(checkExtendedApiToken(volume, path));
+  return out;
+}
+
+/** The clusterTrustBundle and podCertificate checks of one source (src/rules/check-sources.ts). */
+function checkCertificateSources(source: any, at: string, vname: string, construct: boolean): Finding[] {
+  const ctb = source.clusterTrustBundle;
+  const pc = source.podCertificate;
+  if (!(ctb && typeof ctb === 'object') && !(pc && typeof pc === 'object')) return NO_FINDINGS;
+  const out: Finding[] = [];
+  if (ctb && typeof ctb === 'object') out.push(...checkClusterTrustBundle(ctb, `${at}/clusterTrustBundle`, vname));
+  if (pc && typeof pc === 'object') out.push(...checkPodCertificate(pc, `${at}/podCertificate`, vname, construct));
+  return out;
+}
+
+/** True when a projected volume holds a clusterTrustBundle or podCertificate source. */
+export function hasCertificateSources(volume: any): boolean {
+  const sources = volume?.projected?.sources;
+  return Array.isArray(sources) && sources.some((s: any) => s && typeof s === 'object'
+    && ((s.clusterTrustBundle && typeof s.clusterTrustBundle === 'object') || (s.podCertificate && typeof s.podCertificate === 'object')));
+}
+
+/**
+ * The checks of a projected volume without tokens that holds clusterTrustBundle
+ * or podCertificate sources: those sources' own rules only (the other rules
+ * are about token volumes, and the policy sees token volumes only).
+ */
+export function checkCertificateVolume(volume: any, path: string, opts: VolumeCheckOptions): Finding[] {
+  const sources: any[] = Array.isArray(volume?.projected?.sources) ? volume.projected.sources : [];
+  const vname = typeof volume?.name === 'string' ? clip(volume.name) : '?';
+  const out: Finding[] = [];
+  sources.forEach((s, j) => {
+    if (s && typeof s === 'object') out.push(...checkCertificateSources(s, `${path}/projected/sources/${j}`, vname, opts.style.construct));
+  });
   return out;
 }
 
@@ -338,6 +391,8 @@ export interface PodSpecCheckOptions {
    * only the checks that need the pod run for them here.
    */
   readonly managedVolumes?: ReadonlySet<string>;
+  /** Strict mode (lint --strict): also the rules only strict mode runs (BT271). */
+  readonly strict?: boolean;
 }
 
 const CONTAINER_GROUPS = ['initContainers', 'containers', 'ephemeralContainers'];
@@ -367,7 +422,13 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
       }
       if (first === undefined) seen.set(name, i);
     }
-    if (!isToken) continue;
+    if (!isToken) {
+      if (!opts.managedVolumes?.has(name) && hasCertificateSources(v)) {
+        const found = checkCertificateVolume(v, `${specPath}/volumes/${i}`, { style: opts.style });
+        for (let k = 0; k < found.length; k++) out.push(found[k]);
+      }
+      continue;
+    }
     if (typeof name === 'string') {
       tokenVolumes.add(name);
       // a name is the platform's API-access volume only if every token volume of that name is (as the policy sees it)
@@ -376,7 +437,7 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
       else if (entry.apiAccess && !isApiAccessVolume(v)) tokenIndex.set(name, { i: entry.i, apiAccess: false });
     }
     if (!opts.managedVolumes?.has(name)) {
-      const found = checkProjectedVolume(v, `${specPath}/volumes/${i}`, { style: opts.style });
+      const found = checkProjectedVolume(v, `${specPath}/volumes/${i}`, { style: opts.style, strict: opts.strict });
       for (let k = 0; k < found.length; k++) out.push(found[k]);
     }
     const mode = v.projected?.defaultMode;

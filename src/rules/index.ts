@@ -2,6 +2,7 @@
 export * from './catalogue';
 export * from './finding';
 export * from './check-pod';
+export * from './check-sources';
 export * from './check-issuer';
 export * from './go-url';
 export * from './manifest';

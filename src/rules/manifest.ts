@@ -105,6 +105,8 @@ export interface ObjectCheckOptions {
   readonly style: CheckStyle;
   /** Volumes whose own checks are done by their construct. */
   readonly managedVolumes?: ReadonlySet<string>;
+  /** Strict mode (lint --strict): also run the rules only strict mode runs (BT271). */
+  readonly strict?: boolean;
 }
 
 /**
@@ -178,6 +180,7 @@ function podFindings(obj: any, loc: PodSpecLocation, opts: ObjectCheckOptions): 
     // every pod spec that runs as written (a Pod, a workload's template); not a PodTemplate object
     bare: loc !== POD_TEMPLATE,
     managedVolumes: opts.managedVolumes,
+    strict: opts.strict,
   });
   const misplaced = checkAckPlacement(obj, loc);
   if (misplaced.length > 0) out = out.concat(misplaced);
