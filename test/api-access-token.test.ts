@@ -162,3 +162,25 @@ describe('a hand-written API token of exactly 3607 seconds (BT271)', () => {
     expect((POLICY_RULES.BT272 as any).notExpressible).toContain('construct-only');
   });
 });
+
+describe('examples/api-token.ts', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { build } = require('../examples/api-token');
+
+  test('a controller whose watcher container alone gets a 1-hour API token; the output lints clean with --strict', () => {
+    let objs: any[] = [];
+    const warnings = captureWarnings(() => { objs = synth(build().charts[0]); });
+    expect(warnings).toEqual([]);
+    const spec = findKind(objs, 'Deployment').spec.template.spec;
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(spec.serviceAccountName).toBe('config-watcher');
+    expect(spec.containers.map((x: any) => [x.name, x.volumeMounts?.map((m: any) => m.mountPath)])).toEqual([
+      ['watcher', [API_DIR]],
+      ['exporter', undefined],
+    ]);
+    expect(spec.volumes[0].projected.sources[0]).toEqual({ serviceAccountToken: { expirationSeconds: 3600, path: 'token' } });
+    expect(lintObjects(objs, true)).toEqual([]);
+    expectValidManifests(objs);
+    expect(objs).toMatchSnapshot();
+  });
+});
