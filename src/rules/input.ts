@@ -59,20 +59,32 @@ function shapeOk(obj: any): boolean {
   return true;
 }
 
+/** The steps of a location's pointers, and which step leads to a list (one before an index), read once per location. */
+const STEPS = new WeakMap<PodSpecLocation, { steps: string[]; listAt: boolean[]; metaSteps: string[] }>();
+function stepsOf(loc: PodSpecLocation): { steps: string[]; listAt: boolean[]; metaSteps: string[] } {
+  let known = STEPS.get(loc);
+  if (known === undefined) {
+    const steps = pointerSegments(loc.specPath);
+    known = { steps, listAt: steps.map((_, i) => /^\d+$/.test(steps[i + 1] ?? '')), metaSteps: pointerSegments(loc.templateMetadataPath) };
+    STEPS.set(loc, known);
+  }
+  return known;
+}
+
 /** shapeOk for one pod spec of the object. */
 function podShapeOk(obj: any, loc: PodSpecLocation): boolean {
   const meta = (m: any) => mappingOrNone(m) && (m === undefined || m === null || mappingOrNone(m.annotations));
   let cur: any = obj;
-  const steps = pointerSegments(loc.specPath);
+  const { steps, listAt, metaSteps } = stepsOf(loc);
   for (let i = 0; i < steps.length; i++) {
     cur = cur[steps[i]];
     if (cur === undefined || cur === null) return true;
     // a mapping, or a list before an index (a ClusterServiceVersion's deployments)
-    if (!(/^\d+$/.test(steps[i + 1] ?? '') ? Array.isArray(cur) : isMapping(cur))) return false;
+    if (!(listAt[i] ? Array.isArray(cur) : isMapping(cur))) return false;
   }
-  if (loc.templateMetadataPath) {
+  if (metaSteps.length > 0) {
     let t: any = obj;
-    for (const step of pointerSegments(loc.templateMetadataPath)) t = t?.[step];
+    for (const step of metaSteps) t = t?.[step];
     if (!meta(t)) return false;
   }
   if (!mappingOrNone(cur.securityContext) || !listOrNone(cur.volumes)) return false;
