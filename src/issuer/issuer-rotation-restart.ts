@@ -1,16 +1,16 @@
 import * as crypto from 'crypto';
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { GitOps, GitOpsOptions } from './gitops';
-import { objectSubject, registerSubject } from './private/engine';
-import { wholeSeconds } from './private/internal';
+import { GitOps, GitOpsOptions } from '../gitops';
+import { objectSubject, registerSubject } from '../private/engine';
+import { wholeSeconds } from '../private/internal';
 import {
   clusterScoped, clusterScopeOf, describeCluster, isPinnedImage, issuerConfigsSharing, matchesNamespacePattern, registerRestart, restartsSharing,
-} from './private/issuer/internal';
-import { RESTART_ENV, RESTART_SCRIPT } from './private/issuer/restart-script';
-import { kplus } from './private/kplus';
-import { checkProps, GITOPS, pathOf, RESTART_OPTIONS, str } from './private/props';
-import { effectiveIssuer, Finding, finding, isDns1123Label, R, show } from './rules';
+} from '../private/issuer/internal';
+import { RESTART_ENV, RESTART_SCRIPT } from '../private/issuer/restart-script';
+import { kplus } from '../private/kplus';
+import { checkProps, GITOPS, pathOf, RESTART_OPTIONS, str } from '../private/props';
+import { effectiveIssuer, Finding, finding, isDns1123Label, R, show } from '../rules';
 
 /** How the restart Job replaces the pods that hold tokens of the previous issuer. */
 export enum RestartMethod {
