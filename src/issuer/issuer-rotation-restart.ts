@@ -4,9 +4,8 @@ import { Construct, IConstruct } from 'constructs';
 import { GitOps, GitOpsOptions } from '../gitops';
 import { objectSubject, registerSubject } from '../private/engine';
 import { wholeSeconds } from '../private/internal';
-import {
-  clusterScoped, clusterScopeOf, describeCluster, isPinnedImage, issuerConfigsSharing, matchesNamespacePattern, registerRestart, restartsSharing,
-} from '../private/issuer/internal';
+import { clusterScopeOf, describeCluster, issuerConfigsSharing, registerRestart, restartsSharing } from '../private/issuer/facts';
+import { clusterScoped, isPinnedImage, matchesNamespacePattern } from '../private/issuer/internal';
 import { RESTART_ENV, RESTART_SCRIPT } from '../private/issuer/restart-script';
 import { kplus } from '../private/kplus';
 import { checkProps, GITOPS, pathOf, RESTART_OPTIONS, str } from '../private/props';
@@ -364,7 +363,7 @@ export class IssuerRotationRestart extends Construct {
       spec,
     });
 
-    registerRestart(this, this.serviceAccountIssuer, clusterScopeOf(this, props.clusterScope, 'IssuerRotationRestart'));
+    registerRestart({ construct: this, issuer: this.serviceAccountIssuer, scope: clusterScopeOf(this, props.clusterScope, 'IssuerRotationRestart') });
     registerSubject(objectSubject(this, this.job, () => this.findings()));
   }
 
