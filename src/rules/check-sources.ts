@@ -7,28 +7,20 @@
 //
 // Pure: shared by the constructs, the lint and the policy's coverage table.
 import { R } from './catalogue';
-import { API_ACCESS_EXPIRATION_SECONDS, API_SERVER_AUDIENCES, checkTokenPath } from './check-pod';
+import { checkTokenPath } from './check-pod';
 import { clip, Finding, finding, show } from './finding';
+import {
+  API_ACCESS_EXPIRATION_SECONDS, API_SERVER_AUDIENCES, DNS1123_LABEL_MAX_LENGTH, DNS1123_SUBDOMAIN_MAX_LENGTH, isDns1123Label, KUBERNETES_SIGNER_PREFIX,
+  matchesDns1123Subdomain, PLATFORM_API_ACCESS_VOLUME_NAME, POD_CERTIFICATE_KEY_TYPES, POD_CERTIFICATE_KUBERNETES_MAX_SECONDS, POD_CERTIFICATE_MAX_SECONDS,
+  POD_CERTIFICATE_MIN_SECONDS,
+} from './kubernetes';
 
-/** The key types the kubelet generates for a podCertificate source (Kubernetes 1.35). */
-export const POD_CERTIFICATE_KEY_TYPES: readonly string[] = ['RSA3072', 'RSA4096', 'ECDSAP256', 'ECDSAP384', 'ECDSAP521', 'ED25519'];
-/** The shortest maxExpirationSeconds the API server accepts (1 hour). */
-export const POD_CERTIFICATE_MIN_SECONDS = 3600;
-/** The longest maxExpirationSeconds the API server accepts (91 days). */
-export const POD_CERTIFICATE_MAX_SECONDS = 7862400;
-/** The longest maxExpirationSeconds for a `kubernetes.io/` signer (24 hours), also the default. */
-export const POD_CERTIFICATE_KUBERNETES_MAX_SECONDS = 86400;
-/** The prefix of the signers of the Kubernetes project. */
-export const KUBERNETES_SIGNER_PREFIX = 'kubernetes.io/';
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** True for a DNS-1123 subdomain of at most 253 characters. */
 function isSubdomain(s: string): boolean {
-  return s.length <= 253 && DNS1123_SUBDOMAIN.test(s);
+  return s.length <= DNS1123_SUBDOMAIN_MAX_LENGTH && matchesDns1123Subdomain(s);
 }
 
 /**
@@ -40,13 +32,14 @@ export function signerNameProblem(name: string): string | undefined {
   const parts = name.split('/');
   if (parts.length !== 2) return "must be a fully qualified domain and path of the form 'example.com/signer-name'";
   const [domain, path] = parts;
-  if (domain.length > 253) return 'has a domain longer than 253 characters';
+  if (domain.length > DNS1123_SUBDOMAIN_MAX_LENGTH) return `has a domain longer than ${DNS1123_SUBDOMAIN_MAX_LENGTH} characters`;
   const labels = domain.split('.');
-  const bad = labels.find(l => l.length > 63 || !DNS1123_LABEL.test(l));
+  const bad = labels.find(l => !isDns1123Label(l));
   if (bad !== undefined) return `has a domain label ${show(bad)} that is not a DNS-1123 label`;
   if (labels.length < 2) return 'must have a domain with at least two segments separated by dots';
-  if (path.length > 253 + 63 + 1) return `has a name after '/' longer than ${253 + 63 + 1} characters`;
-  if (!DNS1123_SUBDOMAIN.test(path)) return "must have a DNS-1123 subdomain after '/' (lowercase letters, digits, '-' and '.')";
+  const maxPath = DNS1123_SUBDOMAIN_MAX_LENGTH + DNS1123_LABEL_MAX_LENGTH + 1;
+  if (path.length > maxPath) return `has a name after '/' longer than ${maxPath} characters`;
+  if (!matchesDns1123Subdomain(path)) return "must have a DNS-1123 subdomain after '/' (lowercase letters, digits, '-' and '.')";
   return undefined;
 }
 
@@ -161,9 +154,6 @@ export function checkPodCertificate(src: any, at: string, vname: string, constru
   return out;
 }
 
-/** The name the ServiceAccount admission plugin gives the platform's API-access volume: 'kube-api-access-' and 5 generated characters. */
-const PLATFORM_VOLUME_NAME = /^kube-api-access-[a-z0-9]{5}$/;
-
 /**
  * BT271: the tokens of a volume that ask the API server for exactly 3607
  * seconds with its own audience (none, or one of API_SERVER_AUDIENCES): it
@@ -171,7 +161,7 @@ const PLATFORM_VOLUME_NAME = /^kube-api-access-[a-z0-9]{5}$/;
  * The platform's own volume (kube-api-access-xxxxx) is exempt.
  */
 export function checkExtendedApiToken(volume: any, path: string): Finding[] {
-  if (typeof volume?.name === 'string' && PLATFORM_VOLUME_NAME.test(volume.name)) return [];
+  if (typeof volume?.name === 'string' && PLATFORM_API_ACCESS_VOLUME_NAME.test(volume.name)) return [];
   const sources = volume?.projected?.sources;
   if (!Array.isArray(sources)) return [];
   const out: Finding[] = [];
