@@ -9,6 +9,7 @@ import { build as buildIssuerRotation } from '../examples/issuer-rotation';
 import {
   BoundTokenPod, BoundTokenRules, ClusterIssuerConfig, GitOps, IssuerRotationRestart, ProjectedTokenVolume,
 } from '../src';
+import { RESTART_SCRIPT } from '../src/private/issuer/restart-script';
 import { markNeedsPublicIssuer, publicIssuerMarks } from '../src/private/public-issuer';
 import { checkIssuerValue, clusterInternalReason, cloudAudienceConsumer, parseIPv4, parseIPv6 } from '../src/rules';
 
@@ -149,6 +150,10 @@ describe('ClusterIssuerConfig: the Authentication object', () => {
     expect(findKind(objs, 'Job').spec.template.spec.containers[0].env.find((e: any) => e.name === 'EXCLUDE').value)
       .toBe('openshift openshift-* kube-* legacy-batch');
     expectValidManifests(objs);
+    // the restart script is snapshotted once (issuer-rotation-restart.test.ts): here it must be that very script
+    const container = findKind(objs, 'Job').spec.template.spec.containers[0];
+    expect(container.command[2]).toBe(RESTART_SCRIPT);
+    container.command[2] = '<RESTART_SCRIPT, snapshotted in issuer-rotation-restart.test.ts>';
     expect(objs).toMatchSnapshot();
   });
 });
