@@ -6,6 +6,9 @@ import { App, Chart, Duration, ResolutionContext, Testing } from 'cdk8s';
 import { expectValidManifests } from './schema';
 import { captureWarnings, chart, errorOf, synth } from './util';
 import { ClusterIssuerConfig, IssuerRotationRestart, RestartMethod } from '../src';
+import {
+  checkRestartImage, checkRestartInCluster, checkRestartNamespaces, checkRestartNamespacesExcluded, checkRestartTiming, checkRestartWave,
+} from '../src/rules';
 
 const ISSUER = 'https://oidc.example.com/cluster-a';
 
@@ -205,6 +208,22 @@ describe('IssuerRotationRestart: the objects', () => {
 });
 
 describe('IssuerRotationRestart: rules', () => {
+  test('the rules are pure functions of the values (src/rules/issuer-rotation.ts), the same the construct calls', () => {
+    const ids = (f: Array<{ ruleId: string }>) => f.map(x => x.ruleId);
+    expect(ids(checkRestartNamespaces({ namespace: 'ops', namespaces: ['team_a'], excludeNamespaces: ['*'] }))).toEqual(['BT180', 'BT186']);
+    expect(ids(checkRestartNamespacesExcluded({ namespace: 'ops', namespaces: ['ops', 'kube-x', 'team-a'], excludeNamespaces: ['kube-*'] }))).toEqual(['BT185', 'BT185']);
+    expect(checkRestartTiming({ pauseBetweenNamespacesMs: 1500, confirmations: 101 }).map(f => f.message.split(',')[0])).toEqual([
+      "BT181: 'pauseBetweenNamespaces' must be between 0 and 1 hour in whole seconds",
+      "BT181: 'confirmations' must be a whole number between 1 and 100",
+    ]);
+    expect(checkRestartTiming({ pauseBetweenNamespacesMs: 0, pollIntervalMs: 1000, waitTimeoutMs: 86399000, confirmations: 100 })).toEqual([]);
+    expect(ids(checkRestartImage('quay.io/x/oc:latest'))).toEqual(['BT184']);
+    expect(ids(checkRestartWave(10, 10))).toEqual(['BT183']);
+    expect(checkRestartWave(11, 10)).toEqual([]);
+    expect(ids(checkRestartInCluster('https://a.example.com', 'the whole app', [], ['https://b.example.com']))).toEqual(['BT182']);
+    expect(checkRestartInCluster('', 'the whole app', [], ['https://kubernetes.default.svc'])).toEqual([]);
+  });
+
   test('compliant options produce no finding', () => {
     const w = captureWarnings(() => restartObjects({
       namespaces: ['team-a'],

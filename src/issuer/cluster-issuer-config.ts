@@ -7,8 +7,8 @@ import { clusterScopeOf, describeCluster, issuerConfigsSharing, registerIssuerCo
 import { appPublicIssuerNeeds, appTokenAudiences } from '../private/issuer/scan';
 import { checkProps, GITOPS, isDeferred, known, pathOf, resolvingWith, RESTART_OPTIONS, shape, str, throwErrors } from '../private/props';
 import {
-  checkIssuerAudiences, checkIssuerPublic, checkIssuerValue, checkSyncWaveInteger, effectiveIssuer, Finding, finding, ISSUER_PER_CLUSTER_FIX,
-  PLATFORM_DEFAULT_ISSUER, R,
+  checkIssuerAudiences, checkIssuerChangePlanned, checkIssuerPerCluster, checkIssuerPublic, checkIssuerValue, checkSyncWaveInteger, effectiveIssuer,
+  Finding, PLATFORM_DEFAULT_ISSUER,
 } from '../rules';
 
 /** Options of a `ClusterIssuerConfig`, apart from the issuer itself. */
@@ -153,20 +153,12 @@ export class ClusterIssuerConfig extends Construct {
   private findings(): Finding[] {
     const out: Finding[] = [];
     const cluster = this.clusterScope;
-    const others = issuerConfigsSharing(cluster).filter(c => c.construct !== this);
-    if (others.length > 0) {
-      out.push(finding(R.ISSUER_MULTIPLE, '', 'ClusterIssuerConfig',
-        `must appear once per cluster, but ${others.length + 1} apply to the same objects (this one to ${describeCluster(cluster)})`,
-        others.map(o => `'${o.construct.node.path}' (applies to ${describeCluster(o.scope)})`).join(', ') + ' besides this one',
-        ISSUER_PER_CLUSTER_FIX));
-    }
+    const others = issuerConfigsSharing(cluster).filter(c => c.construct !== this)
+      .map(o => ({ path: o.construct.node.path, appliesTo: describeCluster(o.scope) }));
+    out.push(...checkIssuerPerCluster(describeCluster(cluster), others));
     const effective = effectiveIssuer(this.serviceAccountIssuer);
     const planned = this.restart !== undefined || restartsSharing(cluster).some(r => effectiveIssuer(r.issuer) === effective);
-    if (!planned) {
-      out.push(finding(R.ISSUER_CHANGE, '/spec/serviceAccountIssuer', 'serviceAccountIssuer',
-        'changes the cluster issuer: tokens of the previous issuer stop being trusted 24 h after the change and their pods must be restarted',
-        `'${this.serviceAccountIssuer}'`));
-    }
+    out.push(...checkIssuerChangePlanned(this.serviceAccountIssuer, planned));
 
     // an issuer that cdk8s resolves later (an App resolver's token) is compared resolved
     const resolved = resolvingWith(this.resource, () => known(this.serviceAccountIssuer));

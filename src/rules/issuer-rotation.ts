@@ -1,9 +1,9 @@
-// The rules of the issuer restart (BT180-BT186) and of the GitOps waves of an
-// issuer change (BT183), as pure functions: IssuerRotationRestart and
-// ClusterIssuerConfig call them where a prop is given (single-prop errors
+// The rules of an issuer change across the app (BT160, BT165), of the issuer
+// restart (BT180-BT186) and of the GitOps waves of an issuer change (BT183),
+// as pure functions: IssuerRotationRestart and ClusterIssuerConfig call them where a prop is given (single-prop errors
 // are thrown there) and at synth (what depends on other props or on the rest
 // of the app). Pure: no cdk8s.
-import { R } from './catalogue';
+import { ISSUER_PER_CLUSTER_FIX, R } from './catalogue';
 import { effectiveIssuer } from './check-issuer';
 import { isDns1123Label } from './check-pod';
 import { Finding, finding, show } from './finding';
@@ -147,6 +147,23 @@ export function checkRestartInCluster(
       show(issuer)));
   }
   return out;
+}
+
+/** BT160 (constructs): another ClusterIssuerConfig applies to the same cluster. */
+export function checkIssuerPerCluster(cluster: string, otherConfigs: readonly ClusterPeer[]): Finding[] {
+  if (otherConfigs.length === 0) return [];
+  return [finding(R.ISSUER_MULTIPLE, '', 'ClusterIssuerConfig',
+    `must appear once per cluster, but ${otherConfigs.length + 1} apply to the same objects (this one to ${cluster})`,
+    otherConfigs.map(o => `'${o.path}' (applies to ${o.appliesTo})`).join(', ') + ' besides this one',
+    ISSUER_PER_CLUSTER_FIX)];
+}
+
+/** BT165 (a warning): the cluster issuer changes, and no restart of its pods is planned. */
+export function checkIssuerChangePlanned(issuer: string, planned: boolean): Finding[] {
+  if (planned) return [];
+  return [finding(R.ISSUER_CHANGE, '/spec/serviceAccountIssuer', 'serviceAccountIssuer',
+    'changes the cluster issuer: tokens of the previous issuer stop being trusted 24 h after the change and their pods must be restarted',
+    `'${issuer}'`)];
 }
 
 /** BT183: an Argo CD sync wave that is not an integer (an error about one prop). */
