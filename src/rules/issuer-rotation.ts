@@ -5,8 +5,8 @@
 // of the app). Pure: no cdk8s.
 import { ISSUER_PER_CLUSTER_FIX, R } from './catalogue';
 import { effectiveIssuer } from './check-issuer';
-import { isDns1123Label } from './check-pod';
 import { Finding, finding, show } from './finding';
+import { DNS1123_LABEL_MAX_LENGTH, isDns1123Label } from './kubernetes';
 
 /** A namespace name, or a pattern with `*` wildcards (a label of lowercase letters, digits, '-' and '*'). */
 const PATTERN = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
@@ -49,7 +49,7 @@ export function checkRestartNamespaces(n: RestartNamespaces): Finding[] {
   label(n.namespace, 'namespace');
   (n.namespaces ?? []).forEach((ns, i) => label(ns, `namespaces[${i}]`));
   n.excludeNamespaces.forEach((pat, i) => {
-    if (typeof pat !== 'string' || pat.length > 63 || !PATTERN.test(pat)) {
+    if (typeof pat !== 'string' || pat.length > DNS1123_LABEL_MAX_LENGTH || !PATTERN.test(pat)) {
       out.push(finding(R.RESTART_NAMESPACE, '', `excludeNamespaces[${i}]`,
         "must be a namespace name, or a pattern of lowercase letters, digits, '-' and '*'", show(pat)));
     }
