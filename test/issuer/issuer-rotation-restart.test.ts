@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Duration, ResolutionContext, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Duration, ResolutionContext, Testing } from 'cdk8s';
 import { ClusterIssuerConfig, IssuerRotationRestart, RestartMethod } from '../../src';
 import {
   checkRestartImage, checkRestartInCluster, checkRestartNamespaces, checkRestartNamespacesExcluded, checkRestartTiming, checkRestartWave,
@@ -197,6 +197,15 @@ describe('IssuerRotationRestart: the objects', () => {
     expect(byKind(objs, 'ServiceAccount')[0].metadata.annotations['kustomize.toolkit.fluxcd.io/ssa']).toBeUndefined();
     const waves = restartObjects({ gitOps: { argoCd: true, restartSyncWave: 5 } });
     expect(job(waves).metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('5');
+  });
+
+  test('cluster-scoped objects drop the chart namespace through their class, not a patched instance', () => {
+    const c = chart({ namespace: 'apps' });
+    const r = new IssuerRotationRestart(c, 'Restart', { serviceAccountIssuer: ISSUER });
+    const objects = r.node.findAll().filter(ApiObject.isApiObject);
+    expect(objects.filter(o => Object.prototype.hasOwnProperty.call(o, 'toJson'))).toEqual([]);
+    const clusterScoped = objects.filter(o => o.toJson().metadata.namespace === undefined).map(o => o.kind).sort();
+    expect(clusterScoped).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'Namespace']);
   });
 
   test('ApiObject.of finds the Job (id Resource)', () => {
