@@ -143,6 +143,9 @@ export function cleanPath(p: string): string {
   return out;
 }
 
+/** The largest file mode a projected volume's defaultMode (or an item's mode) may have: 0777. */
+export const MAX_FILE_MODE = 0o777;
+
 // --- containers --------------------------------------------------------------
 
 /** Every list of containers of a pod spec. */
