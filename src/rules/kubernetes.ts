@@ -175,6 +175,9 @@ export interface PodSpecLocation {
   readonly objectAnnotationsReachPods?: boolean;
 }
 
+/** The apps/v1 kinds whose every applied object has spec.selector (the API server requires it). */
+export const SELECTOR_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
+
 /** The built-in kinds whose pod template sits at spec.template (the ones Kubernetes itself serves). */
 export const TEMPLATE_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job'];
 

@@ -1,10 +1,10 @@
 // Issue 21: the facts about Kubernetes are written once (src/rules/kubernetes.ts)
 // and the rules, the lint's input reader and the generated policy read them.
-import { buildPolicyObjects } from '../src/policy/build';
+import { buildPolicyObjects } from '../../src/policy/build';
 import {
   CONTAINER_GROUPS, CRON_JOB_LOCATION, DAY_SECONDS, DNS1123_LABEL_PATTERN, DNS1123_SUBDOMAIN_PATTERN, isDns1123Label, locatePodSpec,
   locationOfKind, MIN_EXPIRATION_SECONDS, POD_LOCATION, podSpecLocationOf, podSpecLocations, refreshAfterSeconds, TEMPLATE_KINDS, WORKLOAD_LOCATION,
-} from '../src/rules';
+} from '../../src/rules';
 
 const spec = { containers: [{ name: 'app', image: 'i:1' }] };
 const errors = () => buildPolicyObjects({}).find(o => o.metadata.name === 'bound-tokens-errors');
