@@ -6,10 +6,10 @@
 import { ISSUER_PER_CLUSTER_FIX, R } from './catalogue';
 import { effectiveIssuer } from './check-issuer';
 import { Finding, finding, show } from './finding';
-import { DNS1123_LABEL_MAX_LENGTH, isDns1123Label } from './kubernetes';
+import { DNS1123_LABEL_MAX_LENGTH, DNS1123_LABEL_PATTERN, isDns1123Label } from './kubernetes';
 
-/** A namespace name, or a pattern with `*` wildcards (a label of lowercase letters, digits, '-' and '*'). */
-const PATTERN = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
+/** A namespace name, or a pattern with `*` wildcards: a DNS-1123 label in which '*' counts as a letter. */
+const PATTERN = new RegExp(DNS1123_LABEL_PATTERN.replace(/a-z0-9/g, 'a-z0-9*'));
 
 /** Matches a namespace against an exclusion pattern as the Job's shell `case` does (`*` = any text). */
 export function matchesNamespacePattern(ns: string, pattern: string): boolean {

@@ -143,6 +143,9 @@ export function cleanPath(p: string): string {
   return out;
 }
 
+/** The largest file mode a projected volume's defaultMode (or an item's mode) may have: 0777. */
+export const MAX_FILE_MODE = 0o777;
+
 // --- containers --------------------------------------------------------------
 
 /** Every list of containers of a pod spec. */
@@ -171,6 +174,9 @@ export interface PodSpecLocation {
    */
   readonly objectAnnotationsReachPods?: boolean;
 }
+
+/** The apps/v1 kinds whose every applied object has spec.selector (the API server requires it). */
+export const SELECTOR_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 
 /** The built-in kinds whose pod template sits at spec.template (the ones Kubernetes itself serves). */
 export const TEMPLATE_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job'];

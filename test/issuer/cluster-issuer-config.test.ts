@@ -9,7 +9,9 @@ import {
 } from '../../src';
 import { RESTART_SCRIPT } from '../../src/private/issuer/restart-script';
 import { markNeedsPublicIssuer, publicIssuerMarks } from '../../src/private/public-issuer';
-import { checkIssuerValue, clusterInternalReason, cloudAudienceConsumer, parseIPv4, parseIPv6 } from '../../src/rules';
+import {
+  checkIssuerValue, clusterInternalReason, cloudAudienceConsumer, KINDS_WITHOUT_POD_SPEC, locationOfKind, parseIPv4, parseIPv6, TEMPLATE_KINDS,
+} from '../../src/rules';
 import { authenticationValidator, expectValidManifests, schemaErrors } from '../schema';
 import { captureWarnings, chart, errorOf, findKind, synth } from '../util';
 
@@ -289,6 +291,12 @@ describe('ClusterIssuerConfig: rules across the app', () => {
     const { warnings } = synthWarn(first.c);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("BT169: 'serviceAccountIssuer' has the cluster-internal host 'issuer.cluster.local'");
+  });
+
+  test('the kinds the audience scan does not render never have a pod spec by their kind (src/rules/kubernetes.ts)', () => {
+    expect(KINDS_WITHOUT_POD_SPEC.size).toBeGreaterThan(20);
+    for (const kind of KINDS_WITHOUT_POD_SPEC) expect(locationOfKind(kind)).toBeUndefined();
+    for (const kind of ['Pod', 'PodTemplate', 'CronJob', ...TEMPLATE_KINDS]) expect(KINDS_WITHOUT_POD_SPEC.has(kind)).toBe(false);
   });
 
   test('reads the audiences of the workloads the library bound from their binding records: a plain ApiObject bound with mountIntoApiObject', () => {

@@ -226,6 +226,10 @@ describe('IssuerRotationRestart: rules', () => {
       "BT181: 'confirmations' must be a whole number between 1 and 100",
     ]);
     expect(checkRestartTiming({ pauseBetweenNamespacesMs: 0, pollIntervalMs: 1000, waitTimeoutMs: 86399000, confirmations: 100 })).toEqual([]);
+    // an exclusion pattern is a DNS-1123 label in which '*' counts as a letter
+    const patternIds = (p: string) => ids(checkRestartNamespaces({ namespace: 'ops', excludeNamespaces: [p] }));
+    for (const ok of ['openshift-*', '*-system', 'a*b', 'kube-system']) expect(patternIds(ok)).toEqual([]);
+    for (const bad of ['-a*', 'a*-', 'Kube-*', 'a.b*', 'x'.repeat(64)]) expect(patternIds(bad)).toEqual(['BT180']);
     expect(ids(checkRestartImage('quay.io/x/oc:latest'))).toEqual(['BT184']);
     expect(ids(checkRestartWave(10, 10))).toEqual(['BT183']);
     expect(checkRestartWave(11, 10)).toEqual([]);
