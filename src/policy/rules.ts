@@ -18,7 +18,7 @@ import { PAIR_BOUNDS } from './cost';
 import {
   ACK_ANNOTATION_PREFIX, API_ACCESS_CA_CONFIGMAP, API_ACCESS_EXPIRATION_SECONDS, API_ACCESS_NAMESPACE_FIELD, API_ACCESS_VOLUME_PREFIX,
   API_SERVER_AUDIENCES, API_TOKEN_DIR, API_TOKEN_DIR_PATTERN, DAY_SECONDS, DNS1123_LABEL_MAX_LENGTH, DNS1123_LABEL_PATTERN, ITEM_SOURCE_KINDS,
-  MAX_EXPIRATION_SECONDS, MAX_PATH_BYTES, MAX_PATH_SEGMENT_BYTES, SOURCE_FILE_FIELDS, SOURCE_KINDS, WINDOWS_ABSOLUTE_MOUNT_PATH,
+  MAX_EXPIRATION_SECONDS, MAX_FILE_MODE, MAX_PATH_BYTES, MAX_PATH_SEGMENT_BYTES, SOURCE_FILE_FIELDS, SOURCE_KINDS, WINDOWS_ABSOLUTE_MOUNT_PATH,
 } from '../rules';
 
 /** What a predicate iterates over. */
@@ -216,12 +216,12 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   },
   BT131: {
     scope: 'tokenVolume',
-    violation: 'has(v.projected.defaultMode) && (v.projected.defaultMode < 0 || v.projected.defaultMode > 511)',
+    violation: `has(v.projected.defaultMode) && (v.projected.defaultMode < 0 || v.projected.defaultMode > ${MAX_FILE_MODE})`,
     problem: 'a projected volume defaultMode must be a number between 0 and 0777 (octal)',
   },
   BT132: {
     scope: 'tokenVolume',
-    violation: 'has(v.projected.defaultMode) && v.projected.defaultMode >= 0 && v.projected.defaultMode <= 511 '
+    violation: `has(v.projected.defaultMode) && v.projected.defaultMode >= 0 && v.projected.defaultMode <= ${MAX_FILE_MODE} `
       + '&& (v.projected.defaultMode / 4) % 2 != 1 && !variables.podOwnsFiles',
     problem: 'a restrictive defaultMode keeps the token unreadable for a non-root application (the pod sets no securityContext.fsGroup, and no runAsUser that every container runs as)',
   },

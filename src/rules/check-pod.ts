@@ -3,9 +3,8 @@ import { checkClusterTrustBundle, checkExtendedApiToken, checkPodCertificate } f
 import { clip, Finding, finding, NO_FINDINGS, ptr, show } from './finding';
 import {
   API_ACCESS_VOLUME_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR, API_TOKEN_DIR_PATTERN, cleanPath, CONTAINER_GROUPS, DAY_SECONDS,
-  DNS1123_LABEL_MAX_LENGTH, DNS1123_LABEL_PATTERN, isApiAccessShape, isApiAccessVolume, isDns1123Label, ITEM_SOURCE_KINDS,
-  MAX_EXPIRATION_SECONDS, MAX_PATH_BYTES,
-  MAX_PATH_SEGMENT_BYTES, MIN_EXPIRATION_SECONDS, SOURCE_FILE_FIELDS, SOURCE_KINDS,
+  DNS1123_LABEL_MAX_LENGTH, DNS1123_LABEL_PATTERN, isApiAccessShape, isApiAccessVolume, isDns1123Label, ITEM_SOURCE_KINDS, MAX_EXPIRATION_SECONDS,
+  MAX_FILE_MODE, MAX_PATH_BYTES, MAX_PATH_SEGMENT_BYTES, MIN_EXPIRATION_SECONDS, SOURCE_FILE_FIELDS, SOURCE_KINDS,
 } from './kubernetes';
 
 const API_TOKEN_DIR_RE = new RegExp(API_TOKEN_DIR_PATTERN);
@@ -93,7 +92,7 @@ export function checkAudience(audience: unknown, path: string, prop: string, whe
 /** Checks a projected volume's defaultMode range. */
 export function checkDefaultMode(mode: unknown, path: string, prop: string): Finding[] {
   if (mode === undefined || mode === null) return [];
-  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777) {
+  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > MAX_FILE_MODE) {
     const got = typeof mode === 'number' && Number.isInteger(mode) && mode >= 0 ? `${mode} (0${mode.toString(8)})` : show(mode);
     return [finding(R.DEFAULT_MODE_RANGE, path, prop, 'must be a number between 0 and 0777 (octal), both inclusive', got)];
   }
@@ -342,7 +341,7 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
       for (let k = 0; k < found.length; k++) out.push(found[k]);
     }
     const mode = v.projected?.defaultMode;
-    if (typeof mode === 'number' && mode >= 0 && mode <= 0o777 && !othersCanRead(mode) && !podOwnsFiles(spec)) {
+    if (typeof mode === 'number' && mode >= 0 && mode <= MAX_FILE_MODE && !othersCanRead(mode) && !podOwnsFiles(spec)) {
       out.push(finding(R.DEFAULT_MODE_RESTRICTIVE, `${specPath}/volumes/${i}/projected/defaultMode`, 'defaultMode',
         `of volume '${clip(String(name))}' keeps the token unreadable for a non-root application (${anyRunAsUser(spec)
           ? 'the pod sets no securityContext.fsGroup, and its containers do not all run as one runAsUser: a container\'s own runAsUser overrides the pod\'s'

@@ -5,6 +5,7 @@ export * from './finding';
 export * from './check-pod';
 export * from './check-sources';
 export * from './check-issuer';
+export * from './issuer-rotation';
 export * from './go-url';
 export * from './manifest';
 export * from './input';

@@ -174,6 +174,9 @@ export function cleanPath(p: string): string {
   return out;
 }
 
+/** The largest file mode a projected volume's defaultMode (or an item's mode) may have: 0777. */
+export const MAX_FILE_MODE = 0o777;
+
 // --- containers --------------------------------------------------------------
 
 /** Every list of containers of a pod spec. */
@@ -202,6 +205,9 @@ export interface PodSpecLocation {
    */
   readonly objectAnnotationsReachPods?: boolean;
 }
+
+/** The apps/v1 kinds whose every applied object has spec.selector (the API server requires it). */
+export const SELECTOR_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 
 /** The built-in kinds whose pod template sits at spec.template (the ones Kubernetes itself serves). */
 export const TEMPLATE_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job'];
@@ -297,3 +303,17 @@ export function isAuthentication(obj: any): boolean {
 
 /** The annotation that acknowledges a warning, where the pods get it: a Pod's (or an Authentication's) own metadata, a workload's pod template. */
 export const ACK_ANNOTATION_PREFIX = 'bound-tokens.io/acknowledge-';
+
+/**
+ * Kinds that never carry a pod spec (built-in ones, and OpenShift's
+ * Authentication): the issuer's audience scan does not render hand-written
+ * objects of these kinds.
+ */
+export const KINDS_WITHOUT_POD_SPEC: ReadonlySet<string> = new Set([
+  'Authentication', 'ConfigMap', 'Secret', 'Service', 'ServiceAccount', 'Namespace', 'Endpoints',
+  'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Ingress', 'NetworkPolicy',
+  'PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'PodDisruptionBudget',
+  'HorizontalPodAutoscaler', 'LimitRange', 'ResourceQuota', 'CustomResourceDefinition',
+  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
+]);
