@@ -7,6 +7,7 @@ export * from './authentication';
 export * from './gitops';
 export * from './issuer-rotation-restart';
 export * from './cluster-issuer-config';
+export * from './cluster-token-limits';
 export * from './bound-token-rules';
 export * from './token-admission-policy';
 export * from './validation-plugin';

@@ -5,6 +5,7 @@ import { registerSubject, runPassHooks, Subject } from './private/engine';
 import { durationMs, labelFromId, wholeSeconds } from './private/internal';
 import { createVolume, kplus, setVolumeConfig } from './private/kplus';
 import { apiObjectOf, arrayOf, checkKnown, checkProps, duration, isDeferred, known, lazyStr, MOUNT_OPTIONS, num, pathOf, resolvingWith, str, TOKEN } from './private/props';
+import { limitsOf } from './private/token-limits';
 import {
   checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
   R, refreshAfterSeconds, show,
@@ -354,7 +355,8 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     const out: Finding[] = [];
     if (this._nameError) out.push(this._nameError);
     const vol = { name: this.name, projected: { defaultMode: this.defaultMode, sources } };
-    const all = checkProjectedVolume(vol, '', { style: CONSTRUCT_STYLE });
+    const limits = limitsOf(this);
+    const all = checkProjectedVolume(vol, '', limits ? { style: CONSTRUCT_STYLE, limits } : { style: CONSTRUCT_STYLE });
     out.push(...all.filter(f => !(this._nameError && f.ruleId === R.VOLUME_NAME.id)));
     tokens.forEach((t, i) => {
       if (t.expiration && !wholeSeconds(t.expiration).whole) {

@@ -1,5 +1,6 @@
 import { R } from './catalogue';
 import { clip, Finding, finding, NO_FINDINGS, ptr, show } from './finding';
+import { checkAgainstLimits, issuedLifetime, TokenLimits } from './token-limits';
 
 /** Minimum token lifetime the API server accepts (10 minutes). */
 export const MIN_EXPIRATION_SECONDS = 600;
@@ -36,15 +37,24 @@ export interface CheckStyle {
 export const MANIFEST_STYLE: CheckStyle = { construct: false };
 export const CONSTRUCT_STYLE: CheckStyle = { construct: true };
 
-/** Checks a token lifetime in whole seconds. `where` locates it in the message. */
-export function checkLifetimeSeconds(seconds: number, path: string, prop: string): Finding[] {
+/**
+ * Checks a token lifetime in whole seconds. `where` locates it in the message.
+ * With the cluster's `limits`, BT104 judges the lifetime the cluster issues
+ * (min(requested, maximum)); BT280 is checkAgainstLimits.
+ */
+export function checkLifetimeSeconds(seconds: number, path: string, prop: string, limits?: TokenLimits): Finding[] {
   const out: Finding[] = [];
   if (seconds < MIN_EXPIRATION_SECONDS) {
     out.push(finding(R.LIFETIME_TOO_SHORT, path, prop, 'may not be shorter than 10 minutes (600 seconds)', `${seconds} seconds`));
   } else if (seconds > MAX_EXPIRATION_SECONDS) {
     out.push(finding(R.LIFETIME_TOO_LONG, path, prop, 'may not be longer than 2^32 (4294967296) seconds', `${seconds} seconds`));
-  } else if (seconds > DAY_SECONDS) {
-    out.push(finding(R.LIFETIME_OVER_24H, path, prop, 'is longer than 24 hours (86400 seconds)', `${seconds} seconds`));
+  } else {
+    const issued = limits === undefined ? seconds : issuedLifetime(seconds, undefined, limits).issuedSeconds;
+    if (issued > DAY_SECONDS) {
+      out.push(finding(R.LIFETIME_OVER_24H, path, prop,
+        issued === seconds ? 'is longer than 24 hours (86400 seconds)' : `is longer than 24 hours (86400 seconds), also as the cluster shortens it (to ${issued} seconds)`,
+        `${seconds} seconds`));
+    }
   }
   return out;
 }
@@ -191,6 +201,8 @@ const SOURCE_FILE_FIELDS: ReadonlyArray<[string, readonly string[], string]> = [
 
 export interface VolumeCheckOptions {
   readonly style: CheckStyle;
+  /** The cluster's token limits, when declared (BT280, and BT104 on the lifetime the cluster issues). */
+  readonly limits?: TokenLimits;
 }
 
 /**
@@ -237,11 +249,16 @@ export function checkProjectedVolume(volume: any, path: string, opts: VolumeChec
       const exp = token.expirationSeconds;
       const expProp = c ? 'expiration' : 'expirationSeconds';
       if (exp === undefined || exp === null) {
-        // defaulted to 3600 by the API server: valid
+        // defaulted to 3600 by the API server: valid (longer than a maximum under 1 hour, an external signer's)
+        if (opts.limits && !exempt) add(checkAgainstLimits(DEFAULT_EXPIRATION_SECONDS, tp, expProp, `of ${where} (the default, 3600 seconds)`, opts.limits));
       } else if (typeof exp !== 'number' || !Number.isInteger(exp)) {
         out.push(finding(R.LIFETIME_NOT_INTEGER, tp + '/expirationSeconds', expProp, `of ${where} must be a whole number of seconds`, show(exp)));
       } else {
-        for (const f of checkLifetimeSeconds(exp, tp + '/expirationSeconds', expProp)) out.push(withWhere(f, expProp, where));
+        for (const f of checkLifetimeSeconds(exp, tp + '/expirationSeconds', expProp, opts.limits)) out.push(withWhere(f, expProp, where));
+        // the platform's API-access volume is the API server's own: BT280 would report every pod of a cluster with a 1-hour maximum
+        if (opts.limits && !exempt && exp >= MIN_EXPIRATION_SECONDS && exp <= MAX_EXPIRATION_SECONDS) {
+          add(checkAgainstLimits(exp, tp + '/expirationSeconds', expProp, `of ${where}`, opts.limits));
+        }
       }
       add(checkAudience(token.audience, tp + '/audience', 'audience', where, exempt));
     }
@@ -338,6 +355,8 @@ export interface PodSpecCheckOptions {
    * only the checks that need the pod run for them here.
    */
   readonly managedVolumes?: ReadonlySet<string>;
+  /** The cluster's token limits, when declared. */
+  readonly limits?: TokenLimits;
 }
 
 const CONTAINER_GROUPS = ['initContainers', 'containers', 'ephemeralContainers'];
@@ -376,7 +395,7 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
       else if (entry.apiAccess && !isApiAccessVolume(v)) tokenIndex.set(name, { i: entry.i, apiAccess: false });
     }
     if (!opts.managedVolumes?.has(name)) {
-      const found = checkProjectedVolume(v, `${specPath}/volumes/${i}`, { style: opts.style });
+      const found = checkProjectedVolume(v, `${specPath}/volumes/${i}`, opts.limits ? { style: opts.style, limits: opts.limits } : { style: opts.style });
       for (let k = 0; k < found.length; k++) out.push(found[k]);
     }
     const mode = v.projected?.defaultMode;

@@ -1,7 +1,9 @@
 import { ACK_ANNOTATION_PREFIX, ackAnnotation, findRule, R, VOLUME_ANNOTATION_KEY } from './catalogue';
+import { checkTokenRequester, isTokenRequester } from './check-controller';
 import { checkIssuerValue } from './check-issuer';
 import { checkPodSpec, CheckStyle } from './check-pod';
 import { Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
+import { TokenLimits } from './token-limits';
 
 /** Where a pod spec sits in an object. */
 export interface PodSpecLocation {
@@ -105,6 +107,8 @@ export interface ObjectCheckOptions {
   readonly style: CheckStyle;
   /** Volumes whose own checks are done by their construct. */
   readonly managedVolumes?: ReadonlySet<string>;
+  /** The cluster's token limits, when declared (ClusterTokenLimits, lint --max-token-expiration). */
+  readonly limits?: TokenLimits;
 }
 
 /**
@@ -165,6 +169,10 @@ export function checkObject(obj: any, opts: ObjectCheckOptions): Finding[] {
   } else if (isAuthentication(obj)) {
     out = checkAuthentication(obj);
     if (out.length > 0) markAcknowledged(out, acknowledgements(obj));
+  } else if (isTokenRequester(obj)) {
+    // a CSIDriver's or a VaultAuth's token requests (issue 19 §5)
+    out = checkTokenRequester(obj, opts.limits);
+    if (out.length > 0) markAcknowledged(out, acknowledgements(obj));
   }
   if (out.length === 0) return out;
   const scope = opts.style.construct ? 'manifest' : 'construct';
@@ -178,6 +186,7 @@ function podFindings(obj: any, loc: PodSpecLocation, opts: ObjectCheckOptions): 
     // every pod spec that runs as written (a Pod, a workload's template); not a PodTemplate object
     bare: loc !== POD_TEMPLATE,
     managedVolumes: opts.managedVolumes,
+    limits: opts.limits,
   });
   const misplaced = checkAckPlacement(obj, loc);
   if (misplaced.length > 0) out = out.concat(misplaced);
