@@ -33,7 +33,9 @@ describeWithApiServer('the cluster\'s token limits and CSIDriver token requests 
 
   test('a pod asking for more than the maximum is admitted (the shortening happens at the TokenRequest): BT280 is a warning', () => {
     const pod = JSON.stringify({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'long', namespace: 'default' },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'long', namespace: 'default' },
       spec: {
         containers: [{ name: 'app', image: 'nginx', volumeMounts: [{ name: 'tok', mountPath: '/var/run/secrets/tokens' }] }],
         volumes: [{ name: 'tok', projected: { sources: [{ serviceAccountToken: { path: 'token', audience: 'vault', expirationSeconds: 172800 } }] } }],
