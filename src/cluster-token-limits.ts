@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { wholeSeconds } from './private/internal';
-import { clusterScopeOf } from './private/issuer/internal';
+import { clusterScopeOf } from './private/issuer/facts';
 import { bool, checkProps, duration, pathOf } from './private/props';
 import { limitsRecordOf, recordLimits, recordsWithin } from './private/token-limits';
 import { maxExpirationProblem, R, TokenLimits } from './rules';

@@ -16,8 +16,9 @@
 // - spec.kubernetes / spec.jwt .tokenExpirationSeconds: CRD minimum 600, default 600;
 // - .audiences: the TokenRequest's audiences; none means the API server's own.
 import { R } from './catalogue';
-import { checkAudience, checkLifetimeSeconds, MAX_EXPIRATION_SECONDS, MIN_EXPIRATION_SECONDS } from './check-pod';
+import { checkAudience, checkLifetimeSeconds } from './check-pod';
 import { clip, Finding, finding, NO_FINDINGS, ptr, show } from './finding';
+import { DEFAULT_EXPIRATION_SECONDS, MAX_EXPIRATION_SECONDS, MIN_EXPIRATION_SECONDS } from './kubernetes';
 import { checkAgainstLimits, TokenLimits } from './token-limits';
 
 /** True for a storage.k8s.io CSIDriver. */
@@ -85,7 +86,7 @@ export function checkCsiDriver(obj: any, limits?: TokenLimits): Finding[] {
     const where = `the token for audience ${audience === '' ? "'' (the API server's own)" : `'${clip(audience)}'`} of CSIDriver '${name}'`;
     if (r.expirationSeconds === undefined || r.expirationSeconds === null) {
       // the TokenRequest's default (1 hour): only a maximum under an hour (an external signer's) shortens it
-      if (limits) out.push(...checkAgainstLimits(3600, at, 'expirationSeconds', `of ${where} (the default, 3600 seconds)`, limits));
+      if (limits) out.push(...checkAgainstLimits(DEFAULT_EXPIRATION_SECONDS, at, 'expirationSeconds', `of ${where} (the default, ${DEFAULT_EXPIRATION_SECONDS} seconds)`, limits));
     } else {
       out.push(...lifetime(r.expirationSeconds, `${at}/expirationSeconds`, 'expirationSeconds', where, limits, true));
     }

@@ -16,8 +16,11 @@
 // The flag must lie in [1 hour, 2^32 s] or the server does not start; an
 // external signer must allow at least 600 s.
 import { R } from './catalogue';
-import { API_ACCESS_EXPIRATION_SECONDS, API_SERVER_AUDIENCES, DAY_SECONDS, MAX_EXPIRATION_SECONDS, MIN_EXPIRATION_SECONDS, refreshAfterSeconds } from './check-pod';
 import { Finding, finding } from './finding';
+import {
+  API_ACCESS_EXPIRATION_SECONDS, API_SERVER_AUDIENCES, DAY_SECONDS, EXTENDED_EXPIRATION_SECONDS, MAX_EXPIRATION_SECONDS, MIN_EXPIRATION_SECONDS,
+  refreshAfterSeconds,
+} from './kubernetes';
 
 /** What the cluster does to the lifetime of the tokens it issues. */
 export interface TokenLimits {
@@ -27,12 +30,6 @@ export interface TokenLimits {
   readonly extendExpiration?: boolean;
 }
 
-/** A 3607-second API token is extended to this many seconds (one year, pkg/serviceaccount ExpirationExtensionSeconds). */
-export const EXTENDED_EXPIRATION_SECONDS = 24 * 365 * 60 * 60;
-/** The least maximum the kube-apiserver flag accepts (1 hour). */
-export const MIN_MAX_EXPIRATION_FLAG_SECONDS = 3600;
-// (the least maximum any cluster can have is MIN_EXPIRATION_SECONDS, 600 s: an
-// external signer must allow it; read at call time, as check-pod imports this module)
 
 /** What becomes of one requested lifetime on a cluster. */
 export interface IssuedLifetime {
