@@ -407,5 +407,6 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT283: { notExpressible: 'lint-only: the policies match pods and their templates, not CSIDrivers (a Kubernetes 1.35 API server warns about it itself)' },
   BT284: { notExpressible: 'the API server refuses it before admission from Kubernetes 1.35 (KEP-5538); before 1.35 the field is unknown; and the policies match pods and their templates, not CSIDrivers' },
   BT285: { notExpressible: 'lint-only: the policies match pods and their templates, not Vault Secrets Operator VaultAuths' },
+  BT287: { notExpressible: 'not expressed yet: it compares the Vault injector\'s annotations with the read-only mounts of every container; the lint and the constructs report it, and it concerns the agent\'s log, not the pod\'s admission' },
   BT286: { notExpressible: 'lint-only: compares a VaultAuth with a Vault role declared in another object; admission sees one object per request' },
 };

@@ -316,6 +316,9 @@ export const R = {
   VAULT_AUTH_ROLE_AUDIENCE: rule('BT286', 'warning',
     "A VaultAuth's audiences do not include the audience its Vault role checks, as a vault-config-operator KubernetesAuthEngineRole of the same file (or run) with the VaultAuth's mount and role sets it (spec.audience): Vault refuses the login ('invalid audience (aud) claim').",
     "add the role's audience to the VaultAuth's audiences, or change the role's audience", 'manifest'),
+  VAULT_AGENT_REMOVES_JWT: rule('BT287', 'warning',
+    'A pod has the Vault Agent injected (vault.hashicorp.com/agent-inject: "true") with JWT auth (auth-type: jwt) reading its JWT from a read-only volume (a projected token, the API token directory), but does not set vault.hashicorp.com/auth-config-remove-jwt-after-reading: "false": the agent tries to delete the file after reading it and logs an error every 500 ms (hashicorp/vault#11968).',
+    'add the pod annotation vault.hashicorp.com/auth-config-remove-jwt-after-reading: "false" (VaultToken with agentInjector and JWT auth writes it)'),
   // --- end issue 19 §4-5 ---
   PRESET_NO_SERVICE_ACCOUNT: rule('BT152', 'error',
     'A workload bound to an identity preset runs as no named service account: the cloud or platform trusts system:serviceaccount:<namespace>:<name> of one account, and the namespace\'s default account is not it.',

@@ -17,8 +17,8 @@
 // - .audiences: the TokenRequest's audiences; none means the API server's own.
 import { R } from './catalogue';
 import { checkAudience, checkLifetimeSeconds } from './check-pod';
-import { clip, Finding, finding, NO_FINDINGS, ptr, show } from './finding';
-import { DEFAULT_EXPIRATION_SECONDS, MAX_EXPIRATION_SECONDS, MIN_EXPIRATION_SECONDS } from './kubernetes';
+import { clip, Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
+import { API_TOKEN_DIR, CONTAINER_GROUPS, DEFAULT_EXPIRATION_SECONDS, MAX_EXPIRATION_SECONDS, MIN_EXPIRATION_SECONDS, PodSpecLocation } from './kubernetes';
 import { checkAgainstLimits, TokenLimits } from './token-limits';
 
 /** True for a storage.k8s.io CSIDriver. */
@@ -182,4 +182,67 @@ export function checkVaultRoleAudiences(objs: readonly any[]): Array<[number, Fi
       show(cfg.audiences))]);
   }
   return out;
+}
+
+/** The Vault Agent injector's annotations (hashicorp/vault-k8s agent-inject/agent/annotations.go). */
+const VAULT_INJECT = 'vault.hashicorp.com/agent-inject';
+const VAULT_AUTH_TYPE = 'vault.hashicorp.com/auth-type';
+const VAULT_JWT_PATH = 'vault.hashicorp.com/auth-config-path';
+const VAULT_REMOVE_JWT = 'vault.hashicorp.com/auth-config-remove-jwt-after-reading';
+/** Go's strconv.ParseBool, as Vault's parseutil reads the agent's options. */
+const GO_FALSE = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
+const GO_TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+
+/** Volumes the kubelet always mounts read-only (secret, configMap, downwardAPI, projected). */
+function readOnlyVolumeNames(spec: any): Set<string> {
+  const out = new Set<string>();
+  for (const v of Array.isArray(spec?.volumes) ? spec.volumes : []) {
+    if (typeof v?.name === 'string' && (v.projected || v.secret || v.configMap || v.downwardAPI)) out.add(v.name);
+  }
+  return out;
+}
+
+/** True when `file` lies under a mount of a read-only volume of some container, or in the API token directory. */
+function onReadOnlyVolume(spec: any, file: string): boolean {
+  if (file.startsWith(API_TOKEN_DIR + '/')) return true;
+  const readOnly = readOnlyVolumeNames(spec);
+  for (const group of CONTAINER_GROUPS) {
+    for (const c of Array.isArray(spec?.[group]) ? spec[group] : []) {
+      for (const m of Array.isArray(c?.volumeMounts) ? c.volumeMounts : []) {
+        if (!readOnly.has(m?.name) || typeof m.mountPath !== 'string' || m.subPath) continue;
+        const dir = m.mountPath.replace(/\/+$/, '');
+        if (dir !== '' && file.startsWith(dir + '/')) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * BT287: a pod whose injected Vault Agent reads its JWT (auth-type jwt) from a
+ * read-only volume and would delete it after reading (remove_jwt_after_reading
+ * defaults to true). The annotations are the pods' own: a Pod's metadata, a
+ * workload's pod template.
+ */
+export function checkVaultAgentJwt(obj: any, loc: PodSpecLocation): Finding[] {
+  const meta = loc.templateMetadataPath === '' ? obj?.metadata : getAtPath(obj, loc.templateMetadataPath);
+  const a = meta?.annotations;
+  if (!a || typeof a !== 'object' || !GO_TRUE.has(a[VAULT_INJECT]) || a[VAULT_AUTH_TYPE] !== 'jwt') return NO_FINDINGS;
+  const file = a[VAULT_JWT_PATH];
+  if (typeof file !== 'string' || GO_FALSE.has(a[VAULT_REMOVE_JWT])) return NO_FINDINGS;
+  if (!onReadOnlyVolume(getAtPath(obj, loc.specPath), file)) return NO_FINDINGS;
+  const base = loc.templateMetadataPath === '' ? '/metadata' : loc.templateMetadataPath;
+  return [finding(R.VAULT_AGENT_REMOVES_JWT, `${base}${ptr('annotations', a[VAULT_REMOVE_JWT] === undefined ? VAULT_JWT_PATH : VAULT_REMOVE_JWT)}`, VAULT_REMOVE_JWT,
+    `is not "false" while the injected Vault Agent's JWT auth reads '${clip(file)}' from a read-only volume, so the agent tries to delete it after every read and logs an error each time`,
+    show(a[VAULT_REMOVE_JWT]))];
+}
+
+/** A JSON pointer read without the manifest module (which imports this one). */
+function getAtPath(obj: any, pointer: string): any {
+  let cur = obj;
+  for (const seg of pointerSegments(pointer)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = cur[seg];
+  }
+  return cur;
 }

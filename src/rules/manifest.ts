@@ -1,5 +1,5 @@
 import { ackAnnotation, findRule, R, VOLUME_ANNOTATION_KEY } from './catalogue';
-import { checkTokenRequester, isTokenRequester } from './check-controller';
+import { checkTokenRequester, checkVaultAgentJwt, isTokenRequester } from './check-controller';
 import { checkIssuerValue } from './check-issuer';
 import { checkPodSpec, CheckStyle } from './check-pod';
 import { Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
@@ -113,6 +113,8 @@ function podFindings(obj: any, loc: PodSpecLocation, opts: ObjectCheckOptions): 
   });
   const misplaced = checkAckPlacement(obj, loc);
   if (misplaced.length > 0) out = out.concat(misplaced);
+  const vault = checkVaultAgentJwt(obj, loc);
+  if (vault.length > 0) out = out.concat(vault);
   if (out.length > 0) out = dropVolumesNamedByAnnotation(obj, loc, out);
   // the common case, for thousands of workloads: nothing found
   if (out.length > 0) markAcknowledged(out, acknowledgements(obj, loc));

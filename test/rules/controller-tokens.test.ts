@@ -3,11 +3,12 @@
 // Vault Secrets Operator VaultAuth.
 import * as fs from 'fs';
 import * as path from 'path';
-import { BoundTokenValidation, TokenAdmissionPolicy } from '../../src';
+import * as kplus from 'cdk8s-plus-27';
+import { BoundTokenValidation, TokenAdmissionPolicy, VaultAuthMethod, VaultToken } from '../../src';
 import { runCli } from '../../src/cli/run';
 import { Linter, LintFinding } from '../../src/lint/lint';
 import { checkCsiDriver, checkTokenRequester, checkVaultAuth, checkVaultRoleAudiences } from '../../src/rules';
-import { tmpdir } from '../util';
+import { captureWarnings, chart, synth, tmpdir } from '../util';
 
 function lint(text: string, opts: ConstructorParameters<typeof Linter>[0] = {}): LintFinding[] {
   const l = new Linter(opts);
@@ -179,5 +180,77 @@ describe('the admission policy does not match them, and says why', () => {
       expect(cov.get(id)!.reason).toMatch(/CSIDriver|VaultAuth|one object per request/);
     }
     expect(cov.get('BT282')!.reason).toContain('Duplicate value');
+  });
+});
+
+describe('BT287: the injected Vault Agent would delete a read-only JWT', () => {
+  const deployment = (annotations: Record<string, string>) => JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'app' },
+    spec: {
+      selector: { matchLabels: { app: 'a' } },
+      template: {
+        metadata: { labels: { app: 'a' }, annotations },
+        spec: {
+          serviceAccountName: 'app',
+          containers: [{ name: 'app', image: 'x', volumeMounts: [{ name: 'vault-token', mountPath: '/var/run/secrets/tokens', readOnly: true }] }],
+          volumes: [{ name: 'vault-token', projected: { sources: [{ serviceAccountToken: { path: 'vault-token', audience: 'vault', expirationSeconds: 7200 } }] } }],
+        },
+      },
+    },
+  });
+  const jwt = {
+    'vault.hashicorp.com/agent-inject': 'true',
+    'vault.hashicorp.com/auth-type': 'jwt',
+    'vault.hashicorp.com/auth-config-path': '/var/run/secrets/tokens/vault-token',
+  };
+  const lintJson = (text: string) => {
+    const l = new Linter();
+    l.addSource('x.json', text);
+    return l.report().findings;
+  };
+
+  test('JWT auth from the projected token without remove-jwt-after-reading: "false" is BT287', () => {
+    const f = lintJson(deployment(jwt));
+    expect(ids(f)).toEqual(['BT287']);
+    expect(f[0].path).toBe('/spec/template/metadata/annotations/vault.hashicorp.com~1auth-config-path');
+    expect(f[0].message).toContain("BT287: 'vault.hashicorp.com/auth-config-remove-jwt-after-reading' is not \"false\" while the injected Vault Agent's JWT auth reads '/var/run/secrets/tokens/vault-token' from a read-only volume");
+    expect(ids(lintJson(deployment({ ...jwt, 'vault.hashicorp.com/auth-config-remove-jwt-after-reading': 'true' })))).toEqual(['BT287']);
+  });
+
+  test('"false" (or Go\'s other false words), Kubernetes auth, no injection, or a writable path: nothing', () => {
+    expect(lintJson(deployment({ ...jwt, 'vault.hashicorp.com/auth-config-remove-jwt-after-reading': 'false' }))).toEqual([]);
+    expect(lintJson(deployment({ ...jwt, 'vault.hashicorp.com/auth-config-remove-jwt-after-reading': 'F' }))).toEqual([]);
+    expect(lintJson(deployment({ ...jwt, 'vault.hashicorp.com/auth-type': 'kubernetes' }))).toEqual([]);
+    expect(lintJson(deployment({ ...jwt, 'vault.hashicorp.com/agent-inject': 'false' }))).toEqual([]);
+    expect(lintJson(deployment({ ...jwt, 'vault.hashicorp.com/auth-config-path': '/home/vault/jwt' }))).toEqual([]);
+  });
+
+  test('the API token directory is read-only too', () => {
+    expect(ids(lintJson(deployment({ ...jwt, 'vault.hashicorp.com/auth-config-path': '/var/run/secrets/kubernetes.io/serviceaccount/token' })))).toEqual(['BT287']);
+  });
+});
+
+describe('BT287 in the constructs: the Vault preset with the injector and JWT auth writes what the agent needs', () => {
+  function app(method: VaultAuthMethod) {
+    const c = chart();
+    const sa = new kplus.ServiceAccount(c, 'SA', { metadata: { name: 'app' } });
+    const d = new kplus.Deployment(c, 'D', { serviceAccount: sa, containers: [{ image: 'busybox:1.36', name: 'app' }] });
+    d.podMetadata.addAnnotation('vault.hashicorp.com/agent-inject', 'true');
+    new VaultToken({ authMethod: method, agentInjector: true }).bind(d);
+    return { c, d };
+  }
+
+  test('VaultToken with JWT auth and the injector: no BT287', () => {
+    const { c } = app(VaultAuthMethod.JWT);
+    expect(captureWarnings(() => synth(c)).filter(w => w.includes('BT287'))).toEqual([]);
+  });
+
+  test('the same annotations written by hand without the flag: BT287 at synth', () => {
+    const { c, d } = app(VaultAuthMethod.KUBERNETES);
+    d.podMetadata.addAnnotation('vault.hashicorp.com/auth-type', 'jwt');
+    d.podMetadata.addAnnotation('vault.hashicorp.com/auth-config-path', '/var/run/secrets/tokens/vault-token');
+    expect(captureWarnings(() => synth(c)).some(w => w.includes("BT287: 'vault.hashicorp.com/auth-config-remove-jwt-after-reading' is not \"false\""))).toBe(true);
   });
 });
