@@ -9,6 +9,7 @@ export * from './issuer/authentication';
 export * from './gitops';
 export * from './issuer/issuer-rotation-restart';
 export * from './issuer/cluster-issuer-config';
+export * from './cluster-token-limits';
 export * from './bound-token-rules';
 export * from './token-admission-policy';
 export * from './validation-plugin';

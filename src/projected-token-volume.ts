@@ -6,6 +6,7 @@ import { isStrict, registerSubject, runPassHooks, Subject } from './private/engi
 import { durationMs, labelFromId, wholeSeconds } from './private/internal';
 import { createVolume, kplus, kplusTypeOf, setVolumeConfig } from './private/kplus';
 import { apiObjectOf, arrayOf, checkKnown, checkProps, duration, isDeferred, known, lazyStr, MOUNT_OPTIONS, num, pathOf, resolvingWith, str, POD_CERTIFICATE, TOKEN, TRUST_BUNDLE } from './private/props';
+import { limitsOf } from './private/token-limits';
 import {
   checkCertificateVolume, checkExtendedApiToken, checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
   R, refreshAfterSeconds, show,
@@ -519,8 +520,10 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     const out: Finding[] = [];
     if (this._nameError) out.push(this._nameError);
     const vol = { name: this.name, projected: { defaultMode: this.defaultMode, sources } };
+    const limits = limitsOf(this);
+    const opts = limits ? { style: CONSTRUCT_STYLE, limits } : { style: CONSTRUCT_STYLE };
     // a volume without tokens is checked as the lint checks it: its certificate sources alone
-    const all = tokens.length === 0 && sources.length > 0 ? checkCertificateVolume(vol, '', { style: CONSTRUCT_STYLE }) : checkProjectedVolume(vol, '', { style: CONSTRUCT_STYLE });
+    const all = tokens.length === 0 && sources.length > 0 ? checkCertificateVolume(vol, '', opts) : checkProjectedVolume(vol, '', opts);
     out.push(...all.filter(f => !(this._nameError && f.ruleId === R.VOLUME_NAME.id)));
     tokens.forEach((t, i) => {
       if (t.expiration && !wholeSeconds(t.expiration).whole) {

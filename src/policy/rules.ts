@@ -33,6 +33,12 @@ export interface ExpressedRule {
   readonly problem: string;
   /** Scope 'object' only: CEL (a string) naming what is wrong, for the message. */
   readonly label?: string;
+  /**
+   * The rule needs a fact of the cluster that only the options give: it is in
+   * the policies only when the policy is built with it (BT280 reads
+   * `variables.maxTokenExpiration`, the cluster's maximum baked in as a number).
+   */
+  readonly requires?: 'maxTokenExpiration';
 }
 
 /** A rule the policy cannot enforce, and why. */
@@ -414,4 +420,19 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT271: { notExpressible: "strict-only: a token of exactly 3607 s without audience is what the platform's own API-access volume asks for, and admission sees that volume in every pod that automounts; the lint tells a copy from it only by the generated name kube-api-access-xxxxx, which a policy in every cluster should not rest on" },
   BT272: { notExpressible: 'construct-only: checks the lifetime given to ApiAccessToken' },
   BT273: { notExpressible: 'construct-only: about what a cdk8s-plus line can render' },
+  // --- issue 19 §4-5 ---
+  BT280: {
+    scope: 'tokenVolume',
+    // the platform's API-access volume (3607 s) is the API server's own: not reported, as in the lint
+    violation: `!(${API_ACCESS}) && ${token('(has(t.expirationSeconds) ? t.expirationSeconds : 3600) > variables.maxTokenExpiration')}`,
+    problem: "a token expirationSeconds is longer than the cluster's maximum, so the API server shortens it and the kubelet refreshes it earlier",
+    requires: 'maxTokenExpiration',
+  },
+  BT281: { notExpressible: 'construct-only: checks the declaration of the cluster\'s token limits (ClusterTokenLimits)' },
+  BT282: { notExpressible: `${API_REFUSES}'spec.tokenRequests[1].audience: Duplicate value'), so no policy ever sees it; and the policies match pods and their templates, not CSIDrivers` },
+  BT283: { notExpressible: 'lint-only: the policies match pods and their templates, not CSIDrivers (a Kubernetes 1.35 API server warns about it itself)' },
+  BT284: { notExpressible: 'the API server refuses it before admission from Kubernetes 1.35 (KEP-5538); before 1.35 the field is unknown; and the policies match pods and their templates, not CSIDrivers' },
+  BT285: { notExpressible: 'lint-only: the policies match pods and their templates, not Vault Secrets Operator VaultAuths' },
+  BT287: { notExpressible: 'not expressed yet: it compares the Vault injector\'s annotations with the read-only mounts of every container; the lint and the constructs report it, and it concerns the agent\'s log, not the pod\'s admission' },
+  BT286: { notExpressible: 'lint-only: compares a VaultAuth with a Vault role declared in another object; admission sees one object per request' },
 };

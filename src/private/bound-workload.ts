@@ -23,6 +23,7 @@ import {
 } from './kplus';
 import { explainDroppedVolumes } from './kplus-statefulset';
 import { Slot } from './slot';
+import { limitsOf } from './token-limits';
 import { DECLARED_CONTAINER_GROUPS, Finding, finding, getAt, locatePodSpec, NO_FINDINGS, R, show } from '../rules';
 import { rotationAnnotations } from '../rules/rotation';
 
@@ -429,7 +430,7 @@ export class BoundWorkload implements Subject {
         const keys = (this.rotationKeys ??= new Set());
         if (keys.has(key)) continue;
         keys.add(key);
-        w.podMetadata.addAnnotation(key, derivedValue(() => rotationAnnotations(this.manifest()).get(key)));
+        w.podMetadata.addAnnotation(key, derivedValue(() => rotationAnnotations(this.manifest(), limitsOf(this.construct)).get(key)));
       }
       return;
     }
@@ -437,7 +438,7 @@ export class BoundWorkload implements Subject {
     const loc = locatePodSpec(json);
     if (!loc) return;
     const wanted: { [key: string]: string } = {};
-    for (const [k, v] of rotationAnnotations(json)) {
+    for (const [k, v] of rotationAnnotations(json, limitsOf(this.construct))) {
       const meta = getAt(json, loc.templateMetadataPath || '/metadata');
       if (meta?.annotations?.[k] !== v) wanted[k] = v;
     }
@@ -527,11 +528,11 @@ export class BoundWorkload implements Subject {
     let bound: any;
     if (this.workload && !escapesTheModel(this.apiObject)) {
       manifest = bound = modelView(this.workload);
-      out = manifestFindings(manifest, managed);
+      out = manifestFindings(manifest, managed, limitsOf(this.construct));
     } else {
       // the manifest as it will be written: what an escape hatch did is in it
       manifest = readingTheModel(() => this.apiObject.toJson());
-      out = renderedFindings(manifest, this.unchangedLibraryVolumes(manifest, kplusVolumes));
+      out = renderedFindings(manifest, this.unchangedLibraryVolumes(manifest, kplusVolumes), limitsOf(this.construct));
       bound = this.workload ? modelView(this.workload) : manifest;
     }
     const own = this.bindingFindings(bound);

@@ -26,7 +26,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { derivedValue, readingTheModel } from './kplus';
 import { Slot } from './slot';
-import { ackAnnotation, checkObject, checkShape, CONSTRUCT_STYLE, escapeControl, Finding, findRule, MANIFEST_STYLE, NO_FINDINGS } from '../rules';
+import { ackAnnotation, checkObject, checkShape, CONSTRUCT_STYLE, escapeControl, Finding, findRule, MANIFEST_STYLE, NO_FINDINGS, TokenLimits } from '../rules';
 
 /** Something the rules check, reported at `construct`'s path. */
 export interface Subject {
@@ -189,9 +189,9 @@ function evaluate(subject: Subject, state: RootState, warnings: string[]): strin
 }
 
 /** The rendered manifest's findings for the construct rules (a helper for subjects). */
-export function manifestFindings(manifest: any, managedVolumes?: ReadonlySet<string>): Finding[] {
+export function manifestFindings(manifest: any, managedVolumes?: ReadonlySet<string>, limits?: TokenLimits): Finding[] {
   if (!manifest) return NO_FINDINGS;
-  return checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes });
+  return checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes, limits });
 }
 
 /**
@@ -203,12 +203,12 @@ export function manifestFindings(manifest: any, managedVolumes?: ReadonlySet<str
  * library volumes in `managedVolumes` are left to their construct's own
  * checks; pass only those rendered exactly as the construct made them.
  */
-export function renderedFindings(manifest: any, managedVolumes?: ReadonlySet<string>): Finding[] {
+export function renderedFindings(manifest: any, managedVolumes?: ReadonlySet<string>, limits?: TokenLimits): Finding[] {
   if (!manifest) return NO_FINDINGS;
   const shape = checkShape(manifest);
   if (shape.length > 0) return shape;
-  const found = checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes });
-  const manifestOnly = checkObject(manifest, { style: MANIFEST_STYLE, managedVolumes }).filter(f => findRule(f.ruleId)?.scope === 'manifest');
+  const found = checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes, limits });
+  const manifestOnly = checkObject(manifest, { style: MANIFEST_STYLE, managedVolumes, limits }).filter(f => findRule(f.ruleId)?.scope === 'manifest');
   return manifestOnly.length === 0 ? found : found.concat(manifestOnly);
 }
 

@@ -41,7 +41,7 @@ export interface PresetSpec {
   readonly mountPath: string;
   readonly env: PresetEnv[];
   readonly extraMounts?: PresetExtraMount[];
-  /** Pod-template annotations; `{{VOLUME_NAME}}` is replaced with the name of the volume that holds the token. */
+  /** Pod-template annotations; `{{VOLUME_NAME}}` is replaced with the name of the volume that holds the token, `{{TOKEN_FILE}}` with the token file's path. */
   readonly podAnnotations?: { [key: string]: string };
   readonly serviceAccountAnnotations?: { [key: string]: string };
   /** Input checks (BT2xx) and consumer limits; `prop` names are the preset's props. */
@@ -176,7 +176,9 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
   const extraVolumes: ExtraVolume[] = (spec.extraMounts ?? [])
     .map(x => ({ name: x.volumeName, mountPath: x.mountPath, config: x.create(scope, tokenFile) }));
   const podAnnotations: { [key: string]: string } = {};
-  for (const [k, v] of Object.entries(spec.podAnnotations ?? {})) podAnnotations[k] = v.split(VOLUME_NAME).join(volume.name);
+  for (const [k, v] of Object.entries(spec.podAnnotations ?? {})) {
+    podAnnotations[k] = v.split(VOLUME_NAME).join(volume.name).split(TOKEN_FILE).join(tokenFile);
+  }
   record.bind(volume, {
     mountPath,
     containers: options.containers,

@@ -3,9 +3,11 @@ import { checkClusterTrustBundle, checkExtendedApiToken, checkPodCertificate } f
 import { clip, Finding, finding, NO_FINDINGS, ptr, show } from './finding';
 import {
   API_ACCESS_VOLUME_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR, API_TOKEN_DIR_PATTERN, cleanPath, CONTAINER_GROUPS, DAY_SECONDS,
-  DNS1123_LABEL_MAX_LENGTH, DNS1123_LABEL_PATTERN, isApiAccessShape, isApiAccessVolume, isDns1123Label, ITEM_SOURCE_KINDS, MAX_EXPIRATION_SECONDS,
-  MAX_FILE_MODE, MAX_PATH_BYTES, MAX_PATH_SEGMENT_BYTES, MIN_EXPIRATION_SECONDS, SOURCE_FILE_FIELDS, SOURCE_KINDS,
+  DEFAULT_EXPIRATION_SECONDS, DNS1123_LABEL_MAX_LENGTH, DNS1123_LABEL_PATTERN, isApiAccessShape, isApiAccessVolume, isDns1123Label,
+  ITEM_SOURCE_KINDS, MAX_EXPIRATION_SECONDS, MAX_FILE_MODE, MAX_PATH_BYTES, MAX_PATH_SEGMENT_BYTES, MIN_EXPIRATION_SECONDS,
+  SOURCE_FILE_FIELDS, SOURCE_KINDS,
 } from './kubernetes';
+import { checkAgainstLimits, issuedLifetime, TokenLimits } from './token-limits';
 
 const API_TOKEN_DIR_RE = new RegExp(API_TOKEN_DIR_PATTERN);
 
@@ -18,15 +20,25 @@ export interface CheckStyle {
 export const MANIFEST_STYLE: CheckStyle = { construct: false };
 export const CONSTRUCT_STYLE: CheckStyle = { construct: true };
 
-/** Checks a token lifetime in whole seconds. `where` locates it in the message. */
-export function checkLifetimeSeconds(seconds: number, path: string, prop: string): Finding[] {
+/**
+ * Checks a token lifetime in whole seconds. `where` locates it in the message.
+ * With the cluster's `limits`, BT104 judges the lifetime the cluster issues
+ * (min(requested, maximum)); BT280 is checkAgainstLimits.
+ */
+export function checkLifetimeSeconds(seconds: number, path: string, prop: string, limits?: TokenLimits): Finding[] {
   const out: Finding[] = [];
   if (seconds < MIN_EXPIRATION_SECONDS) {
     out.push(finding(R.LIFETIME_TOO_SHORT, path, prop, `may not be shorter than 10 minutes (${MIN_EXPIRATION_SECONDS} seconds)`, `${seconds} seconds`));
   } else if (seconds > MAX_EXPIRATION_SECONDS) {
     out.push(finding(R.LIFETIME_TOO_LONG, path, prop, `may not be longer than 2^32 (${MAX_EXPIRATION_SECONDS}) seconds`, `${seconds} seconds`));
-  } else if (seconds > DAY_SECONDS) {
-    out.push(finding(R.LIFETIME_OVER_24H, path, prop, `is longer than 24 hours (${DAY_SECONDS} seconds)`, `${seconds} seconds`));
+  } else {
+    const issued = limits === undefined ? seconds : issuedLifetime(seconds, undefined, limits).issuedSeconds;
+    if (issued > DAY_SECONDS) {
+      out.push(finding(R.LIFETIME_OVER_24H, path, prop,
+        issued === seconds ? `is longer than 24 hours (${DAY_SECONDS} seconds)`
+          : `is longer than 24 hours (${DAY_SECONDS} seconds), also as the cluster shortens it (to ${issued} seconds)`,
+        `${seconds} seconds`));
+    }
   }
   return out;
 }
@@ -109,6 +121,8 @@ export interface VolumeCheckOptions {
   readonly style: CheckStyle;
   /** Strict mode (lint --strict, a strict construct): also the rules only strict mode runs (BT271). */
   readonly strict?: boolean;
+  /** The cluster's token limits, when declared (BT280, and BT104 on the lifetime the cluster issues). */
+  readonly limits?: TokenLimits;
 }
 
 /**
@@ -156,11 +170,16 @@ export function checkProjectedVolume(volume: any, path: string, opts: VolumeChec
       const exp = token.expirationSeconds;
       const expProp = c ? 'expiration' : 'expirationSeconds';
       if (exp === undefined || exp === null) {
-        // defaulted to 3600 by the API server: valid
+        // defaulted to 3600 by the API server: valid (longer than a maximum under 1 hour, an external signer's)
+        if (opts.limits && !exempt) add(checkAgainstLimits(DEFAULT_EXPIRATION_SECONDS, tp, expProp, `of ${where} (the default, 3600 seconds)`, opts.limits));
       } else if (typeof exp !== 'number' || !Number.isInteger(exp)) {
         out.push(finding(R.LIFETIME_NOT_INTEGER, tp + '/expirationSeconds', expProp, `of ${where} must be a whole number of seconds`, show(exp)));
       } else {
-        for (const f of checkLifetimeSeconds(exp, tp + '/expirationSeconds', expProp)) out.push(withWhere(f, expProp, where));
+        for (const f of checkLifetimeSeconds(exp, tp + '/expirationSeconds', expProp, opts.limits)) out.push(withWhere(f, expProp, where));
+        // the platform's API-access volume is the API server's own: BT280 would report every pod of a cluster with a 1-hour maximum
+        if (opts.limits && !exempt && exp >= MIN_EXPIRATION_SECONDS && exp <= MAX_EXPIRATION_SECONDS) {
+          add(checkAgainstLimits(exp, tp + '/expirationSeconds', expProp, `of ${where}`, opts.limits));
+        }
       }
       add(checkAudience(token.audience, tp + '/audience', 'audience', where, apiShape ??= isApiAccessShape(volume)));
     }
@@ -294,6 +313,8 @@ export interface PodSpecCheckOptions {
   readonly managedVolumes?: ReadonlySet<string>;
   /** Strict mode (lint --strict): also the rules only strict mode runs (BT271). */
   readonly strict?: boolean;
+  /** The cluster's token limits, when declared. */
+  readonly limits?: TokenLimits;
 }
 
 const NO_ITEMS: any[] = [];
@@ -337,7 +358,7 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
       else if (entry.apiAccess && !isApiAccessVolume(v)) tokenIndex.set(name, { i: entry.i, apiAccess: false });
     }
     if (!opts.managedVolumes?.has(name)) {
-      const found = checkProjectedVolume(v, `${specPath}/volumes/${i}`, { style: opts.style, strict: opts.strict });
+      const found = checkProjectedVolume(v, `${specPath}/volumes/${i}`, { style: opts.style, strict: opts.strict, limits: opts.limits });
       for (let k = 0; k < found.length; k++) out.push(found[k]);
     }
     const mode = v.projected?.defaultMode;

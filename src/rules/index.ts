@@ -12,3 +12,5 @@ export * from './input';
 export * from './check-preset';
 export * from './explain';
 export * from './trust';
+export * from './token-limits';
+export * from './check-controller';

@@ -19,6 +19,14 @@ export const DEFAULT_EXPIRATION_SECONDS = 3600;
 export const DAY_SECONDS = 86400;
 /** The lifetime of the platform's own `kube-api-access-*` token. */
 export const API_ACCESS_EXPIRATION_SECONDS = 3607;
+/**
+ * With --service-account-extend-token-expiration (on by default) a pod's token of exactly
+ * API_ACCESS_EXPIRATION_SECONDS for the API server's own audiences is valid this long: a year
+ * (k8s pkg/serviceaccount ExpirationExtensionSeconds; src/rules/token-limits.ts).
+ */
+export const EXTENDED_EXPIRATION_SECONDS = 24 * 365 * 60 * 60;
+/** The least --service-account-max-token-expiration the kube-apiserver starts with (1 hour); an external signer's maximum may be as low as MIN_EXPIRATION_SECONDS. */
+export const MIN_MAX_EXPIRATION_FLAG_SECONDS = 3600;
 /** The kubelet refreshes a token once this share of its lifetime has passed (and after DAY_SECONDS at most). */
 export const REFRESH_PERCENT = 80;
 

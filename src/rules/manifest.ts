@@ -1,8 +1,10 @@
 import { ackAnnotation, findRule, R, VOLUME_ANNOTATION_KEY } from './catalogue';
+import { checkTokenRequester, checkVaultAgentJwt, isTokenRequester } from './check-controller';
 import { checkIssuerValue } from './check-issuer';
 import { checkPodSpec, CheckStyle } from './check-pod';
 import { Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
 import { ACK_ANNOTATION_PREFIX, isAuthentication, POD_TEMPLATE_LOCATION, PodSpecLocation, podSpecLocations } from './kubernetes';
+import { TokenLimits } from './token-limits';
 
 /** Segments of the pointers read so far (a pod spec is read at a handful of pointers, thousands of times). */
 const SEGMENTS = new Map<string, string[]>();
@@ -30,6 +32,8 @@ export interface ObjectCheckOptions {
   readonly managedVolumes?: ReadonlySet<string>;
   /** Strict mode (lint --strict): also run the rules only strict mode runs (BT271). */
   readonly strict?: boolean;
+  /** The cluster's token limits, when declared (ClusterTokenLimits, lint --max-token-expiration). */
+  readonly limits?: TokenLimits;
 }
 
 /**
@@ -90,6 +94,10 @@ export function checkObject(obj: any, opts: ObjectCheckOptions): Finding[] {
   } else if (isAuthentication(obj)) {
     out = checkAuthentication(obj);
     if (out.length > 0) markAcknowledged(out, acknowledgements(obj));
+  } else if (isTokenRequester(obj)) {
+    // a CSIDriver's or a VaultAuth's token requests (issue 19 §5)
+    out = checkTokenRequester(obj, opts.limits);
+    if (out.length > 0) markAcknowledged(out, acknowledgements(obj));
   }
   if (out.length === 0) return out;
   const scope = opts.style.construct ? 'manifest' : 'construct';
@@ -104,9 +112,12 @@ function podFindings(obj: any, loc: PodSpecLocation, opts: ObjectCheckOptions): 
     bare: loc !== POD_TEMPLATE_LOCATION,
     managedVolumes: opts.managedVolumes,
     strict: opts.strict,
+    limits: opts.limits,
   });
   const misplaced = checkAckPlacement(obj, loc);
   if (misplaced.length > 0) out = out.concat(misplaced);
+  const vault = checkVaultAgentJwt(obj, loc);
+  if (vault.length > 0) out = out.concat(vault);
   if (out.length > 0) out = dropVolumesNamedByAnnotation(obj, loc, out);
   // the common case, for thousands of workloads: nothing found
   if (out.length > 0) markAcknowledged(out, acknowledgements(obj, loc));
