@@ -390,4 +390,14 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT232: { notExpressible: 'construct-only: checks the options the policy is built with' },
   BT231: { notExpressible: 'construct-only: checks values that cdk8s resolves while it writes the manifest' },
   BT240: { notExpressible: 'construct-only: checks the clusterScope option of the issuer constructs' },
+  // --- issue 19: image pulls with service account tokens (src/rules/check-image-pull.ts) ---
+  BT250: { notExpressible: 'construct-only: checks the props of an image-pull preset' },
+  BT251: { notExpressible: 'construct-only: checks the props of an image-pull preset' },
+  BT252: { notExpressible: 'construct-only: checks the audience of an image-pull preset or a node-audience grant, which lives in the kubelet configuration, not in an object admission sees' },
+  BT253: { notExpressible: 'construct-only: checks the annotation keys an image-pull preset writes into the kubelet configuration, which admission never sees' },
+  BT254: { notExpressible: 'not in the policy: the policy matches pods and workloads, not ServiceAccounts; the lint and the constructs check ServiceAccounts' },
+  BT255: { notExpressible: 'not in the policy: the policy matches pods and workloads, not ServiceAccounts; the lint and the constructs check ServiceAccounts' },
+  BT256: { notExpressible: 'construct-only: compares the image-pull presets with the node-audience grants of the whole app; admission sees one object per request' },
+  // --- issue 19: the presets in step with their platforms (src/rules/check-presets-in-step.ts) ---
+  BT290: { notExpressible: 'not in the policy yet: expressible over the pod spec and template metadata, left to the lint and the constructs until the policy\'s cost bound is measured with it' },
 };

@@ -40,3 +40,23 @@ export function markNeedsPublicIssuer(construct: IConstruct, consumer: string): 
 export function publicIssuerMarks(scope: IConstruct): PublicIssuerMark[] {
   return [...(MARKS.get(scope.node.root) ?? [])];
 }
+
+const KEYS_UPLOADED = new WeakMap<IConstruct, Set<string>>();
+
+/**
+ * Records that the cloud verifying tokens of `audience` holds the cluster's
+ * keys (a JWKS uploaded to a Google Cloud workload identity pool provider,
+ * as `ccoctl` does on OpenShift 4.22+): it fetches nothing from the issuer,
+ * so a cluster-internal issuer works for that audience (no BT169).
+ */
+export function markIssuerKeysUploaded(construct: IConstruct, audience: string): void {
+  const root = construct.node.root;
+  const set = KEYS_UPLOADED.get(root) ?? new Set<string>();
+  set.add(audience);
+  KEYS_UPLOADED.set(root, set);
+}
+
+/** The audiences of the app of `scope` whose verifiers hold the cluster's keys. */
+export function issuerKeysUploaded(scope: IConstruct): ReadonlySet<string> {
+  return KEYS_UPLOADED.get(scope.node.root) ?? new Set();
+}

@@ -9,3 +9,5 @@ export * from './input';
 export * from './check-preset';
 export * from './explain';
 export * from './trust';
+export * from './check-image-pull';
+export * from './check-presets-in-step';

@@ -1,6 +1,8 @@
 import { ACK_ANNOTATION_PREFIX, ackAnnotation, findRule, R, VOLUME_ANNOTATION_KEY } from './catalogue';
 import { checkIssuerValue } from './check-issuer';
+import { checkServiceAccountImagePull } from './check-image-pull';
 import { checkPodSpec, CheckStyle } from './check-pod';
+import { checkEksPodIdentityTarget } from './check-presets-in-step';
 import { Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
 
 /** Where a pod spec sits in an object. */
@@ -165,6 +167,10 @@ export function checkObject(obj: any, opts: ObjectCheckOptions): Finding[] {
   } else if (isAuthentication(obj)) {
     out = checkAuthentication(obj);
     if (out.length > 0) markAcknowledged(out, acknowledgements(obj));
+  } else if (obj?.kind === 'ServiceAccount') {
+    // image pulls with service account tokens (BT254, BT255)
+    out = checkServiceAccountImagePull(obj);
+    if (out.length > 0) markAcknowledged(out, acknowledgements(obj));
   }
   if (out.length === 0) return out;
   const scope = opts.style.construct ? 'manifest' : 'construct';
@@ -181,6 +187,9 @@ function podFindings(obj: any, loc: PodSpecLocation, opts: ObjectCheckOptions): 
   });
   const misplaced = checkAckPlacement(obj, loc);
   if (misplaced.length > 0) out = out.concat(misplaced);
+  const eksTarget = checkEksPodIdentityTarget(getAt(obj, loc.specPath), loc.specPath,
+    loc.templateMetadataPath === '' ? obj?.metadata : getAt(obj, loc.templateMetadataPath), loc.templateMetadataPath === '' ? '/metadata' : loc.templateMetadataPath);
+  if (eksTarget.length > 0) out = out.concat(eksTarget);
   if (out.length > 0) out = dropVolumesNamedByAnnotation(obj, loc, out);
   // the common case, for thousands of workloads: nothing found
   if (out.length > 0) markAcknowledged(out, acknowledgements(obj, loc));

@@ -9,7 +9,7 @@ import { ProjectedTokenVolume } from '../../projected-token-volume';
 import { AudienceUse, cloudAudienceConsumer, getAt, locatePodSpec, PublicIssuerNeed } from '../../rules';
 import { onPass } from '../engine';
 import { asWorkload, modelManifest } from '../kplus';
-import { publicIssuerMarks } from '../public-issuer';
+import { issuerKeysUploaded, publicIssuerMarks } from '../public-issuer';
 
 /** Kinds that never carry a pod spec: not rendered by the scan. */
 const NO_POD_SPEC = new Set([
@@ -95,7 +95,10 @@ export function appPublicIssuerNeeds(cluster: IConstruct, audiences: readonly Au
   for (const m of publicIssuerMarks(cluster)) {
     if (m.construct === cluster || m.construct.node.scopes.includes(cluster)) out.push({ consumer: m.consumer, where: m.construct.node.path });
   }
+  const keysUploaded = issuerKeysUploaded(cluster);
   for (const a of audiences) {
+    // a verifier that holds the cluster's keys (an uploaded JWKS) fetches nothing from the issuer
+    if (keysUploaded.has(a.audience)) continue;
     const consumer = cloudAudienceConsumer(a.audience);
     if (consumer) out.push({ consumer: `${consumer} (audience '${a.audience}')`, where: a.where });
   }
