@@ -2,13 +2,14 @@
 // the ECR, ACR and generic image-pull presets, the node-audience grant, the
 // kubelet's tokenAttributes, and the rules BT250-BT256 in the constructs and
 // the lint.
+import * as fs from 'fs';
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus27 from 'cdk8s-plus-27';
 import * as kplus33 from 'cdk8s-plus-33';
 import * as YAML from 'yaml';
 import { expectValidManifests } from './schema';
 import { captureWarnings, chart, errorOf, findKind, synth } from './util';
-import { build as buildExample } from '../examples/image-pulls';
+import { build as buildExample, tokenAttributes as exampleTokenAttributes } from '../examples/image-pulls';
 import {
   AwsEcrImagePull, AzureAcrImagePull, BoundTokenRules, ImagePullIdentity, ImagePullTokenCacheType, NodeAudienceGrant,
 } from '../src';
@@ -340,5 +341,13 @@ describe('example image-pulls', () => {
     expect(Object.keys(sa(objs, 'reports').metadata.annotations).sort()).toEqual(['kubernetes.azure.com/acr-client-id', 'kubernetes.azure.com/acr-tenant-id']);
     expect(findKind(objs, 'Deployment').spec.template.spec.serviceAccountName).toBe('storefront');
     expectValidManifests(objs);
+  });
+});
+
+describe('docs/image-pulls.md', () => {
+  test('the tokenAttributes block is what the example prints', () => {
+    const page: string = fs.readFileSync(`${__dirname}/../docs/image-pulls.md`, 'utf8');
+    const block = /```yaml\n(# providers\[name=ecr-credential-provider\][\s\S]*?)```/.exec(page);
+    expect(block?.[1]).toBe(exampleTokenAttributes());
   });
 });
