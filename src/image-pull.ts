@@ -224,7 +224,9 @@ export class ImagePullIdentity {
     this.annotations = { ...(props.annotations ?? {}) };
     throwFindings(name, [
       ...checkImagePullAudience(props.audience, 'audience'),
-      ...checkImagePullKeys({ required: this.required, optional: this.optional, requireServiceAccount: this.requireServiceAccount, annotations: this.annotations }),
+      ...checkImagePullKeys({
+        required: this.required, optional: this.optional, requireServiceAccount: this.requireServiceAccount, annotations: this.annotations,
+      }),
     ]);
   }
 
@@ -381,7 +383,9 @@ export class AwsEcrImagePull extends ImagePullIdentity {
 
   constructor(props: AwsEcrImagePullProps) {
     checkProps('AwsEcrImagePull:', props, {
-      roleArn: str, roleArnAnnotation: str, audience: str,
+      roleArn: str,
+      roleArnAnnotation: str,
+      audience: str,
       cacheType: instance('an ImagePullTokenCacheType (e.g. ImagePullTokenCacheType.SERVICE_ACCOUNT)', v => v instanceof ImagePullTokenCacheType),
     }, ['roleArn']);
     throwFindings('AwsEcrImagePull', checkEcrRoleArn(props.roleArn, 'roleArn'));
@@ -462,7 +466,11 @@ export class AzureAcrImagePull extends ImagePullIdentity {
 
   constructor(props: AzureAcrImagePullProps) {
     checkProps('AzureAcrImagePull:', props, {
-      clientId: str, tenantId: str, clientIdAnnotation: str, tenantIdAnnotation: str, audience: str,
+      clientId: str,
+      tenantId: str,
+      clientIdAnnotation: str,
+      tenantIdAnnotation: str,
+      audience: str,
       cacheType: instance('an ImagePullTokenCacheType (e.g. ImagePullTokenCacheType.SERVICE_ACCOUNT)', v => v instanceof ImagePullTokenCacheType),
     }, ['clientId', 'tenantId']);
     throwFindings('AzureAcrImagePull', [...checkAcrId(props.clientId, 'clientId'), ...checkAcrId(props.tenantId, 'tenantId')]);

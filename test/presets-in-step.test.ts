@@ -104,10 +104,12 @@ describe('EKS Pod Identity on Windows nodes or Fargate (BT290)', () => {
 
   test('compliant: Linux nodes; an affinity that also allows Linux; Windows without EKS Pod Identity', () => {
     expect(synthWarn(eksDeployment({ nodeSelector: { 'kubernetes.io/os': 'linux' } })).warnings).toEqual([]);
-    const either = { nodeSelectorTerms: [
-      { matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['windows'] }] },
-      { matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }] },
-    ] };
+    const either = {
+      nodeSelectorTerms: [
+        { matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['windows'] }] },
+        { matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['linux'] }] },
+      ],
+    };
     expect(synthWarn(eksDeployment({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: either } } })).warnings).toEqual([]);
     const irsa = chart();
     const dep = new kplus27.k8s.KubeDeployment(irsa, 'Win', {

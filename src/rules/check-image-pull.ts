@@ -20,8 +20,8 @@
 //   `request-serviceaccounts-token-audience` on the resource `<audience>`
 //   (apiGroups [''], optionally resourceNames: ServiceAccount names).
 import { defineRule } from './catalogue';
-import { Finding, finding, ptr, show } from './finding';
 import { isIamRoleArn } from './check-preset';
+import { Finding, finding, ptr, show } from './finding';
 import { isUnresolvedToken } from './trust';
 
 /** Rule ids of image pulls with service account tokens (BT250-BT259). */

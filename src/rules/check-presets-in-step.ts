@@ -6,7 +6,7 @@ import { Finding, finding, ptr, show } from './finding';
 /** Rule ids of the platform limits of the presets (BT290-BT294). */
 export const PS = {
   EKS_POD_IDENTITY_TARGET: defineRule('BT290', 'warning',
-    "A workload that uses EKS Pod Identity (a token with audience pods.eks.amazonaws.com) visibly targets nodes where EKS Pod Identity does not work: Windows nodes (nodeSelector or required node affinity kubernetes.io/os: windows, spec.os.name: windows) or Fargate (eks.amazonaws.com/compute-type: fargate as a node selector, required node affinity, pod label or pod annotation); the EKS Pod Identity Agent runs only on Linux EC2 nodes, so the pods get no credentials (aws/containers-roadmap#2274). A Fargate profile that selects the pod by namespace and labels is not visible in the manifest.",
+    'A workload that uses EKS Pod Identity (a token with audience pods.eks.amazonaws.com) visibly targets nodes where EKS Pod Identity does not work: Windows nodes (nodeSelector or required node affinity kubernetes.io/os: windows, spec.os.name: windows) or Fargate (eks.amazonaws.com/compute-type: fargate as a node selector, required node affinity, pod label or pod annotation); the EKS Pod Identity Agent runs only on Linux EC2 nodes, so the pods get no credentials (aws/containers-roadmap#2274). A Fargate profile that selects the pod by namespace and labels is not visible in the manifest.',
     'use IAM roles for service accounts (AwsIamRole) for pods on Windows nodes or Fargate, or schedule the workload onto Linux EC2 nodes'),
 };
 
@@ -41,7 +41,9 @@ function requiredAffinityOnly(spec: any, key: string, value: string): boolean {
 export function checkEksPodIdentityTarget(spec: any, specPath: string, meta: any, metaPath: string): Finding[] {
   if (!spec || typeof spec !== 'object' || !projectsAudience(spec, EKS_POD_IDENTITY_AUDIENCE)) return [];
   const out: Finding[] = [];
-  const add = (path: string, prop: string, problem: string, got: unknown) => out.push(finding(PS.EKS_POD_IDENTITY_TARGET, path, prop, problem, show(got)));
+  const add = (path: string, prop: string, problem: string, got: unknown) => {
+    out.push(finding(PS.EKS_POD_IDENTITY_TARGET, path, prop, problem, show(got)));
+  };
   const sel = spec.nodeSelector;
   if (sel && typeof sel === 'object') {
     if (eq(sel[OS_KEY], 'windows')) add(`${specPath}${ptr('nodeSelector', OS_KEY)}`, `nodeSelector.${OS_KEY}`, 'schedules the pod onto Windows nodes, where EKS Pod Identity does not work', sel[OS_KEY]);

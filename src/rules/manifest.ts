@@ -1,6 +1,6 @@
 import { ACK_ANNOTATION_PREFIX, ackAnnotation, findRule, R, VOLUME_ANNOTATION_KEY } from './catalogue';
-import { checkIssuerValue } from './check-issuer';
 import { checkServiceAccountImagePull } from './check-image-pull';
+import { checkIssuerValue } from './check-issuer';
 import { checkPodSpec, CheckStyle } from './check-pod';
 import { checkEksPodIdentityTarget } from './check-presets-in-step';
 import { Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
