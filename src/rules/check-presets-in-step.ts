@@ -23,7 +23,8 @@ function projectsAudience(spec: any, audience: string): boolean {
     && v.projected.sources.some((s: any) => s?.serviceAccountToken?.audience === audience));
 }
 
-const eq = (v: unknown, want: string) => typeof v === 'string' && v.toLowerCase() === want;
+// label values and os.name are compared exactly, as the scheduler and the API server do
+const eq = (v: unknown, want: string) => v === want;
 
 /** The pod's required node affinity lets it run only where `key` is `value` (every term has `key In [value]`, as cdk8s-plus's scheduling.attract writes it). */
 function requiredAffinityOnly(spec: any, key: string, value: string): boolean {
