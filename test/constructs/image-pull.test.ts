@@ -7,15 +7,15 @@ import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus27 from 'cdk8s-plus-27';
 import * as kplus33 from 'cdk8s-plus-33';
 import * as YAML from 'yaml';
-import { expectValidManifests } from './schema';
-import { captureWarnings, chart, errorOf, findKind, synth } from './util';
-import { build as buildExample, tokenAttributes as exampleTokenAttributes } from '../examples/image-pulls';
+import { expectValidManifests } from '../schema';
+import { captureWarnings, chart, errorOf, findKind, synth } from '../util';
+import { build as buildExample, tokenAttributes as exampleTokenAttributes } from '../../examples/image-pulls';
 import {
   AwsEcrImagePull, AzureAcrImagePull, BoundTokenRules, ImagePullIdentity, ImagePullTokenCacheType, NodeAudienceGrant,
-} from '../src';
-import { Linter } from '../src/lint/lint';
-import { ruleCoverage } from '../src/policy/build';
-import { findRule, isQualifiedName } from '../src/rules';
+} from '../../src';
+import { Linter } from '../../src/lint/lint';
+import { ruleCoverage } from '../../src/policy/build';
+import { findRule, isQualifiedName } from '../../src/rules';
 
 const ROLE = 'arn:aws:iam::111122223333:role/ecr-pull';
 const CLIENT = '00000000-1111-2222-3333-444444444444';
@@ -346,7 +346,7 @@ describe('example image-pulls', () => {
 
 describe('docs/image-pulls.md', () => {
   test('the tokenAttributes block is what the example prints', () => {
-    const page: string = fs.readFileSync(`${__dirname}/../docs/image-pulls.md`, 'utf8');
+    const page: string = fs.readFileSync(`${__dirname}/../../docs/image-pulls.md`, 'utf8');
     const block = /```yaml\n(# providers\[name=ecr-credential-provider\][\s\S]*?)```/.exec(page);
     expect(block?.[1]).toBe(exampleTokenAttributes());
   });
