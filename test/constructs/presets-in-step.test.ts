@@ -8,7 +8,7 @@ import * as YAML from 'yaml';
 import { captureWarnings, chart, errorOf, findKind, synth } from '../util';
 import {
   AwsEksPodIdentity, AwsIamRole, AzureWebhookLayout, AzureWorkloadIdentity, BoundTokenRules, ClusterIssuerConfig,
-  GcpWorkloadIdentityFederation,
+  GcpWorkloadIdentityFederation, OpenShiftShortTermCredentials,
 } from '../../src';
 import { Linter } from '../../src/lint/lint';
 import { ruleCoverage } from '../../src/policy/build';
@@ -170,6 +170,22 @@ describe('GCP pools that hold the cluster\'s keys (jwksUploaded): no BT169', () 
     expect(warnings[0]).toContain('BT169');
     expect(warnings[0]).toContain('AWS IAM');
     expect(warnings[0]).not.toContain('Google');
+  });
+
+  test('OpenShiftShortTermCredentials.gcp({ jwksUploaded: true }) too: ccoctl of OpenShift 4.22 uploads the JWKS to the pool', () => {
+    const run = (jwksUploaded?: boolean) => {
+      const c = chart({ namespace: 'operator' });
+      const cfg = new ClusterIssuerConfig(c, 'Issuer', { serviceAccountIssuer: 'https://kubernetes.default.svc' });
+      BoundTokenRules.acknowledge(cfg, 'BT165', 'restart planned by the test');
+      const account = new kplus33.ServiceAccount(c, 'Account', { metadata: { name: 'operator' } });
+      const dep = new kplus33.Deployment(c, 'Operator', { serviceAccount: account, containers: [{ name: 'operator', image: 'quay.io/example/operator:1.0.0', securityContext: { user: 1000 } }] });
+      OpenShiftShortTermCredentials.gcp({
+        projectNumber: '123456789012', poolId: 'on-prem-clusters', providerId: 'cluster-a', serviceAccountEmail: 'op@p.iam.gserviceaccount.com', jwksUploaded,
+      }).bind(dep);
+      return synthWarn(c).warnings;
+    };
+    expect(run().join('\n')).toContain("BT169: 'serviceAccountIssuer' has the cluster-internal host 'kubernetes.default.svc'");
+    expect(run(true)).toEqual([]);
   });
 
   test('fails when jwksUploaded is not a boolean (BT230)', () => {
