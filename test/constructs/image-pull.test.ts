@@ -7,8 +7,6 @@ import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus27 from 'cdk8s-plus-27';
 import * as kplus33 from 'cdk8s-plus-33';
 import * as YAML from 'yaml';
-import { expectValidManifests } from '../schema';
-import { captureWarnings, chart, errorOf, findKind, synth } from '../util';
 import { build as buildExample, tokenAttributes as exampleTokenAttributes } from '../../examples/image-pulls';
 import {
   AwsEcrImagePull, AzureAcrImagePull, BoundTokenRules, ImagePullIdentity, ImagePullTokenCacheType, NodeAudienceGrant,
@@ -16,6 +14,8 @@ import {
 import { Linter } from '../../src/lint/lint';
 import { ruleCoverage } from '../../src/policy/build';
 import { findRule, isQualifiedName } from '../../src/rules';
+import { expectValidManifests } from '../schema';
+import { captureWarnings, chart, errorOf, findKind, synth } from '../util';
 
 const ROLE = 'arn:aws:iam::111122223333:role/ecr-pull';
 const CLIENT = '00000000-1111-2222-3333-444444444444';

@@ -5,7 +5,6 @@ import { Chart } from 'cdk8s';
 import * as kplus27 from 'cdk8s-plus-27';
 import * as kplus33 from 'cdk8s-plus-33';
 import * as YAML from 'yaml';
-import { captureWarnings, chart, errorOf, findKind, synth } from '../util';
 import {
   AwsEksPodIdentity, AwsIamRole, AzureWebhookLayout, AzureWorkloadIdentity, BoundTokenRules, ClusterIssuerConfig,
   GcpWorkloadIdentityFederation, OpenShiftShortTermCredentials,
@@ -13,6 +12,7 @@ import {
 import { Linter } from '../../src/lint/lint';
 import { ruleCoverage } from '../../src/policy/build';
 import { findRule } from '../../src/rules';
+import { captureWarnings, chart, errorOf, findKind, synth } from '../util';
 
 const CLIENT = '00000000-1111-2222-3333-444444444444';
 const TENANT = '55555555-6666-7777-8888-999999999999';
