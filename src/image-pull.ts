@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as YAML from 'yaml';
@@ -34,6 +35,9 @@ export class ImagePullTokenCacheType {
 /**
  * The `tokenAttributes` of one provider in the kubelet's
  * `CredentialProviderConfig` (kubelet.config.k8s.io/v1), field for field.
+ * Read by kubelets of Kubernetes 1.34+ (beta, feature gate
+ * `KubeletServiceAccountTokenForCredentialProviders` on by default); a kubelet
+ * with the gate off refuses a configuration that has `tokenAttributes`.
  */
 export interface CredentialProviderTokenAttributes {
   /** The audience of the service account token the kubelet requests for the provider. */
@@ -129,8 +133,7 @@ export class NodeAudienceGrant extends Construct {
 
 /** `node-audience-<audience as a name>-<8 hex of its SHA-256>`: a DNS subdomain, distinct per audience. */
 function defaultGrantName(audience: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const hash = require('crypto').createHash('sha256').update(audience, 'utf8').digest('hex').slice(0, 8);
+  const hash = crypto.createHash('sha256').update(audience, 'utf8').digest('hex').slice(0, 8);
   const readable = audience.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/[-.]{2,}/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 200);
   return `node-audience-${readable ? `${readable}-` : ''}${hash}`;
 }
@@ -300,7 +303,7 @@ function throwFindings(name: string, found: Finding[]): void {
 function serviceAccountFindings(obj: ApiObject): Finding[] {
   const manifest = obj.toJson();
   const out = checkObject(manifest, { style: CONSTRUCT_STYLE });
-  const saName = manifest?.metadata?.name;
+  const saName = manifest?.metadata?.name ?? '(unnamed)';
   const grants = clusterRoleRules(obj.node.root);
   const seen = new Set<string>();
   for (const p of PRESETS.get(obj) ?? []) {
