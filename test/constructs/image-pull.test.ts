@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus27 from 'cdk8s-plus-27';
 import * as kplus33 from 'cdk8s-plus-33';
+import * as fc from 'fast-check';
 import * as YAML from 'yaml';
 import { build as buildExample, tokenAttributes as exampleTokenAttributes } from '../../examples/image-pulls';
 import {
@@ -179,6 +180,20 @@ describe('ImagePullIdentity (any keys)', () => {
     const cm = new kplus33.ConfigMap(c, 'Cm');
     expect(errorOf(() => quay().annotateServiceAccount(cm)))
       .toContain("BT149: 'serviceAccount' of ImagePullIdentity.annotateServiceAccount() must be a ServiceAccount of cdk8s-plus (any line) or a KubeServiceAccount, got a cdk8s-plus-33 ConfigMap at 'test/Cm'");
+  });
+
+  test('isQualifiedName agrees with the one-regex form of apimachinery\'s IsQualifiedName (fast-check)', () => {
+    // apimachinery: an optional DNS-1123 subdomain prefix (<= 253) and '/', then a name part (<= 63)
+    const reference = (k: string) => {
+      const m = /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/.exec(k);
+      return m !== null && (m[1] === undefined || m[1].length <= 253) && m[5].length <= 63;
+    };
+    const chars = fc.constantFrom('a', 'z', 'A', '0', '9', '-', '_', '.', '/', ' ', 'é');
+    fc.assert(fc.property(fc.array(chars, { maxLength: 12 }).map(a => a.join('')), k => isQualifiedName(k) === reference(k)), { numRuns: 3000 });
+    fc.assert(fc.property(fc.integer({ min: 60, max: 260 }), fc.boolean(), (n, prefixed) => {
+      const k = prefixed ? `${'a'.repeat(n)}/x` : 'a'.repeat(n);
+      return isQualifiedName(k) === reference(k);
+    }));
   });
 
   test('qualified names as Kubernetes validates annotation keys', () => {
