@@ -365,9 +365,10 @@ export interface AwsEcrImagePullProps {
  * 1.34+): the ServiceAccount carries `eks.amazonaws.com/ecr-role-arn`, and
  * the ECR credential provider assumes that role with
  * `AssumeRoleWithWebIdentity` (audience `sts.amazonaws.com`). The kubelet's
- * `tokenAttributes` are EKS's: `cacheType: ServiceAccount`,
- * `requireServiceAccount: false`, the role annotation optional (a
- * ServiceAccount without it falls back to the node's role).
+ * `tokenAttributes` are those EKS node configurations use:
+ * `cacheType: ServiceAccount`, `requireServiceAccount: false`, the role
+ * annotation optional (the provider falls back to the node's credentials for
+ * a ServiceAccount without it, kubernetes/cloud-provider-aws#1281).
  *
  * IAM side: the role trusts the cluster's OIDC provider for
  * `system:serviceaccount:<namespace>:<name>` and audience `sts.amazonaws.com`,

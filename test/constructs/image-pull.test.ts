@@ -46,7 +46,7 @@ describe('AwsEcrImagePull', () => {
     const { objs, warnings } = synthWarn(c);
     expect(warnings).toEqual([]);
     expect(sa(objs, 'web').metadata.annotations).toEqual({ 'eks.amazonaws.com/ecr-role-arn': ROLE });
-    // as EKS writes it: the role annotation optional, so accounts without it fall back to the node role
+    // as EKS node configurations write it: the role annotation optional, so accounts without it fall back to the node's credentials
     expect(ecr.tokenAttributes()).toEqual({
       serviceAccountTokenAudience: 'sts.amazonaws.com',
       cacheType: 'ServiceAccount',
