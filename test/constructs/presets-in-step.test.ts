@@ -102,6 +102,17 @@ describe('EKS Pod Identity on Windows nodes or Fargate (BT290)', () => {
     expect(report.findings[0].message).toContain(`BT290: ${phrase}`);
   });
 
+  test('fails when a cdk8s-plus workload attracts Windows nodes (scheduling.attract writes a required node affinity)', () => {
+    const c = chart({ namespace: 'payments' });
+    const account = new kplus33.ServiceAccount(c, 'Account', { metadata: { name: 'batch' } });
+    const job = new kplus33.Job(c, 'Batch', { serviceAccount: account, containers: [{ name: 'batch', image: 'public.ecr.aws/aws-cli/aws-cli:2.17.0', securityContext: { user: 1000 } }] });
+    job.scheduling.attract(kplus33.Node.labeled(kplus33.NodeLabelQuery.is('kubernetes.io/os', 'windows')));
+    new AwsEksPodIdentity().bind(job);
+    const { warnings } = synthWarn(c);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("[test/Batch] BT290: 'affinity.nodeAffinity' requires kubernetes.io/os In [windows] in every term");
+  });
+
   test('compliant: Linux nodes; an affinity that also allows Linux; Windows without EKS Pod Identity', () => {
     expect(synthWarn(eksDeployment({ nodeSelector: { 'kubernetes.io/os': 'linux' } })).warnings).toEqual([]);
     const either = {
