@@ -4,7 +4,7 @@
 // Internal: not part of the jsii API (the construct is).
 
 import { celRegex, celString, celStringList, goUrlParses, JS_WHITESPACE_CLASS } from './cel';
-import { annotatedVolumeNames, BOUND_NOTES, MOUNTED_NAMES, POD_BOUND_NOTE, RULE_GUARDS, TRAILING_SLASH_MOUNTS, WITHIN_BOUNDS } from './cost';
+import { annotatedVolumeNames, BOUND_NOTES, EKS_POD_IDENTITY_UNSUPPORTED, MOUNTED_NAMES, POD_BOUND_NOTE, RULE_GUARDS, TRAILING_SLASH_MOUNTS, WITHIN_BOUNDS } from './cost';
 import { ExpressedRule, isExpressed, POLICY_RULES, PolicyScope, PROJECTED_PATHS_BOUNDED } from './rules';
 import { ackAnnotation, allRules, findRule, isDns1123Label, R, RuleDef, show, VOLUME_ANNOTATION_KEY } from '../rules';
 
@@ -206,6 +206,17 @@ const VARIABLES: readonly Variable[] = [
     expression: 'variables.podSpec != null && ((has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.fsGroup)) '
       + '|| (variables.runAsUsers.size() > 0 && variables.runAsUsers.all(u, u >= 0 && u == variables.runAsUsers[0])))',
   },
+  {
+    // The pods' labels: a Pod's own, a workload's pod template (BT290).
+    name: 'podLabels',
+    expression: byKind('object', {
+      pod: ['metadata', 'labels'],
+      template: ['spec', 'template', 'metadata', 'labels'],
+      cronJob: ['spec', 'jobTemplate', 'spec', 'template', 'metadata', 'labels'],
+      issuer: null,
+    }, '{}'),
+  },
+  { name: 'eksPodIdentityUnsupported', expression: EKS_POD_IDENTITY_UNSUPPORTED },
   {
     name: 'windowsPod',
     expression: "variables.podSpec != null && has(variables.podSpec.os) && has(variables.podSpec.os.name) && variables.podSpec.os.name == 'windows'",

@@ -399,5 +399,9 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT255: { notExpressible: 'not in the policy: the policy matches pods and workloads, not ServiceAccounts; the lint and the constructs check ServiceAccounts' },
   BT256: { notExpressible: 'construct-only: compares the image-pull presets with the node-audience grants of the whole app; admission sees one object per request' },
   // --- issue 19: the presets in step with their platforms (src/rules/check-presets-in-step.ts) ---
-  BT290: { notExpressible: 'not in the policy yet: expressible over the pod spec and template metadata, left to the lint and the constructs until the policy\'s cost bound is measured with it' },
+  BT290: {
+    scope: 'tokenVolume',
+    violation: `variables.eksPodIdentityUnsupported && ${token("has(t.audience) && t.audience == 'pods.eks.amazonaws.com'")}`,
+    problem: 'a token for EKS Pod Identity is projected into pods that target Windows nodes or Fargate, where EKS Pod Identity does not work',
+  },
 };
