@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import { notAWorkload } from './private/bound-workload';
 import { registerSubject } from './private/engine';
-import { clusterScoped } from './private/issuer/internal';
+import { ClusterScopedObject } from './private/cluster-scoped';
 import { asServiceAccount, describeValue } from './private/kplus';
 import { arrayOf, bool, checkProps, instance, str, stringMap } from './private/props';
 import {
@@ -110,19 +110,19 @@ export class NodeAudienceGrant extends Construct {
     this.name = props.name ?? defaultGrantName(props.audience);
     const rule: { [k: string]: unknown } = { apiGroups: [''], resources: [props.audience], verbs: [NODE_AUDIENCE_VERB] };
     if (this.names.length > 0) rule.resourceNames = [...this.names];
-    clusterScoped(new ApiObject(this, 'Resource', {
+    new ClusterScopedObject(this, 'Resource', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: { name: this.name },
       rules: [rule],
-    } as any));
-    this.binding = clusterScoped(new ApiObject(this, 'Binding', {
+    } as any);
+    this.binding = new ClusterScopedObject(this, 'Binding', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
       metadata: { name: this.name },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: this.name },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: NODES_GROUP }],
-    } as any));
+    } as any);
   }
 
   /** The ServiceAccount names the grant is limited to (empty: every ServiceAccount). */

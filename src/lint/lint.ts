@@ -4,7 +4,7 @@
 // validation plugin. It must not load cdk8s, cdk8s-plus or constructs.
 import {
   acknowledgements, applyTemplates, checkIssuerCount, checkObject, checkShape, Finding, finding, findRule,
-  isMapping, Level, locatePodSpec, MANIFEST_STYLE, podSpecLocationOf, R, show, WHOLE_OBJECT_RULES,
+  isMapping, Level, locatePodSpec, MANIFEST_STYLE, podSpecLocationOf, R, SELECTOR_KINDS, show, WHOLE_OBJECT_RULES,
 } from '../rules';
 import { Document, splitDocuments } from './documents';
 import { isKustomizationFile, SourceContext } from './kustomize';
@@ -295,9 +295,6 @@ function issuers(units: readonly Unit[], where: string): Pending[] {
   return [...found].map(([i, f]) => ({ unit: units[i], finding: f }));
 }
 
-/** The apps/v1 kinds whose every applied object has spec.selector. */
-const SELECTOR_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
-
 /** True for the API groups whose pod specs the API server validates as a pod's (core, apps, batch); other kinds (Knative, Argo) default fields themselves. */
 function corePodCarrier(obj: any): boolean {
   const v = obj.apiVersion;
@@ -318,7 +315,7 @@ export function whyPartial(obj: any, context: SourceContext | undefined): string
   const named = isMapping(meta) && ((typeof meta.name === 'string' && meta.name !== '') || (typeof meta.generateName === 'string' && meta.generateName !== ''));
   if (!named) return 'has no metadata.name, which every applied object has (a patch, or a template a tool fills in)';
   if (!corePodCarrier(obj)) return undefined;
-  if (SELECTOR_KINDS.has(obj.kind) && String(obj.apiVersion).startsWith('apps/') && !isMapping(obj.spec?.selector)) {
+  if (SELECTOR_KINDS.includes(obj.kind) && String(obj.apiVersion).startsWith('apps/') && !isMapping(obj.spec?.selector)) {
     return `has no spec.selector, which the API server requires of every ${obj.kind} (a patch, or a fragment)`;
   }
   return undefined;

@@ -23,7 +23,7 @@ import {
 } from './kplus';
 import { explainDroppedVolumes } from './kplus-statefulset';
 import { Slot } from './slot';
-import { Finding, finding, getAt, locatePodSpec, NO_FINDINGS, R, show } from '../rules';
+import { DECLARED_CONTAINER_GROUPS, Finding, finding, getAt, locatePodSpec, NO_FINDINGS, R, show } from '../rules';
 import { rotationAnnotations } from '../rules/rotation';
 
 /** The mount path of token volumes unless told otherwise. */
@@ -252,7 +252,7 @@ export class BoundWorkload implements Subject {
     const json = readingTheModel(() => this.apiObject.toJson());
     const loc = locatePodSpec(json);
     const spec = loc ? getAt(json, loc.specPath) : undefined;
-    for (const group of ['initContainers', 'containers']) {
+    for (const group of DECLARED_CONTAINER_GROUPS) {
       for (const c of asArray(spec?.[group])) {
         if (typeof c?.name !== 'string') continue;
         all.add(c.name);
@@ -388,7 +388,7 @@ export class BoundWorkload implements Subject {
     for (const x of b.extras) {
       if (!(spec.volumes as any[]).some(v => v?.name === x.name)) addTo(spec, at, 'volumes', { name: x.name, ...x.config });
     }
-    for (const group of ['initContainers', 'containers']) {
+    for (const group of DECLARED_CONTAINER_GROUPS) {
       const list: any[] = Array.isArray(spec[group]) ? spec[group] : [];
       list.forEach((c, i) => {
         if (!c || typeof c !== 'object' || (b.containers && !b.containers.has(c.name))) return;
@@ -575,7 +575,7 @@ export class BoundWorkload implements Subject {
     let out: Finding[] = NO_FINDINGS;
     const push = (f: Finding) => { out = out === NO_FINDINGS ? [f] : (out.push(f), out); };
     const spec = getAt(manifest, loc.specPath) ?? {};
-    const groups: Array<[string, any[]]> = [['initContainers', asArray(spec.initContainers)], ['containers', asArray(spec.containers)]];
+    const groups: Array<[string, any[]]> = DECLARED_CONTAINER_GROUPS.map(g => [g, asArray(spec[g])]);
     const names: string[] = [];
     for (const [, list] of groups) for (const c of list) if (typeof c?.name === 'string') names.push(c.name);
     for (const b of this.bindings) {

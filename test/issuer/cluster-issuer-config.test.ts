@@ -258,6 +258,44 @@ describe('ClusterIssuerConfig: rules on the issuer value', () => {
 });
 
 describe('ClusterIssuerConfig: rules across the app', () => {
+  test('BT160 names the other configs in tree order, whatever order they were made in', () => {
+    const app = Testing.app();
+    const [a, b, c] = ['a', 'b', 'c'].map(id => new Chart(app, id));
+    for (const scope of [c, a, b]) new ClusterIssuerConfig(scope, 'Issuer', { serviceAccountIssuer: PUBLIC, restart: {} });
+    const msg = errorOf(() => app.synth());
+    expect(msg).toContain("[a/Issuer] BT160: 'ClusterIssuerConfig' must appear once per cluster, but 3 apply to the same objects (this one to the whole app), "
+      + "got 'b/Issuer' (applies to the whole app), 'c/Issuer' (applies to the whole app) besides this one");
+  });
+
+  test('two apps in one process keep their own issuer facts (configs, restarts, public-issuer marks)', () => {
+    const first = issuerChart('https://issuer.cluster.local', { restart: {} });
+    markNeedsPublicIssuer(first.c, 'Example Cloud IAM');
+    const second = chart();
+    new ClusterIssuerConfig(second, 'Issuer', { serviceAccountIssuer: 'https://issuer.cluster.local', restart: {} });
+    expect(publicIssuerMarks(second)).toEqual([]);
+    // neither sees the other's config (no BT160) or restart (no BT182); only the first has a cloud consumer (BT169)
+    expect(synthWarn(second).warnings).toEqual([]);
+    const { warnings } = synthWarn(first.c);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("BT169: 'serviceAccountIssuer' has the cluster-internal host 'issuer.cluster.local'");
+  });
+
+  test('reads the audiences of the workloads the library bound from their binding records: a plain ApiObject bound with mountIntoApiObject', () => {
+    const { c } = issuerChart('https://oidc.example.com/');
+    const raw = new kplus.k8s.KubeDeployment(c, 'Raw', {
+      metadata: { name: 'raw' },
+      spec: {
+        selector: { matchLabels: { app: 'raw' } },
+        template: { metadata: { labels: { app: 'raw' } }, spec: { serviceAccountName: 'raw', containers: [{ name: 'app', image: 'busybox:1.36' }] } },
+      },
+    });
+    new ProjectedTokenVolume(c, 'Tokens', { tokens: [{ path: 'token', audience: 'https://oidc.example.com' }] }).mountIntoApiObject(raw);
+    const msg = errorOf(() => synthWarn(c));
+    expect(msg).toContain('BT167');
+    // the first place in the tree that sets the audience: the workload (before the volume made after it)
+    expect(msg).toContain("differs only by a trailing slash from the audience 'https://oidc.example.com' of a token at 'test/Raw'");
+  });
+
   test('fails when an audience differs from the issuer only by a trailing slash (BT167)', () => {
     const { c } = issuerChart('https://oidc.example.com/');
     podWithAudience(c, 'https://oidc.example.com');

@@ -6,21 +6,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Linter, LintFinding } from '../../src/lint/lint';
-import { findRule } from '../../src/rules';
+import { lintStrictOnly, readFixtures } from '../fixtures/expect';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'real-world');
-const FILES = fs.readdirSync(DIR).filter(f => f.endsWith('.yaml')).sort();
+const FIXTURES = readFixtures(DIR);
+const FILES = FIXTURES.map(f => f.file);
 
-/** `file:line` -> the rule ids marked on that line. */
+/** `file:line` -> the rule ids marked on that line (the one fixture format, test/fixtures/expect.ts). */
 function markers(): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const file of FILES) {
-    fs.readFileSync(path.join(DIR, file), 'utf8').split('\n').forEach((line, i) => {
-      const m = /# expect: (BT\d+(?:[ ,]+BT\d+)*)\s*$/.exec(line);
-      if (m) out.set(`${file}:${i + 1}`, m[1].split(/[ ,]+/));
-    });
-  }
-  return out;
+  return new Map(FIXTURES.flatMap(fx => fx.marks.filter(m => m.expect.length > 0).map(m => [`${fx.file}:${m.line}`, [...m.expect]] as [string, string[]])));
 }
 
 function lintAll(strict: boolean): LintFinding[] {
@@ -34,7 +28,7 @@ describe('precision on the realistic fixture corpus', () => {
   const findings = lintAll(false);
   const isReal = (f: LintFinding) => marks.get(`${f.file}:${f.line}`)?.includes(f.ruleId) ?? false;
   // a marked problem of a rule the lint reports only with --strict (BT120, BT151) is expected there
-  const strictOnly = (id: string) => findRule(id)?.lintStrictOnly === true;
+  const strictOnly = lintStrictOnly;
 
   test('the corpus is large enough to measure: several files, real problems and clean objects', () => {
     expect(FILES.length).toBeGreaterThanOrEqual(7);

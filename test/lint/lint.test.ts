@@ -6,9 +6,11 @@ import { Document, documentStats, splitDocuments } from '../../src/lint/document
 import { Linter, LintFinding, LintOptions } from '../../src/lint/lint';
 import { ABSENT, astLine, BlockScanner, UNSURE } from '../../src/lint/locate';
 import { kubeScalar, loadFast, yamlOptions } from '../../src/lint/yaml';
-import { EXPECTATIONS, FIXTURES_DIR, fixturePath } from '../fixtures/manifests/expectations';
+import { expectedAcknowledged, expectedFindings, fixtureFiles, markedIds, MANIFEST_FIXTURES_DIR, readFixtures } from '../fixtures/expect';
 
-const pick = (f: LintFinding) => ({ ruleId: f.ruleId, level: f.level, line: f.line, path: f.path, name: f.name });
+// The fixture pins a finding by its line (which also pins its field and its object) and rule id; the level is the catalogue's.
+const pinned = (f: LintFinding) => ({ line: f.line, ruleId: f.ruleId, level: f.level });
+const MANIFESTS = readFixtures(MANIFEST_FIXTURES_DIR);
 
 function lint(text: string, file = 'in.yaml', opts: LintOptions = {}) {
   const linter = new Linter(opts);
@@ -39,35 +41,41 @@ ${extra}`;
 }
 
 describe('the fixtures and their expected findings', () => {
-  for (const [file, exp] of Object.entries(EXPECTATIONS)) {
-    test(`${file}: ${exp.about}`, () => {
-      const r = lint(fs.readFileSync(fixturePath(file), 'utf8'), file);
-      expect(r.findings.map(pick)).toEqual(exp.findings);
-      expect(r.acknowledged.map(pick)).toEqual(exp.acknowledged);
-      expect(r.objectsChecked).toBe(exp.objects);
-      expect(r.filesChecked).toBe(1);
-      for (const f of r.findings) {
-        expect(f.file).toBe(file);
-        expect(f.message.startsWith(`${f.ruleId}: '`)).toBe(true);
+  for (const fx of MANIFESTS) {
+    test(`${fx.file}: ${fx.description}`, () => {
+      // by default and with --strict (which adds the rules the catalogue marks lintStrictOnly)
+      for (const strict of [false, true]) {
+        const r = lint(fx.text, fx.file, { strict });
+        expect({ strict, findings: r.findings.map(pinned) }).toEqual({ strict, findings: expectedFindings(fx, { strict }) });
+        expect({ strict, acknowledged: r.acknowledged.map(pinned) }).toEqual({ strict, acknowledged: expectedAcknowledged(fx, { strict }) });
+        expect(r.objectsChecked).toBe(fx.objects);
+        expect(r.filesChecked).toBe(1);
+        for (const f of r.findings) {
+          expect(f.file).toBe(fx.file);
+          expect(f.message.startsWith(`${f.ruleId}: '`)).toBe(true);
+        }
       }
     });
   }
 
-  test('every manifest in the fixture folder has its expectations', () => {
-    const files = fs.readdirSync(FIXTURES_DIR).filter(f => /\.(ya?ml|json)$/.test(f)).sort();
-    expect(Object.keys(EXPECTATIONS).sort()).toEqual(files);
+  test('every manifest in the fixture folder states how many objects it holds, and every .expect file belongs to a JSON fixture', () => {
+    expect(MANIFESTS.map(f => f.file)).toEqual(fixtureFiles(MANIFEST_FIXTURES_DIR));
+    expect(MANIFESTS.filter(f => f.objects === undefined).map(f => f.file)).toEqual([]);
+    const sidecars = fs.readdirSync(MANIFEST_FIXTURES_DIR).filter(f => f.endsWith('.expect'));
+    expect(sidecars).toEqual(MANIFESTS.filter(f => f.file.endsWith('.json')).map(f => `${f.file}.expect`));
   });
 
   test('every rule of issue 6 (BT900-BT904) is shown by a fixture', () => {
-    const ids = new Set(Object.values(EXPECTATIONS).flatMap(e => e.findings.map(x => x.ruleId)));
+    const ids = new Set(MANIFESTS.flatMap(fx => markedIds(fx).expect));
     for (const id of ['BT900', 'BT901', 'BT902', 'BT903', 'BT904']) expect(ids).toContain(id);
   });
 
   test('the block scanner locates every finding of the block-style fixtures without a syntax tree (the fast path)', () => {
-    for (const [file, exp] of Object.entries(EXPECTATIONS)) {
-      const text = fs.readFileSync(fixturePath(file), 'utf8');
+    for (const fx of MANIFESTS) {
+      const text = fx.text;
+      const file = fx.file;
       // JSON, templates, duplicate keys and syntax errors are read with the syntax tree anyway
-      const needsTree = file.endsWith('.json') || text.includes('{{') || exp.findings.some(x => ['BT900', 'BT903'].includes(x.ruleId));
+      const needsTree = file.endsWith('.json') || text.includes('{{') || markedIds(fx).expect.some(x => ['BT900', 'BT903'].includes(x));
       if (needsTree) continue;
       const before = documentStats.locatedWithSyntaxTree;
       lint(text, file);

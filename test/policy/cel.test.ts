@@ -4,9 +4,11 @@ import { parse } from '@bufbuild/cel';
 import * as fc from 'fast-check';
 import { loadPolicyFixtures } from './fixtures';
 import { admissionView, evalCel, evaluatePolicy, lintVerdict, policyAgreesWithLint, policyVerdict } from './harness';
+import { Linter, LintFinding } from '../../src/lint/lint';
 import { buildPolicyObjects, enforcedRuleIds } from '../../src/policy/build';
 import { celRegex, celString, JS_WHITESPACE_CLASS, stripTrailingSlashes } from '../../src/policy/cel';
 import { parseGoUrl } from '../../src/rules';
+import { expectedAcknowledged, expectedFindings } from '../fixtures/expect';
 
 const FIXTURES = loadPolicyFixtures();
 const POLICIES = buildPolicyObjects();
@@ -38,11 +40,21 @@ describe('the fixtures', () => {
     expect(FIXTURES.filter(f => f.name.includes('ack-warning'))).not.toHaveLength(0);
   });
 
-  test.each(FIXTURES.map(f => [f.name, f] as const))('the lint gives %s the verdict its header states', (_name, f) => {
+  test.each(FIXTURES.map(f => [f.name, f] as const))('the lint finds what %s marks, and gives the verdict derived from the marks', (_name, f) => {
+    // the marks, exactly: by default and with --strict, found and acknowledged, on their lines
+    for (const strict of [false, true]) {
+      const linter = new Linter({ strict });
+      linter.addSource(f.fixture.file, f.fixture.text);
+      const r = linter.report();
+      const at = (x: LintFinding) => ({ line: x.line, ruleId: x.ruleId, level: x.level });
+      expect({ strict, findings: r.findings.map(at), acknowledged: r.acknowledged.map(at), objects: r.objectsChecked }).toEqual({
+        strict, findings: expectedFindings(f.fixture, { strict }), acknowledged: expectedAcknowledged(f.fixture, { strict }), objects: 1,
+      });
+    }
     expect(lintVerdict(f.object)).toEqual({ denied: f.deny, warned: f.warn });
   });
 
-  test.each(FIXTURES.map(f => [f.name, f] as const))('the policies give %s the verdict its header states', (_name, f) => {
+  test.each(FIXTURES.map(f => [f.name, f] as const))('the policies give %s the verdict derived from its marks', (_name, f) => {
     const r = policyVerdict(POLICIES, { object: f.object, namespace: 'apps' });
     expect(r.errors).toEqual([]);
     expect({ denied: r.denied, warned: r.warned }).toEqual({ denied: f.deny, warned: f.warn });

@@ -5,7 +5,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { policyAgreesWithLint } from './harness';
 import { runCli } from '../../src/cli/run';
-import { FIXTURES_DIR } from '../fixtures/manifests/expectations';
+import { fixtureFiles, MANIFEST_FIXTURES_DIR as FIXTURES_DIR } from '../fixtures/expect';
 
 function objectsOf(file: string): Array<[string, any]> {
   const text = fs.readFileSync(path.join(FIXTURES_DIR, file), 'utf8');
@@ -20,7 +20,7 @@ function objectsOf(file: string): Array<[string, any]> {
   return out;
 }
 
-const files = fs.readdirSync(FIXTURES_DIR).filter(f => /\.(ya?ml|json)$/.test(f)).sort();
+const files = fixtureFiles(FIXTURES_DIR);
 
 describe('the policy and the lint agree on the lint fixtures', () => {
   test.each(files)('%s', file => {

@@ -1,5 +1,6 @@
-import { ApiObject, ApiObjectMetadata, GroupVersionKind } from 'cdk8s';
+import { ApiObjectMetadata, GroupVersionKind } from 'cdk8s';
 import { Construct } from 'constructs';
+import { ClusterScopedObject } from '../private/cluster-scoped';
 
 /** The spec fields of OpenShift's `Authentication` that this library writes. */
 export interface AuthenticationSpec {
@@ -24,7 +25,7 @@ export interface AuthenticationProps {
  *
  * @see https://docs.openshift.com/container-platform/4.14/rest_api/config_apis/authentication-config-openshift-io-v1.html
  */
-export class Authentication extends ApiObject {
+export class Authentication extends ClusterScopedObject {
   /** The group, version and kind. */
   public static readonly GVK: GroupVersionKind = {
     apiVersion: 'config.openshift.io/v1',
@@ -44,8 +45,7 @@ export class Authentication extends ApiObject {
    * namespace, even inside a chart that has one.
    */
   public toJson(): any {
-    const json = super.toJson();
-    if (json.metadata) delete json.metadata.namespace;
-    return json;
+    // (ClusterScopedObject leaves the namespace out; kept here for its documentation)
+    return super.toJson();
   }
 }

@@ -1,16 +1,16 @@
 import * as crypto from 'crypto';
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { GitOps, GitOpsOptions } from './gitops';
-import { objectSubject, registerSubject } from './private/engine';
-import { wholeSeconds } from './private/internal';
-import {
-  clusterScoped, clusterScopeOf, describeCluster, isPinnedImage, issuerConfigsSharing, matchesNamespacePattern, registerRestart, restartsSharing,
-} from './private/issuer/internal';
-import { RESTART_ENV, RESTART_SCRIPT } from './private/issuer/restart-script';
-import { kplus } from './private/kplus';
-import { checkProps, GITOPS, pathOf, RESTART_OPTIONS, str } from './private/props';
-import { effectiveIssuer, Finding, finding, isDns1123Label, R, show } from './rules';
+import { GitOps, GitOpsOptions } from '../gitops';
+import { ClusterScopedObject } from '../private/cluster-scoped';
+import { objectSubject, registerSubject } from '../private/engine';
+import { wholeSeconds } from '../private/internal';
+import { clusterScopeOf, describeCluster, issuerConfigsSharing, registerRestart, restartsSharing } from '../private/issuer/facts';
+import { isPinnedImage, matchesNamespacePattern } from '../private/issuer/internal';
+import { RESTART_ENV, RESTART_SCRIPT } from '../private/issuer/restart-script';
+import { kplus } from '../private/kplus';
+import { checkProps, GITOPS, pathOf, RESTART_OPTIONS, str } from '../private/props';
+import { effectiveIssuer, Finding, finding, isDns1123Label, R, show } from '../rules';
 
 /** How the restart Job replaces the pods that hold tokens of the previous issuer. */
 export enum RestartMethod {
@@ -256,7 +256,7 @@ export class IssuerRotationRestart extends Construct {
     };
 
     if (props.createNamespace ?? props.namespace === undefined) {
-      clusterScoped(new kplus.k8s.KubeNamespace(this, 'Namespace', { metadata: meta(this.namespace, false) }));
+      new ClusterScopedObject(this, 'Namespace', { ...kplus.k8s.KubeNamespace.GVK, metadata: meta(this.namespace, false) });
     }
     // The record of the last successful restart: not a hook, it outlives every Job.
     new kplus.k8s.KubeConfigMap(this, 'State', { metadata: meta(STATE_CONFIGMAP, true) });
@@ -277,26 +277,29 @@ export class IssuerRotationRestart extends Construct {
     });
 
     // The wait (one ClusterOperator) and, for every namespace, the namespace list.
-    clusterScoped(new kplus.k8s.KubeClusterRole(this, 'WaitRole', {
+    new ClusterScopedObject(this, 'WaitRole', {
+      ...kplus.k8s.KubeClusterRole.GVK,
       metadata: meta(WAIT_ROLE, false, true),
       rules: [
         { apiGroups: ['config.openshift.io'], resources: ['clusteroperators'], resourceNames: ['kube-apiserver'], verbs: ['get'] },
         ...(this.namespaces ? [] : [{ apiGroups: [''], resources: ['namespaces'], verbs: ['list'] }]),
-      ],
-    }));
-    clusterScoped(new kplus.k8s.KubeClusterRoleBinding(this, 'WaitRoleBinding', {
+      ] satisfies kplus.k8s.PolicyRule[],
+    });
+    new ClusterScopedObject(this, 'WaitRoleBinding', {
+      ...kplus.k8s.KubeClusterRoleBinding.GVK,
       metadata: meta(WAIT_ROLE, false, true),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: WAIT_ROLE },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: WAIT_ROLE } satisfies kplus.k8s.RoleRef,
       subjects: [this.subject()],
-    }));
+    });
 
     // The restart itself: only the verbs the chosen method uses.
-    clusterScoped(new kplus.k8s.KubeClusterRole(this, 'WorkloadRole', {
+    new ClusterScopedObject(this, 'WorkloadRole', {
+      ...kplus.k8s.KubeClusterRole.GVK,
       metadata: meta(WORKLOAD_ROLE, false, true),
       rules: this.method === RestartMethod.DELETE_PODS
         ? [{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'delete'] }]
-        : [{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'list', 'patch'] }],
-    }));
+        : [{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'list', 'patch'] }] satisfies kplus.k8s.PolicyRule[],
+    });
     if (this.namespaces) {
       for (const ns of this.restartedNamespaces()) {
         new kplus.k8s.KubeRoleBinding(this, `WorkloadRoleBinding-${ns}`, {
@@ -306,11 +309,12 @@ export class IssuerRotationRestart extends Construct {
         });
       }
     } else {
-      clusterScoped(new kplus.k8s.KubeClusterRoleBinding(this, 'WorkloadRoleBinding', {
+      new ClusterScopedObject(this, 'WorkloadRoleBinding', {
+        ...kplus.k8s.KubeClusterRoleBinding.GVK,
         metadata: meta(WORKLOAD_ROLE, false, true),
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: WORKLOAD_ROLE },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: WORKLOAD_ROLE } satisfies kplus.k8s.RoleRef,
         subjects: [this.subject()],
-      }));
+      });
     }
 
     const spec: kplus.k8s.JobSpec = {
@@ -364,7 +368,7 @@ export class IssuerRotationRestart extends Construct {
       spec,
     });
 
-    registerRestart(this, this.serviceAccountIssuer, clusterScopeOf(this, props.clusterScope, 'IssuerRotationRestart'));
+    registerRestart({ construct: this, issuer: this.serviceAccountIssuer, scope: clusterScopeOf(this, props.clusterScope, 'IssuerRotationRestart') });
     registerSubject(objectSubject(this, this.job, () => this.findings()));
   }
 
@@ -377,7 +381,7 @@ export class IssuerRotationRestart extends Construct {
     return ns === this.namespace || this.exclude.some(p => matchesNamespacePattern(ns, p));
   }
 
-  private subject() {
+  private subject(): kplus.k8s.Subject {
     return { kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: this.namespace };
   }
 

@@ -1,14 +1,14 @@
 import { Construct, IConstruct } from 'constructs';
 import { Authentication } from './authentication';
-import { GitOps, GitOpsOptions } from './gitops';
+import { GitOps, GitOpsOptions } from '../gitops';
 import { IssuerRestartOptions, IssuerRotationRestart } from './issuer-rotation-restart';
-import { objectSubject, registerSubject } from './private/engine';
-import { clusterScopeOf, describeCluster, issuerConfigsSharing, registerIssuerConfig, restartsSharing } from './private/issuer/internal';
-import { appPublicIssuerNeeds, appTokenAudiences } from './private/issuer/scan';
-import { checkProps, GITOPS, known, pathOf, resolvingWith, RESTART_OPTIONS, shape, str } from './private/props';
+import { objectSubject, registerSubject } from '../private/engine';
+import { clusterScopeOf, describeCluster, issuerConfigsSharing, registerIssuerConfig, restartsSharing } from '../private/issuer/facts';
+import { appPublicIssuerNeeds, appTokenAudiences } from '../private/issuer/scan';
+import { checkProps, GITOPS, known, pathOf, resolvingWith, RESTART_OPTIONS, shape, str } from '../private/props';
 import {
   checkIssuerAudiences, checkIssuerPublic, effectiveIssuer, Finding, finding, ISSUER_PER_CLUSTER_FIX, PLATFORM_DEFAULT_ISSUER, R, show,
-} from './rules';
+} from '../rules';
 
 /** Options of a `ClusterIssuerConfig`, apart from the issuer itself. */
 export interface ClusterIssuerConfigOptions {
@@ -135,7 +135,7 @@ export class ClusterIssuerConfig extends Construct {
         clusterScope: props.clusterScope,
       });
     }
-    registerIssuerConfig(this, { issuer: props.serviceAccountIssuer, gitOps: this.gitOps, scope: this.clusterScope });
+    registerIssuerConfig({ construct: this, issuer: props.serviceAccountIssuer, gitOps: this.gitOps, scope: this.clusterScope });
     registerSubject(objectSubject(this, this.resource, () => this.findings()));
   }
 
