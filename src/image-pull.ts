@@ -3,8 +3,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import * as YAML from 'yaml';
 import { notAWorkload } from './private/bound-workload';
-import { registerSubject } from './private/engine';
 import { ClusterScopedObject } from './private/cluster-scoped';
+import { registerSubject } from './private/engine';
 import { asServiceAccount, describeValue } from './private/kplus';
 import { arrayOf, bool, checkProps, instance, str, stringMap } from './private/props';
 import {
