@@ -155,8 +155,18 @@ export function propFindings(props: unknown, spec: Shape, required: readonly str
  * path in brackets, or a preset's class name) and one line per finding.
  */
 export function checkProps(where: string, props: unknown, spec: Shape, required: readonly string[] = [], what = 'props'): void {
-  const found = propFindings(props, spec, required, what);
-  if (found.length > 0) throw new Error(`${escapeControl(where)} ${found.map(f => escapeControl(f.message)).join(`\n${' '.repeat(where.length + 1)}`)}`);
+  throwErrors(where, propFindings(props, spec, required, what));
+}
+
+/**
+ * Throws the error-level findings as one error, in the shape of `checkProps`
+ * (`where`, then one line per finding): for the rules about one prop, which a
+ * constructor checks where the prop is given. Warnings are left to the synth
+ * (they can be acknowledged).
+ */
+export function throwErrors(where: string, found: readonly Finding[]): void {
+  const errors = found.filter(f => f.level === 'error');
+  if (errors.length > 0) throw new Error(`${escapeControl(where)} ${errors.map(f => escapeControl(f.message)).join(`\n${' '.repeat(where.length + 1)}`)}`);
 }
 
 /** `[path]` of the construct `id` that is about to be created in `scope` (before super()). */

@@ -4,6 +4,7 @@ export * from './kubernetes';
 export * from './finding';
 export * from './check-pod';
 export * from './check-issuer';
+export * from './issuer-rotation';
 export * from './go-url';
 export * from './manifest';
 export * from './input';

@@ -272,3 +272,17 @@ export function isAuthentication(obj: any): boolean {
 
 /** The annotation that acknowledges a warning, where the pods get it: a Pod's (or an Authentication's) own metadata, a workload's pod template. */
 export const ACK_ANNOTATION_PREFIX = 'bound-tokens.io/acknowledge-';
+
+/**
+ * Kinds that never carry a pod spec (built-in ones, and OpenShift's
+ * Authentication): the issuer's audience scan does not render hand-written
+ * objects of these kinds.
+ */
+export const KINDS_WITHOUT_POD_SPEC: ReadonlySet<string> = new Set([
+  'Authentication', 'ConfigMap', 'Secret', 'Service', 'ServiceAccount', 'Namespace', 'Endpoints',
+  'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Ingress', 'NetworkPolicy',
+  'PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'PodDisruptionBudget',
+  'HorizontalPodAutoscaler', 'LimitRange', 'ResourceQuota', 'CustomResourceDefinition',
+  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
+]);
