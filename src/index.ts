@@ -21,3 +21,4 @@ export * from './presets/gcp';
 export * from './presets/openshift-sts';
 export * from './presets/vault';
 export * from './presets/mesh';
+export * from './image-pull';

@@ -4,7 +4,7 @@
 // Internal: not part of the jsii API (the construct is).
 
 import { celRegex, celString, celStringList, goUrlParses, JS_WHITESPACE_CLASS } from './cel';
-import { annotatedVolumeNames, BOUND_NOTES, MOUNTED_NAMES, POD_BOUND_NOTE, RULE_GUARDS, TRAILING_SLASH_MOUNTS, WITHIN_BOUNDS } from './cost';
+import { annotatedVolumeNames, BOUND_NOTES, EKS_POD_IDENTITY_UNSUPPORTED, MOUNTED_NAMES, POD_BOUND_NOTE, RULE_GUARDS, TRAILING_SLASH_MOUNTS, WITHIN_BOUNDS } from './cost';
 import { ExpressedRule, isExpressed, POLICY_RULES, PolicyScope, PROJECTED_PATHS_BOUNDED } from './rules';
 import {
   ackAnnotation, allRules, CONTAINER_GROUPS, CRON_JOB_LOCATION, DAY_SECONDS, DNS1123_LABEL_MAX_LENGTH, DNS1123_SUBDOMAIN_MAX_LENGTH, findRule,
@@ -105,12 +105,12 @@ interface KindParts {
  * `spec` the pod spec, `template` the template itself, `annotations` the
  * template's annotations; `pod` what a Pod has in its place (null: nothing).
  */
-function templateParts(part: 'spec' | 'template' | 'annotations', pod: string[] | null, issuer: string[] | null = null): KindParts {
+function templateParts(part: 'spec' | 'template' | 'annotations' | 'labels', pod: string[] | null, issuer: string[] | null = null): KindParts {
   const steps = (loc: { specPath: string; templateMetadataPath: string }): string[] => {
     const spec = locationSteps(loc.specPath);
     if (part === 'spec') return spec;
     if (part === 'template') return spec.slice(0, -1);
-    return [...locationSteps(loc.templateMetadataPath), 'annotations'];
+    return [...locationSteps(loc.templateMetadataPath), part];
   };
   return { pod, podTemplate: steps(POD_TEMPLATE_LOCATION), template: steps(WORKLOAD_LOCATION), cronJob: steps(CRON_JOB_LOCATION), issuer };
 }
@@ -214,6 +214,12 @@ const VARIABLES: readonly Variable[] = [
     expression: 'variables.podSpec != null && ((has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.fsGroup)) '
       + '|| (variables.runAsUsers.size() > 0 && variables.runAsUsers.all(u, u >= 0 && u == variables.runAsUsers[0])))',
   },
+  {
+    // The pods' labels: a Pod's own, a workload's pod template (BT290).
+    name: 'podLabels',
+    expression: byKind('object', templateParts('labels', ['metadata', 'labels']), '{}'),
+  },
+  { name: 'eksPodIdentityUnsupported', expression: EKS_POD_IDENTITY_UNSUPPORTED },
   {
     name: 'windowsPod',
     expression: "variables.podSpec != null && has(variables.podSpec.os) && has(variables.podSpec.os.name) && variables.podSpec.os.name == 'windows'",

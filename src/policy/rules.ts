@@ -435,4 +435,18 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT285: { notExpressible: 'lint-only: the policies match pods and their templates, not Vault Secrets Operator VaultAuths' },
   BT287: { notExpressible: 'not expressed yet: it compares the Vault injector\'s annotations with the read-only mounts of every container; the lint and the constructs report it, and it concerns the agent\'s log, not the pod\'s admission' },
   BT286: { notExpressible: 'lint-only: compares a VaultAuth with a Vault role declared in another object; admission sees one object per request' },
+  // --- issue 19: image pulls with service account tokens (src/rules/check-image-pull.ts) ---
+  BT250: { notExpressible: 'construct-only: checks the props of an image-pull preset' },
+  BT251: { notExpressible: 'construct-only: checks the props of an image-pull preset' },
+  BT252: { notExpressible: 'construct-only: checks the audience of an image-pull preset or a node-audience grant, which lives in the kubelet configuration, not in an object admission sees' },
+  BT253: { notExpressible: 'construct-only: checks the annotation keys an image-pull preset writes into the kubelet configuration, which admission never sees' },
+  BT254: { notExpressible: 'not in the policy: the policy matches pods and workloads, not ServiceAccounts; the lint and the constructs check ServiceAccounts' },
+  BT255: { notExpressible: 'not in the policy: the policy matches pods and workloads, not ServiceAccounts; the lint and the constructs check ServiceAccounts' },
+  BT256: { notExpressible: 'construct-only: compares the image-pull presets with the node-audience grants of the whole app; admission sees one object per request' },
+  // --- issue 19: the presets in step with their platforms (src/rules/check-presets-in-step.ts) ---
+  BT290: {
+    scope: 'tokenVolume',
+    violation: `variables.eksPodIdentityUnsupported && ${token("has(t.audience) && t.audience == 'pods.eks.amazonaws.com'")}`,
+    problem: 'a token for EKS Pod Identity is projected into pods that target Windows nodes or Fargate, where EKS Pod Identity does not work',
+  },
 };

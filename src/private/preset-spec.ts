@@ -6,7 +6,7 @@ import { BindableVolume, BoundWorkload, childOf, ExtraVolume, normalizeMountPath
 import { wholeSeconds } from './internal';
 import { asServiceAccount, describeValue } from './kplus';
 import { apiObjectOf, resolvingWith } from './props';
-import { markNeedsPublicIssuer } from './public-issuer';
+import { markIssuerKeysUploaded, markNeedsPublicIssuer } from './public-issuer';
 import { ProjectedTokenVolume } from '../projected-token-volume';
 import { DEFAULT_EXPIRATION_SECONDS, Finding, finding, R } from '../rules';
 import { ServiceAccountTokenProjection } from '../token-projection';
@@ -50,6 +50,8 @@ export interface PresetSpec {
   readonly manifestFindings?: (manifest: any) => Finding[];
   /** The consumer fetches the issuer's discovery document from the issuer's host (BT169). */
   readonly publicIssuer?: boolean;
+  /** The verifier of the token's audience holds the cluster's keys (an uploaded JWKS): no public issuer needed for it (BT169). */
+  readonly issuerKeysUploaded?: boolean;
   /** The cloud identity the token is exchanged for: what the trust documents are generated from (issue 20). */
   readonly trust?: PresetTrustFacts;
 }
@@ -199,6 +201,7 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
   const targets = targetsOf(preset);
   if (!targets.workloads.includes(record)) targets.workloads.push(record);
   if (spec.publicIssuer) markNeedsPublicIssuer(record.construct, spec.consumer);
+  if (spec.issuerKeysUploaded && typeof spec.token.audience === 'string') markIssuerKeysUploaded(record.construct, spec.token.audience);
 }
 
 /**

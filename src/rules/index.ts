@@ -14,3 +14,5 @@ export * from './explain';
 export * from './trust';
 export * from './token-limits';
 export * from './check-controller';
+export * from './check-image-pull';
+export * from './check-presets-in-step';

@@ -1,7 +1,9 @@
 import { ackAnnotation, findRule, R, VOLUME_ANNOTATION_KEY } from './catalogue';
 import { checkTokenRequester, checkVaultAgentJwt, isTokenRequester } from './check-controller';
+import { checkServiceAccountImagePull } from './check-image-pull';
 import { checkIssuerValue } from './check-issuer';
 import { checkPodSpec, CheckStyle } from './check-pod';
+import { checkEksPodIdentityTarget } from './check-presets-in-step';
 import { Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
 import { ACK_ANNOTATION_PREFIX, isAuthentication, POD_TEMPLATE_LOCATION, PodSpecLocation, podSpecLocations } from './kubernetes';
 import { TokenLimits } from './token-limits';
@@ -97,6 +99,9 @@ export function checkObject(obj: any, opts: ObjectCheckOptions): Finding[] {
   } else if (isTokenRequester(obj)) {
     // a CSIDriver's or a VaultAuth's token requests (issue 19 §5)
     out = checkTokenRequester(obj, opts.limits);
+  } else if (obj?.kind === 'ServiceAccount') {
+    // image pulls with service account tokens (BT254, BT255)
+    out = checkServiceAccountImagePull(obj);
     if (out.length > 0) markAcknowledged(out, acknowledgements(obj));
   }
   if (out.length === 0) return out;
@@ -118,6 +123,9 @@ function podFindings(obj: any, loc: PodSpecLocation, opts: ObjectCheckOptions): 
   if (misplaced.length > 0) out = out.concat(misplaced);
   const vault = checkVaultAgentJwt(obj, loc);
   if (vault.length > 0) out = out.concat(vault);
+  const eksTarget = checkEksPodIdentityTarget(getAt(obj, loc.specPath), loc.specPath,
+    loc.templateMetadataPath === '' ? obj?.metadata : getAt(obj, loc.templateMetadataPath), loc.templateMetadataPath === '' ? '/metadata' : loc.templateMetadataPath);
+  if (eksTarget.length > 0) out = out.concat(eksTarget);
   if (out.length > 0) out = dropVolumesNamedByAnnotation(obj, loc, out);
   // the common case, for thousands of workloads: nothing found
   if (out.length > 0) markAcknowledged(out, acknowledgements(obj, loc));

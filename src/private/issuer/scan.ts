@@ -19,7 +19,7 @@
 //   of an app costs about 0.1 ms each, 4-5 times the rest of the scan.)
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { publicIssuerMarks, renderOncePerPass } from './facts';
+import { issuerKeysUploaded, publicIssuerMarks, renderOncePerPass } from './facts';
 import { ProjectedTokenVolume } from '../../projected-token-volume';
 import { AudienceUse, cloudAudienceConsumer, getAt, KINDS_WITHOUT_POD_SPEC, locatePodSpec, PublicIssuerNeed } from '../../rules';
 import { BoundWorkload } from '../bound-workload';
@@ -85,7 +85,10 @@ export function appPublicIssuerNeeds(cluster: IConstruct, audiences: readonly Au
   for (const m of publicIssuerMarks(cluster)) {
     if (m.construct === cluster || m.construct.node.scopes.includes(cluster)) out.push({ consumer: m.consumer, where: m.construct.node.path });
   }
+  const keysUploaded = issuerKeysUploaded(cluster);
   for (const a of audiences) {
+    // a verifier that holds the cluster's keys (an uploaded JWKS) fetches nothing from the issuer
+    if (keysUploaded.has(a.audience)) continue;
     const consumer = cloudAudienceConsumer(a.audience);
     if (consumer) out.push({ consumer: `${consumer} (audience '${a.audience}')`, where: a.where });
   }
