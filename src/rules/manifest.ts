@@ -99,6 +99,7 @@ export function checkObject(obj: any, opts: ObjectCheckOptions): Finding[] {
   } else if (isTokenRequester(obj)) {
     // a CSIDriver's or a VaultAuth's token requests (issue 19 §5)
     out = checkTokenRequester(obj, opts.limits);
+    if (out.length > 0) markAcknowledged(out, acknowledgements(obj));
   } else if (obj?.kind === 'ServiceAccount') {
     // image pulls with service account tokens (BT254, BT255)
     out = checkServiceAccountImagePull(obj);
