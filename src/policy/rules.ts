@@ -250,7 +250,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
     problem: `a token volume that is not the platform's API-access volume is named ${API_ACCESS_VOLUME_PREFIX}*, so the ServiceAccount admission plugin takes it for the API token volume`,
   },
 
-  // issue 16
+  // mount paths, acknowledgements, the API token directory
   BT137: {
     scope: 'container',
     violation: mount("has(m.name) && m.name in variables.tokenVolumeNames && has(m.mountPath) && m.mountPath != '' "
@@ -366,7 +366,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT149: { notExpressible: 'construct-only: what a binding was given in code' },
   BT152: { notExpressible: 'construct-only: knows which workloads an identity preset is bound to' },
   BT190: { notExpressible: 'construct-only: knows which containers a binding covers' },
-  // --- issue 20: the cloud side of a trust (src/rules/trust.ts) ---
+  // the cloud side of a trust (src/rules/trust.ts)
   BT210: { notExpressible: 'trust documents only: about the cloud side of a trust (an IAM role, a federated credential, a pool), which admission never sees' },
   BT211: { notExpressible: 'trust documents only: about the cloud side of a trust (an IAM role, a federated credential, a pool), which admission never sees' },
   BT212: { notExpressible: 'trust documents only: about the cloud side of a trust (an IAM role, a federated credential, a pool), which admission never sees' },
@@ -405,7 +405,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT232: { notExpressible: 'construct-only: checks the options the policy is built with' },
   BT231: { notExpressible: 'construct-only: checks values that cdk8s resolves while it writes the manifest' },
   BT240: { notExpressible: 'construct-only: checks the clusterScope option of the issuer constructs' },
-  // --- issue 19 part 2 and 3: trust bundles, pod certificates, the API token ---
+  // trust bundles, pod certificates, the API token
   BT260: { notExpressible: `${GATED_SOURCE}'only one of name and signerName may be used')` },
   BT261: { notExpressible: `${GATED_SOURCE}'labelSelector must be unset if name is specified')` },
   BT262: { notExpressible: `${GATED_SOURCE}ValidateSignerName)` },
@@ -420,7 +420,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT271: { notExpressible: "strict-only: a token of exactly 3607 s without audience is what the platform's own API-access volume asks for, and admission sees that volume in every pod that automounts; the lint tells a copy from it only by the generated name kube-api-access-xxxxx, which a policy in every cluster should not rest on" },
   BT272: { notExpressible: 'construct-only: checks the lifetime given to ApiAccessToken' },
   BT273: { notExpressible: 'construct-only: about what a cdk8s-plus line can render' },
-  // --- issue 19 §4-5 ---
+  // the cluster's token limits, tokens that controllers request
   BT280: {
     scope: 'tokenVolume',
     // the platform's API-access volume (3607 s) is the API server's own: not reported, as in the lint
@@ -435,7 +435,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT285: { notExpressible: 'lint-only: the policies match pods and their templates, not Vault Secrets Operator VaultAuths' },
   BT287: { notExpressible: 'not expressed yet: it compares the Vault injector\'s annotations with the read-only mounts of every container; the lint and the constructs report it, and it concerns the agent\'s log, not the pod\'s admission' },
   BT286: { notExpressible: 'lint-only: compares a VaultAuth with a Vault role declared in another object; admission sees one object per request' },
-  // --- issue 19: image pulls with service account tokens (src/rules/check-image-pull.ts) ---
+  // image pulls with service account tokens (src/rules/check-image-pull.ts)
   BT250: { notExpressible: 'construct-only: checks the props of an image-pull preset' },
   BT251: { notExpressible: 'construct-only: checks the props of an image-pull preset' },
   BT252: { notExpressible: 'construct-only: checks the audience of an image-pull preset or a node-audience grant, which lives in the kubelet configuration, not in an object admission sees' },
@@ -443,7 +443,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT254: { notExpressible: 'not in the policy: the policy matches pods and workloads, not ServiceAccounts; the lint and the constructs check ServiceAccounts' },
   BT255: { notExpressible: 'not in the policy: the policy matches pods and workloads, not ServiceAccounts; the lint and the constructs check ServiceAccounts' },
   BT256: { notExpressible: 'construct-only: compares the image-pull presets with the node-audience grants of the whole app; admission sees one object per request' },
-  // --- issue 19: the presets in step with their platforms (src/rules/check-presets-in-step.ts) ---
+  // the presets in step with their platforms (src/rules/check-presets-in-step.ts)
   BT290: {
     scope: 'tokenVolume',
     violation: `variables.eksPodIdentityUnsupported && ${token("has(t.audience) && t.audience == 'pods.eks.amazonaws.com'")}`,
