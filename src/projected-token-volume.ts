@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { BindRequest, BoundWorkload, enableDiscovery, notAWorkload } from './private/bound-workload';
+import { BindRequest, BoundWorkload, notAWorkload } from './private/bound-workload';
+import { enableDiscovery } from './private/discovery';
 import { registerSubject, runPassHooks, Subject } from './private/engine';
 import { durationMs, labelFromId, wholeSeconds } from './private/internal';
 import { createVolume, kplus, setVolumeConfig } from './private/kplus';

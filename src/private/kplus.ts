@@ -16,7 +16,7 @@
 // the jsii type information every jsii class carries (`Symbol.for('jsii.rtti')`,
 // e.g. `{ fqn: 'cdk8s-plus-33.Deployment' }`), on the class or the nearest
 // cdk8s-plus class it extends, and then used through the members above.
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct, Node } from 'constructs';
 import { Slot } from './slot';
@@ -162,7 +162,7 @@ export function setEnvIfAbsent(container: KplusContainer, name: string, value: s
  */
 export function modelManifest(workload: KplusWorkload): any {
   const obj = ApiObject.of(workload);
-  return readingTheModel(() => ({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata.toJson(), spec: (workload as any)._toKube() }));
+  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata.toJson(), spec: (workload as any)._toKube() };
 }
 
 /**
@@ -193,7 +193,7 @@ export function modelView(workload: KplusWorkload): any {
     containers: workload.containers.map(containerView),
   };
   if (volumes.length > 0) spec.volumes = volumes;
-  const metadata = (meta: { toJson(): any }) => ({ get: () => readingTheModel(() => meta.toJson()), enumerable: true });
+  const metadata = (meta: { toJson(): any }) => ({ get: () => meta.toJson(), enumerable: true });
   const out: any = { apiVersion: obj.apiVersion, kind };
   Object.defineProperty(out, 'metadata', metadata(obj.metadata));
   if (kind === 'Pod') {
@@ -248,34 +248,6 @@ function defaultResolvers(root: IConstruct): boolean {
     if (!CDK8S_RESOLVERS.has(own)) return false;
   }
   return true;
-}
-
-/** Runs `fn` (which renders or reads a model for the rules) with the library's derived values left out. */
-export function readingTheModel<T>(fn: () => T): T {
-  readingModel++;
-  try {
-    return fn();
-  } finally {
-    readingModel--;
-  }
-}
-
-let readingModel = 0;
-
-/** True while the library reads a model or render for the rules (see `derivedValue`). */
-export function readingModelNow(): boolean {
-  return readingModel > 0;
-}
-
-/**
- * A value the library derives from a workload (a rotation or an
- * acknowledgement annotation), computed when the workload renders. While the
- * library itself reads the model (`modelManifest`, which resolves metadata),
- * such values are left out: they describe the manifest, they are not part of
- * what the rules check, and computing them there would recurse.
- */
-export function derivedValue(compute: () => string | undefined): string {
-  return Lazy.any({ produce: () => (readingModel > 0 ? undefined : compute()) }) as unknown as string;
 }
 
 // --- projected volumes --------------------------------------------------------
