@@ -102,7 +102,7 @@ class ModelTarget implements BindingTarget {
   }
 
   public manifest(): any {
-    return escapesTheModel(this.apiObject) ? this.apiObject.toJson() : modelView(this.workload);
+    return escapesTheModel(this.apiObject) ? this.apiObject.toJson() : modelView(this.workload, this.apiObject);
   }
 
   public read(): TargetRead {
@@ -119,12 +119,12 @@ class ModelTarget implements BindingTarget {
       }
     }
     if (!escapesTheModel(this.apiObject)) {
-      const view = modelView(this.workload);
+      const view = modelView(this.workload, this.apiObject, volumes);
       return { manifest: view, rendered: false, bound: view, library, managed };
     }
     // the manifest as it will be written: what an escape hatch did is in it; the bindings' own checks
     // compare with what the binding wrote into the model, before any resolver of the app changed it
-    return { manifest: this.apiObject.toJson(), rendered: true, bound: modelView(this.workload), library, managed };
+    return { manifest: this.apiObject.toJson(), rendered: true, bound: modelView(this.workload, this.apiObject, volumes), library, managed };
   }
 
   public explain(manifest: any, findings: Finding[]): Finding[] {

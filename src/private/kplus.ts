@@ -19,6 +19,7 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct, Node } from 'constructs';
+import { metadataJson } from './plain-json';
 import { Slot } from './slot';
 
 export { kplus };
@@ -162,7 +163,7 @@ export function setEnvIfAbsent(container: KplusContainer, name: string, value: s
  */
 export function modelManifest(workload: KplusWorkload): any {
   const obj = ApiObject.of(workload);
-  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata.toJson(), spec: (workload as any)._toKube() };
+  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: metadataJson(obj.metadata), spec: (workload as any)._toKube() };
 }
 
 /**
@@ -171,20 +172,18 @@ export function modelManifest(workload: KplusWorkload): any {
  * pod spec's service account, security context, volumes (in render order,
  * each once) and containers (name, mounts, env), at the paths a manifest
  * has them. Metadata (object and pod template) is read only when a rule asks
- * for it. StatefulSets use `modelManifest`: cdk8s-plus 2.5.x drops some of
+ * for it (`obj` and `renderOrder` when the caller has them at hand).
+ * StatefulSets use `modelManifest`: cdk8s-plus 2.5.x drops some of
  * their volumes when it renders, and the rules must see what is written.
  */
-export function modelView(workload: KplusWorkload): any {
-  const obj = ApiObject.of(workload);
+export function modelView(workload: KplusWorkload, obj = ApiObject.of(workload), renderOrder = volumesInRenderOrder(workload)): any {
   const kind = obj.kind;
   if (kind === 'StatefulSet') return modelManifest(workload);
   const w = workload as any;
   const volumes: any[] = [];
-  const seen = new Set<KplusVolume>();
-  for (const v of volumesInRenderOrder(workload)) {
-    if (seen.has(v)) continue;
-    seen.add(v);
-    volumes.push(v._toKube());
+  for (let i = 0; i < renderOrder.length; i++) {
+    const v = renderOrder[i];
+    if (renderOrder.indexOf(v) === i) volumes.push(v._toKube());
   }
   const spec: any = {
     serviceAccountName: w.serviceAccount?.name,
@@ -193,7 +192,7 @@ export function modelView(workload: KplusWorkload): any {
     containers: workload.containers.map(containerView),
   };
   if (volumes.length > 0) spec.volumes = volumes;
-  const metadata = (meta: { toJson(): any }) => ({ get: () => meta.toJson(), enumerable: true });
+  const metadata = (meta: { toJson(): any }) => ({ get: () => metadataJson(meta), enumerable: true });
   const out: any = { apiVersion: obj.apiVersion, kind };
   Object.defineProperty(out, 'metadata', metadata(obj.metadata));
   if (kind === 'Pod') {
