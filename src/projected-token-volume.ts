@@ -23,6 +23,9 @@ interface VolumeContent {
   readonly findings: Finding[];
 }
 
+/** The runtime types of ProjectedTokenVolumeProps (made once: every check made by `arrayOf` is kept in a WeakMap). */
+const PROPS = { name: str, tokens: arrayOf(TOKEN, 'tokens ({ path, audience?, expiration? })'), defaultMode: num };
+
 /** Props of a `ProjectedTokenVolume`. */
 export interface ProjectedTokenVolumeProps {
   /**
@@ -106,7 +109,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   private _acks?: Array<[string, string, () => string | undefined]>;
 
   constructor(scope: Construct, id: string, props: ProjectedTokenVolumeProps = {}) {
-    checkProps(pathOf(scope, id), props, { name: str, tokens: arrayOf(TOKEN, 'tokens ({ path, audience?, expiration? })'), defaultMode: num });
+    checkProps(pathOf(scope, id), props, PROPS);
     super(scope, id);
     if (props.name !== undefined) {
       this.name = props.name;

@@ -9,6 +9,7 @@
 // bound through the model, with the volumes that line leaves out of the
 // render added as JSON patches.
 import { ApiObject, JsonPatch } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { Binding, BindableVolume, envValue, ExtraVolume, isBindableVolume, normalizeMountPath } from './binding';
 import { fromRecord } from './engine';
 import {
@@ -75,11 +76,14 @@ export function bindingTarget(target: unknown, allowApiObject: boolean): Binding
 /** A cdk8s-plus workload, bound through its model. */
 class ModelTarget implements BindingTarget {
   public readonly apiObject: ApiObject;
+  /** The app (a construct's root never changes). */
+  private readonly root: IConstruct;
   /** The extra volumes of bindings (one per name), made on first use. */
   private extras?: Map<string, KplusVolume>;
 
   constructor(public readonly workload: KplusWorkload) {
     this.apiObject = ApiObject.of(workload);
+    this.root = workload.node.root;
   }
 
   public mount(b: Binding, _all: readonly Binding[]): void {
@@ -102,7 +106,7 @@ class ModelTarget implements BindingTarget {
   }
 
   public manifest(): any {
-    return escapesTheModel(this.apiObject) ? this.apiObject.toJson() : modelView(this.workload, this.apiObject);
+    return escapesTheModel(this.apiObject, this.root) ? this.apiObject.toJson() : modelView(this.workload, this.apiObject);
   }
 
   public read(): TargetRead {
@@ -118,7 +122,7 @@ class ModelTarget implements BindingTarget {
         library.push(volumes[i]);
       }
     }
-    if (!escapesTheModel(this.apiObject)) {
+    if (!escapesTheModel(this.apiObject, this.root)) {
       const view = modelView(this.workload, this.apiObject, volumes);
       return { manifest: view, rendered: false, bound: view, library, managed };
     }

@@ -27,7 +27,7 @@ import { sameJson } from './object-target';
 import { Slot } from './slot';
 import { constructFindings, manifestFindings, renderedFindings } from './subject-findings';
 import { Finding, getAt, locatePodSpec, R } from '../rules';
-import { checkBindings } from '../rules/binding';
+import { BindingFacts, checkBindings } from '../rules/binding';
 import { rotationAnnotations } from '../rules/rotation';
 
 // (the shared vocabulary of bindings lives in ./binding; named here too for the modules that bind)
@@ -100,6 +100,8 @@ export class BoundWorkload implements Subject {
   /** The cdk8s-plus model, for cdk8s-plus workloads; undefined for plain ApiObjects. */
   public readonly workload: KplusWorkload | undefined;
   private readonly bindings: Binding[] = [];
+  /** The bindings as the binding rules read them, made again after each bind. */
+  private facts?: BindingFacts[];
   // (made on first use: apps have thousands of records, and every empty Map or Set is memory
   // that each garbage collection of the synth walks)
   private checks?: RecordCheck[];
@@ -181,6 +183,7 @@ export class BoundWorkload implements Subject {
    */
   public bind(volume: BindableVolume, request: BindRequest, caller: string, by: string): void {
     const b = addBinding(this.bindings, volume, request, caller, by);
+    this.facts = undefined;
     volume._addUser(this.construct);
     this.target.mount(b, this.bindings);
     if (request.podAnnotations) this.target.annotatePod(request.podAnnotations);
@@ -256,7 +259,7 @@ export class BoundWorkload implements Subject {
       ? renderedFindings(manifest, this.unchangedLibraryVolumes(manifest, read.library))
       : manifestFindings(manifest, read.managed);
     if (this.bindings.length > 0) {
-      const own = checkBindings(read.bound, this.bindings.map(bindingFacts));
+      const own = checkBindings(read.bound, this.facts ??= this.bindings.map(bindingFacts));
       if (own.length > 0) out = out.length > 0 ? out.concat(own) : own;
     }
     for (const check of this.checks ?? []) {

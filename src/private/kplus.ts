@@ -227,11 +227,14 @@ function containerView(c: KplusContainer): any {
  * the ApiObject's (private) `patches` list; should a cdk8s release rename
  * it, every object counts as changed: slower, never blind.
  */
-export function escapesTheModel(obj: ApiObject): boolean {
+export function escapesTheModel(obj: ApiObject, root: IConstruct = obj.node.root): boolean {
   const patches = (obj as any).patches;
   if (!Array.isArray(patches) || patches.length > 0) return true;
-  return !defaultResolvers(obj.node.root);
+  return !defaultResolvers(root);
 }
+
+/** The answer of `defaultResolvers` for an app, kept with the resolvers it was given for (a copy of the list). */
+const RESOLVERS_SEEN = new Slot<{ readonly items: readonly unknown[]; readonly only: boolean }>('resolvers-seen');
 
 /** cdk8s's own resolvers, which every app has (by jsii type, so that any copy of cdk8s counts). */
 const CDK8S_RESOLVERS = new Set(['cdk8s.LazyResolver', 'cdk8s.ImplicitTokenResolver', 'cdk8s.NumberStringUnionResolver']);
@@ -240,6 +243,12 @@ const CDK8S_RESOLVERS = new Set(['cdk8s.LazyResolver', 'cdk8s.ImplicitTokenResol
 function defaultResolvers(root: IConstruct): boolean {
   const resolvers = (root as any).resolvers;
   if (!Array.isArray(resolvers)) return false;
+  const seen = RESOLVERS_SEEN.get(root);
+  if (seen && seen.items.length === resolvers.length && seen.items.every((r, i) => r === resolvers[i])) return seen.only;
+  return RESOLVERS_SEEN.set(root, { items: [...resolvers], only: onlyCdk8sResolvers(resolvers) }).only;
+}
+
+function onlyCdk8sResolvers(resolvers: any[]): boolean {
   for (let i = 0; i < resolvers.length; i++) {
     const ctor = resolvers[i]?.constructor;
     // own type information only: a subclass of a cdk8s resolver is the app's own
