@@ -8,7 +8,7 @@
 //   npx ts-node --transpile-only scripts/precision.ts           both sets
 //   npx ts-node --transpile-only scripts/precision.ts --list    and every finding with its verdict
 //
-// test/real-precision.test.ts checks that the findings are exactly the judged
+// test/lint/real-manifests.test.ts checks that the findings are exactly the judged
 // ones, so any change in what the lint reports on the corpus must be judged.
 import * as fs from 'fs';
 import * as path from 'path';

@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { addAcknowledgement, setStrict, STRICT_CONTEXT_KEY } from './private/engine';
-import { ackAnnotation, allRules, findRule, RuleDef } from './rules';
+import { ACK_ANNOTATION_PREFIX, ackAnnotation, allRules, findRule, RuleDef } from './rules';
 
 /** Level of a rule. */
 export enum RuleLevel {
@@ -55,7 +55,7 @@ export class BoundTokenRules {
   public static readonly STRICT_CONTEXT_KEY = STRICT_CONTEXT_KEY;
 
   /** The prefix of the acknowledgement annotation (`bound-tokens.io/acknowledge-<RULE-ID>`). */
-  public static readonly ACKNOWLEDGE_ANNOTATION_PREFIX = 'bound-tokens.io/acknowledge-';
+  public static readonly ACKNOWLEDGE_ANNOTATION_PREFIX = ACK_ANNOTATION_PREFIX;
 
   /** Every rule, in id order. */
   public static all(): RuleInfo[] {

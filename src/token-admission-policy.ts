@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { RuleLevel } from './bound-token-rules';
 import { ActionName, buildPolicyObjects, failOption, PolicyBuildOptions, PolicyOptionError, ruleCoverage } from './policy/build';
+import { ClusterScopedObject } from './private/cluster-scoped';
 import { arrayOf, bool, checkProps, pathOf, str, stringMap } from './private/props';
 import { show } from './rules';
 
@@ -117,15 +118,6 @@ export interface PolicyRuleCoverage {
    * @default - the rule is not enforced
    */
   readonly sizeBound?: string;
-}
-
-/** A cluster-scoped admission object: never rendered with a namespace. */
-class ClusterScopedObject extends ApiObject {
-  public toJson(): any {
-    const json = super.toJson();
-    if (json.metadata) delete json.metadata.namespace;
-    return json;
-  }
 }
 
 const ACTION_NAMES: Record<PolicyAction, ActionName> = {

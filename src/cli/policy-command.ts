@@ -1,8 +1,8 @@
 // `cdk8s-bound-tokens policy`: prints the admission policies as YAML, for
 // teams that want enforcement without writing cdk8s code. The objects are
 // those TokenAdmissionPolicy synthesizes with the same options, byte for byte.
+import { yamlPackage } from '../lint/yaml';
 import { ActionName, buildPolicyObjects, PolicyBuildOptions, PolicyOptionError } from '../policy/build';
-import { toSynthYaml } from '../policy/yaml';
 
 /** Where the command writes. */
 export interface CommandIo {
@@ -114,6 +114,21 @@ export function parsePolicyArgs(argv: readonly string[]): PolicyBuildOptions | u
 }
 
 /**
+ * The objects as `App.synthYaml()` writes them, with the `yaml` package's own
+ * options as cdk8s sets them (YAML 1.1, no line folding, documents joined by
+ * '---'): cdk8s sorts the keys of every mapping and puts apiVersion, kind and
+ * metadata first, which for these objects (apiVersion, kind, metadata, spec)
+ * is the sorted order itself; they hold no null (an undefined value is left
+ * out, as cdk8s leaves it out), and a list they share is written out each
+ * time, not as an alias (cdk8s copies every value). The tests compare it with
+ * the construct's synth byte for byte.
+ */
+function synthYaml(objs: readonly any[]): string {
+  const YAML = yamlPackage();
+  return objs.map(o => YAML.stringify(o, { sortMapEntries: true, aliasDuplicateObjects: false, lineWidth: 0, version: '1.1' })).join('---\n');
+}
+
+/**
  * Runs `cdk8s-bound-tokens policy <argv>`: prints the policies as YAML.
  * Returns the exit code: 0, or 2 for a usage error (message on stderr).
  */
@@ -126,7 +141,7 @@ export function runPolicyCommand(argv: string[], io: CommandIo): number {
       io.stdout(POLICY_USAGE);
       return 0;
     }
-    yaml = toSynthYaml(buildPolicyObjects(options));
+    yaml = synthYaml(buildPolicyObjects(options));
   } catch (e) {
     if (e instanceof UsageError || e instanceof PolicyOptionError) {
       let message = e.message;

@@ -1,6 +1,6 @@
 // `cdk8s-bound-tokens lint`: the command's logic, testable in-process.
 // Loads only src/rules, src/lint and the bundled YAML parsers: never cdk8s,
-// cdk8s-plus or constructs (test/cli.test.ts proves it).
+// cdk8s-plus or constructs (test/lint/cli.test.ts proves it).
 import * as fs from 'fs';
 import * as path from 'path';
 import { scanArgs, UsageError } from './args';

@@ -136,6 +136,30 @@ export function expansion(value: unknown): { extra: number; depth: number; over:
   return { extra: Math.max(0, total - distinct), depth: maxDepth, over: undefined };
 }
 
+/** 'depth' when a value without shared nodes nests deeper than MAX_DEPTH (expansion, for a value read without aliases). Iterative. */
+export function depthOver(value: unknown): 'depth' | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const nodes: object[] = [value as object];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
+    if (depth > MAX_DEPTH) return 'depth';
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const c = node[i];
+        if (c && typeof c === 'object') { nodes.push(c); depths.push(depth + 1); }
+      }
+    } else {
+      for (const k in node) {
+        const c = (node as any)[k];
+        if (c && typeof c === 'object') { nodes.push(c); depths.push(depth + 1); }
+      }
+    }
+  }
+  return undefined;
+}
+
 /** How often a line had to come from the `yaml` package's syntax tree (the slow path); for tests and the benchmark. */
 export const documentStats = { locatedWithSyntaxTree: 0 };
 
@@ -294,7 +318,11 @@ export class Document {
 
   /** BT905 when the value expands beyond the limits; true when refused. */
   private refuseIfTooLarge(value: unknown): boolean {
-    const x = expansion(value);
+    // without an alias (no '*' in the text) nothing is shared: only the depth can be over, and each
+    // level of nesting starts at a character of its own, so a text of at most MAX_DEPTH characters is within it
+    const text = this.chunk.text;
+    if (text.length <= MAX_DEPTH && !text.includes('*')) return false;
+    const x = text.includes('*') ? expansion(value) : { over: depthOver(value) };
     if (x.over === undefined) return false;
     this.value = undefined;
     this.scanner = undefined;

@@ -27,17 +27,25 @@ export function byteSize(n: number): string {
 /**
  * Reads a descriptor to its end, but at most `limit` bytes: more throws
  * InputTooLargeError after reading `limit + 1` bytes (never the rest).
- * Standard input in non-blocking mode (EAGAIN) is waited for.
+ * Standard input in non-blocking mode (EAGAIN) is waited for. `sizeHint`
+ * (a regular file's size) sizes the buffer, so that a file is read in place
+ * into one buffer of its size and copied never; the buffer grows when the
+ * input holds more (a pipe, a file that grows while it is read).
  */
-export function readBounded(fd: number, limit: number = MAX_INPUT_BYTES): Buffer {
-  const chunks: Buffer[] = [];
+export function readBounded(fd: number, limit: number = MAX_INPUT_BYTES, sizeHint: number = 64 * 1024 - 1): Buffer {
   let total = 0;
   const wait = new Int32Array(new SharedArrayBuffer(4));
-  const buf = Buffer.allocUnsafe(1024 * 1024);
+  // one byte more than the hint: reading it (or the end) tells whether the input holds more
+  let buf = Buffer.allocUnsafe(Math.min(sizeHint + 1, limit + 1));
   for (;;) {
+    if (total === buf.length) {
+      const grown = Buffer.allocUnsafe(Math.min(buf.length * 2, limit + 1));
+      buf.copy(grown, 0, 0, total);
+      buf = grown;
+    }
     let n: number;
     try {
-      n = fs.readSync(fd, buf, 0, Math.min(buf.length, limit + 1 - total), null);
+      n = fs.readSync(fd, buf, total, buf.length - total, null);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException)?.code;
       if (code === 'EAGAIN') {
@@ -48,11 +56,10 @@ export function readBounded(fd: number, limit: number = MAX_INPUT_BYTES): Buffer
       throw e;
     }
     if (n === 0) break;
-    chunks.push(Buffer.from(buf.subarray(0, n))); // a copy of what was read: a pipe gives 64 KiB at a time
     total += n;
     if (total > limit) throw new InputTooLargeError(limit);
   }
-  return Buffer.concat(chunks, total);
+  return buf.subarray(0, total);
 }
 
 /**
@@ -152,7 +159,7 @@ export function expandInputs(names: readonly string[]): { files: InputFile[]; pr
   const add = (name: string, p: string) => {
     let real: string;
     try {
-      real = fs.realpathSync(p);
+      real = fs.realpathSync.native(p);
     } catch {
       real = path.resolve(p);
     }
@@ -164,7 +171,7 @@ export function expandInputs(names: readonly string[]): { files: InputFile[]; pr
     let real: string;
     let entries: fs.Dirent[];
     try {
-      real = fs.realpathSync(dirPath);
+      real = fs.realpathSync.native(dirPath);
       entries = fs.readdirSync(dirPath, { withFileTypes: true });
     } catch (e) {
       problems.push(problem(dirName, e));
@@ -257,7 +264,7 @@ export function readInput(file: InputFile, stdin: () => string | Uint8Array): { 
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { problem: notRegular(file.name, st) };
     if (st.size > MAX_INPUT_BYTES) return { problem: tooLarge(file.name, `the file (${byteSize(st.size)})`, MAX_INPUT_BYTES) };
-    return { text: decodeInput(readBounded(fd, MAX_INPUT_BYTES)).text };
+    return { text: decodeInput(readBounded(fd, MAX_INPUT_BYTES, st.size)).text };
   } catch (e) {
     if (e instanceof InputTooLargeError) return { problem: tooLarge(file.name, 'the file', e.limit) };
     return { problem: problem(file.name, e) };

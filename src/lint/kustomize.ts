@@ -113,7 +113,7 @@ export class KustomizeContext {
 
 function resolve(p: string): string {
   try {
-    return fs.realpathSync(p);
+    return fs.realpathSync.native(p);
   } catch {
     return path.resolve(p);
   }

@@ -6,7 +6,11 @@
 import { celRegex, celString, celStringList, goUrlParses, JS_WHITESPACE_CLASS } from './cel';
 import { annotatedVolumeNames, BOUND_NOTES, MOUNTED_NAMES, POD_BOUND_NOTE, RULE_GUARDS, TRAILING_SLASH_MOUNTS, WITHIN_BOUNDS } from './cost';
 import { ExpressedRule, isExpressed, POLICY_RULES, PolicyScope, PROJECTED_PATHS_BOUNDED } from './rules';
-import { ackAnnotation, allRules, findRule, isDns1123Label, R, RuleDef, show, VOLUME_ANNOTATION_KEY } from '../rules';
+import {
+  ackAnnotation, allRules, CONTAINER_GROUPS, CRON_JOB_LOCATION, DNS1123_LABEL_MAX_LENGTH, DNS1123_SUBDOMAIN_MAX_LENGTH, findRule, isDns1123Label,
+  locationSteps, matchesDns1123Subdomain, POD_LOCATION, POD_TEMPLATE_LOCATION, R, RuleDef, show, TEMPLATE_KINDS, VOLUME_ANNOTATION_KEY,
+  WORKLOAD_LOCATION,
+} from '../rules';
 
 /** A binding's validation actions, by name. */
 export type ActionName = 'deny' | 'warn' | 'audit';
@@ -51,9 +55,6 @@ const ACTIONS: Record<ActionName, string[]> = {
   audit: ['Audit'],
 };
 
-/** The workload kinds whose pod template sits at spec.template. */
-const TEMPLATE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job'];
-
 /**
  * The resources the policies match, by API group. Not OLM ClusterServiceVersions
  * (operators.coreos.com): OLM creates a Deployment from each of their
@@ -85,18 +86,34 @@ function guarded(root: string, steps: string[], fallback: string): string {
 interface KindParts {
   /** Steps under a Pod, or null when a Pod has no such part. */
   readonly pod: string[] | null;
-  /** Steps under a workload that keeps its template at spec.template (a PodTemplate keeps it at template). */
+  /** Steps under a PodTemplate object (its template at the top). */
+  readonly podTemplate: string[];
+  /** Steps under a workload that keeps its template at spec.template. */
   readonly template: string[];
   readonly cronJob: string[];
   readonly issuer: string[] | null;
 }
 
+/**
+ * The steps to a part of each kind's pod template (src/rules/kubernetes.ts):
+ * `spec` the pod spec, `template` the template itself, `annotations` the
+ * template's annotations; `pod` what a Pod has in its place (null: nothing).
+ */
+function templateParts(part: 'spec' | 'template' | 'annotations', pod: string[] | null, issuer: string[] | null = null): KindParts {
+  const steps = (loc: { specPath: string; templateMetadataPath: string }): string[] => {
+    const spec = locationSteps(loc.specPath);
+    if (part === 'spec') return spec;
+    if (part === 'template') return spec.slice(0, -1);
+    return [...locationSteps(loc.templateMetadataPath), 'annotations'];
+  };
+  return { pod, podTemplate: steps(POD_TEMPLATE_LOCATION), template: steps(WORKLOAD_LOCATION), cronJob: steps(CRON_JOB_LOCATION), issuer };
+}
+
 /** CEL: where each matched kind keeps a part of its pod template, for object `o`. */
 function byKind(o: string, parts: KindParts, fallback: string): string {
   const at = (steps: string[] | null) => (steps ? guarded(o, steps, fallback) : fallback);
-  // parts.template starts with ['spec', 'template']; a PodTemplate has 'template' at the top.
   return `${KIND} == 'Pod' ? ${at(parts.pod)}`
-    + ` : ${KIND} == 'PodTemplate' ? ${at(['template', ...parts.template.slice(2)])}`
+    + ` : ${KIND} == 'PodTemplate' ? ${at(parts.podTemplate)}`
     + ` : ${KIND} == 'CronJob' ? ${at(parts.cronJob)}`
     + ` : ${KIND} in ${celStringList(TEMPLATE_KINDS)} ? ${at(parts.template)}`
     + (parts.issuer ? ` : ${IS_AUTHENTICATION} ? ${at(parts.issuer)}` : '')
@@ -131,12 +148,7 @@ const IPV6 = (() => {
 const VARIABLES: readonly Variable[] = [
   {
     name: 'podSpec',
-    expression: byKind('object', {
-      pod: ['spec'],
-      template: ['spec', 'template', 'spec'],
-      cronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-      issuer: null,
-    }, 'null'),
+    expression: byKind('object', templateParts('spec', locationSteps(POD_LOCATION.specPath)), 'null'),
   },
   {
     name: 'objectAnnotations',
@@ -144,22 +156,12 @@ const VARIABLES: readonly Variable[] = [
   },
   {
     name: 'templateAnnotations',
-    expression: byKind('object', {
-      pod: null,
-      template: ['spec', 'template', 'metadata', 'annotations'],
-      cronJob: ['spec', 'jobTemplate', 'spec', 'template', 'metadata', 'annotations'],
-      issuer: null,
-    }, '{}'),
+    expression: byKind('object', templateParts('annotations', null), '{}'),
   },
   {
     // Where the pods get acknowledgements: a Pod's (or an Authentication's) own metadata, a workload's pod template.
     name: 'acknowledgements',
-    expression: byKind('object', {
-      pod: ['metadata', 'annotations'],
-      template: ['spec', 'template', 'metadata', 'annotations'],
-      cronJob: ['spec', 'jobTemplate', 'spec', 'template', 'metadata', 'annotations'],
-      issuer: ['metadata', 'annotations'],
-    }, '{}'),
+    expression: byKind('object', templateParts('annotations', ['metadata', 'annotations'], ['metadata', 'annotations']), '{}'),
   },
   {
     // The object's pods are made from a pod template, whose annotations they carry (not the object's own).
@@ -185,7 +187,7 @@ const VARIABLES: readonly Variable[] = [
   {
     name: 'containers',
     expression: 'variables.podSpec == null ? [] : '
-      + ['initContainers', 'containers', 'ephemeralContainers']
+      + CONTAINER_GROUPS
         .map(g => `(has(variables.podSpec.${g}) ? variables.podSpec.${g} : [])`).join(' + '),
   },
   // The size bounds of src/policy/cost.ts.
@@ -341,7 +343,6 @@ export class PolicyOptionError extends Error {
   }
 }
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const NAMESPACE_PREFIX = /^[a-z0-9][-a-z0-9]*$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -357,14 +358,14 @@ function isLabelKey(key: string): boolean {
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
   if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) return false;
-  return prefix === undefined || (prefix.length > 0 && prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix));
+  return prefix === undefined || (prefix.length > 0 && prefix.length <= DNS1123_SUBDOMAIN_MAX_LENGTH && matchesDns1123Subdomain(prefix));
 }
 
 /** Checks the options and fills in the defaults. Throws PolicyOptionError. */
 export function resolveOptions(o: PolicyBuildOptions): Required<PolicyBuildOptions> {
   const namePrefix = o.namePrefix ?? DEFAULT_NAME_PREFIX;
-  if (!DNS1123_SUBDOMAIN.test(namePrefix) || namePrefix.length > 253 - '-warnings'.length) {
-    fail('policyNamePrefix', 'must be a DNS-1123 subdomain of at most 244 characters (lowercase letters, digits, - and .)', `'${namePrefix}'`,
+  if (!matchesDns1123Subdomain(namePrefix) || namePrefix.length > DNS1123_SUBDOMAIN_MAX_LENGTH - '-warnings'.length) {
+    fail('policyNamePrefix', `must be a DNS-1123 subdomain of at most ${DNS1123_SUBDOMAIN_MAX_LENGTH - '-warnings'.length} characters (lowercase letters, digits, - and .)`, `'${namePrefix}'`,
       "use a name such as 'bound-tokens'");
   }
   for (const [prop, value] of [['errorAction', o.errorAction], ['warningAction', o.warningAction]] as const) {
@@ -378,7 +379,7 @@ export function resolveOptions(o: PolicyBuildOptions): Required<PolicyBuildOptio
     }
   }
   for (const p of o.excludeNamespacePrefixes ?? []) {
-    if (p.length === 0 || p.length > 63 || !NAMESPACE_PREFIX.test(p)) {
+    if (p.length === 0 || p.length > DNS1123_LABEL_MAX_LENGTH || !NAMESPACE_PREFIX.test(p)) {
       fail('excludeNamespacePrefixes', 'must hold namespace name prefixes (lowercase letters, digits and -, starting with a letter or digit)', `'${p}'`,
         "write a prefix such as 'team-'");
     }
@@ -433,12 +434,7 @@ function namespaceCondition(o: Required<PolicyBuildOptions>): { name: string; ex
  * created before the policy must not be refused.
  */
 function changedCondition(): { name: string; expression: string } {
-  const part = (o: string) => `(${byKind(o, {
-    pod: ['spec'],
-    template: ['spec', 'template'],
-    cronJob: ['spec', 'jobTemplate', 'spec', 'template'],
-    issuer: ['spec', 'serviceAccountIssuer'],
-  }, 'null')})`;
+  const part = (o: string) => `(${byKind(o, templateParts('template', locationSteps(POD_LOCATION.specPath), ['spec', 'serviceAccountIssuer']), 'null')})`;
   return { name: 'checked-part-changed', expression: `request.operation != 'UPDATE' || ${part('object')} != ${part('oldObject')}` };
 }
 

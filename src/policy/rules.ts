@@ -15,7 +15,11 @@
 
 import { celRegex, celStringList, JS_WHITESPACE_CLASS, stripTrailingSlashes } from './cel';
 import { PAIR_BOUNDS } from './cost';
-import { ACK_ANNOTATION_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR_PATTERN, WINDOWS_ABSOLUTE_MOUNT_PATH } from '../rules';
+import {
+  ACK_ANNOTATION_PREFIX, API_ACCESS_CA_CONFIGMAP, API_ACCESS_EXPIRATION_SECONDS, API_ACCESS_NAMESPACE_FIELD, API_ACCESS_VOLUME_PREFIX,
+  API_SERVER_AUDIENCES, API_TOKEN_DIR, API_TOKEN_DIR_PATTERN, DAY_SECONDS, DNS1123_LABEL_MAX_LENGTH, DNS1123_LABEL_PATTERN, ITEM_SOURCE_KINDS,
+  MAX_EXPIRATION_SECONDS, MAX_PATH_BYTES, MAX_PATH_SEGMENT_BYTES, SOURCE_FILE_FIELDS, SOURCE_KINDS, WINDOWS_ABSOLUTE_MOUNT_PATH,
+} from '../rules';
 
 /** What a predicate iterates over. */
 export type PolicyScope = 'tokenVolume' | 'container' | 'issuer' | 'object';
@@ -56,39 +60,35 @@ const HAS_PATH = 'has(t.path)';
 const DOTDOT_SEGMENT = "'..' in t.path.split('/')";
 /**
  * The platform's API-access volume `v`, by its shape (isApiAccessVolume in
- * src/rules/check-pod.ts): tokens without audience of 3607 s, the
+ * src/rules/kubernetes.ts): tokens without audience of 3607 s, the
  * kube-root-ca.crt configMap, the namespace downwardAPI item, nothing else.
  */
 const API_ACCESS = '(v.projected.sources.all(s, has(s.serviceAccountToken) '
-  + "? ((!has(s.serviceAccountToken.audience) || s.serviceAccountToken.audience == '') && has(s.serviceAccountToken.expirationSeconds) && s.serviceAccountToken.expirationSeconds == 3607) "
+  + "? ((!has(s.serviceAccountToken.audience) || s.serviceAccountToken.audience == '') && has(s.serviceAccountToken.expirationSeconds) "
+  + `&& s.serviceAccountToken.expirationSeconds == ${API_ACCESS_EXPIRATION_SECONDS}) `
   + ': (has(s.configMap) || has(s.downwardAPI)))'
   + ' && v.projected.sources.exists(s, has(s.serviceAccountToken))'
-  + " && v.projected.sources.exists(s, !has(s.serviceAccountToken) && has(s.configMap) && has(s.configMap.name) && s.configMap.name == 'kube-root-ca.crt')"
-  + " && v.projected.sources.exists(s, !has(s.serviceAccountToken) && !has(s.configMap) && has(s.downwardAPI) && has(s.downwardAPI.items) && s.downwardAPI.items.exists(i, has(i.fieldRef) && has(i.fieldRef.fieldPath) && i.fieldRef.fieldPath == 'metadata.namespace')))";
+  + ` && v.projected.sources.exists(s, !has(s.serviceAccountToken) && has(s.configMap) && has(s.configMap.name) && s.configMap.name == '${API_ACCESS_CA_CONFIGMAP}')`
+  + ' && v.projected.sources.exists(s, !has(s.serviceAccountToken) && !has(s.configMap) && has(s.downwardAPI) && has(s.downwardAPI.items) '
+  + `&& s.downwardAPI.items.exists(i, has(i.fieldRef) && has(i.fieldRef.fieldPath) && i.fieldRef.fieldPath == '${API_ACCESS_NAMESPACE_FIELD}')))`;
 
 /** A path as the kubelet cleans it (cleanPath in src/rules/check-pod.ts): empty and '.' segments dropped. */
 const clean = (x: string) => `${x}.split('/').filter(pathSeg, pathSeg != '' && pathSeg != '.').join('/')`;
 
 /** The single file fields of each kind of source (besides configMap, secret and downwardAPI items). */
-const FILE_FIELDS: Array<[string, string]> = [
-  ['serviceAccountToken', 'path'],
-  ['clusterTrustBundle', 'path'],
-  ['podCertificate', 'credentialBundlePath'],
-  ['podCertificate', 'keyPath'],
-  ['podCertificate', 'certificateChainPath'],
-];
+const FILE_FIELDS: Array<[string, string]> = SOURCE_FILE_FIELDS.flatMap(([kind, fields]) => fields.map((f): [string, string] => [kind, f]));
 
 /** The file paths one projected source writes (every kind), cleaned as the kubelet cleans them, those that clean to '' left out. */
 const SOURCE_PATHS = '('
   + FILE_FIELDS.map(([k, f]) => `(has(s.${k}) && has(s.${k}.${f}) ? [s.${k}.${f}] : [])`).join(' + ')
-  + ['configMap', 'secret', 'downwardAPI'].map(k =>
+  + ITEM_SOURCE_KINDS.map(k =>
     ` + (has(s.${k}) && has(s.${k}.items) ? s.${k}.items.filter(i, has(i.path)).map(i, i.path) : [])`).join('')
   + `).map(p, ${clean('p')}).filter(p, p != '')`;
 
 /** The file paths one projected source `s` names, as written (every kind). */
 const RAW_PATHS = '('
   + FILE_FIELDS.map(([k, f]) => `(has(s.${k}) && has(s.${k}.${f}) ? [s.${k}.${f}] : [])`).join(' + ')
-  + ['configMap', 'secret', 'downwardAPI'].map(k =>
+  + ITEM_SOURCE_KINDS.map(k =>
     ` + (has(s.${k}) && has(s.${k}.items) ? s.${k}.items.filter(i, has(i.path)).map(i, i.path) : [])`).join('')
   + ')';
 
@@ -107,10 +107,10 @@ const pathText = (ps: string) => `'///' + ${ps}.filter(l, l.size() > 0).map(l, l
  * before holds.
  */
 export const PROJECTED_PATHS_BOUNDED = 'variables.tokenVolumes.all(v, v.projected.sources.all(s, '
-  + ['configMap', 'secret', 'downwardAPI'].map(k => `(!has(s.${k}) || !has(s.${k}.items) || size(s.${k}.items) <= ${PAIR_BOUNDS.itemsPerSource})`).join(' && ')
+  + ITEM_SOURCE_KINDS.map(k => `(!has(s.${k}) || !has(s.${k}.items) || size(s.${k}.items) <= ${PAIR_BOUNDS.itemsPerSource})`).join(' && ')
   + '))'
   + ' && variables.tokenVolumes.map(v, v.projected.sources.filter(s, '
-  + ['configMap', 'secret', 'downwardAPI'].map(k => `(has(s.${k}) && has(s.${k}.items))`).join(' || ')
+  + ITEM_SOURCE_KINDS.map(k => `(has(s.${k}) && has(s.${k}.items))`).join(' || ')
   + `).map(s, '/').join('')).join('').size() <= ${PAIR_BOUNDS.itemSources}`
   + ` && variables.tokenVolumes.map(v, v.projected.sources.map(s, ${RAW_PATHS}.join('/')).join('/')).join('/').size() <= ${PAIR_BOUNDS.pathChars}`
   + ` && [variables.tokenVolumes.map(v, ${pathText(`v.projected.sources.map(s, ${SOURCE_PATHS})`)}).join('')]`
@@ -121,8 +121,6 @@ const SLASH_ENDED = (m: string) => `has(${m}.mountPath) && ${m}.mountPath.size()
 
 /** The start of the reason of a rule that the API server's own validation enforces. */
 const API_REFUSES = 'the API server refuses it before admission (verified on 1.32: ';
-
-const SOURCE_KINDS = ['serviceAccountToken', 'configMap', 'secret', 'downwardAPI', 'clusterTrustBundle', 'podCertificate'];
 
 const NOT_BLANK = '!variables.issuerBlank';
 const HAS_COLON = "variables.issuer.contains(':')";
@@ -144,8 +142,8 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   },
   BT104: {
     scope: 'tokenVolume',
-    violation: token('has(t.expirationSeconds) && t.expirationSeconds > 86400 && t.expirationSeconds <= 4294967296'),
-    problem: 'a token expirationSeconds is longer than 24 hours (86400 seconds)',
+    violation: token(`has(t.expirationSeconds) && t.expirationSeconds > ${DAY_SECONDS} && t.expirationSeconds <= ${MAX_EXPIRATION_SECONDS}`),
+    problem: `a token expirationSeconds is longer than 24 hours (${DAY_SECONDS} seconds)`,
   },
   BT105: {
     notExpressible: 'the API server decodes expirationSeconds as an integer before admission, so a fraction is refused before any policy runs',
@@ -183,8 +181,8 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT115: {
     scope: 'tokenVolume',
     violation: token(`${HAS_PATH} && t.path != '' && (t.path.contains('\\x00') || (!t.path.startsWith('/') && ${clean('t.path')} == '') `
-      + "|| bytes(t.path).size() > 4096 || t.path.split('/').exists(g, bytes(g).size() > 255))"),
-    problem: "a token path is one the kubelet cannot write ('.', a NUL character, a segment over 255 bytes or a path over 4096 bytes)",
+      + `|| bytes(t.path).size() > ${MAX_PATH_BYTES} || t.path.split('/').exists(g, bytes(g).size() > ${MAX_PATH_SEGMENT_BYTES}))`),
+    problem: `a token path is one the kubelet cannot write ('.', a NUL character, a segment over ${MAX_PATH_SEGMENT_BYTES} bytes or a path over ${MAX_PATH_BYTES} bytes)`,
   },
 
   // audience
@@ -202,8 +200,8 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   // volume
   BT130: {
     scope: 'tokenVolume',
-    violation: `!(has(v.name) && v.name.size() <= 63 && v.name.matches(${celRegex('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')}))`,
-    problem: 'a token volume name must be a DNS-1123 label of at most 63 characters',
+    violation: `!(has(v.name) && v.name.size() <= ${DNS1123_LABEL_MAX_LENGTH} && v.name.matches(${celRegex(DNS1123_LABEL_PATTERN)}))`,
+    problem: `a token volume name must be a DNS-1123 label of at most ${DNS1123_LABEL_MAX_LENGTH} characters`,
   },
   BT131: {
     scope: 'tokenVolume',
@@ -231,8 +229,8 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   },
   BT136: {
     scope: 'tokenVolume',
-    violation: `has(v.name) && v.name.startsWith('kube-api-access-') && !${API_ACCESS}`,
-    problem: "a token volume that is not the platform's API-access volume is named kube-api-access-*, so the ServiceAccount admission plugin takes it for the API token volume",
+    violation: `has(v.name) && v.name.startsWith('${API_ACCESS_VOLUME_PREFIX}') && !${API_ACCESS}`,
+    problem: `a token volume that is not the platform's API-access volume is named ${API_ACCESS_VOLUME_PREFIX}*, so the ServiceAccount admission plugin takes it for the API token volume`,
   },
 
   // issue 16
@@ -252,7 +250,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
     scope: 'container',
     violation: `!variables.windowsPod && ${mount(`has(m.name) && m.name in variables.tokenVolumeNames && has(m.mountPath) && m.mountPath.matches(${celRegex(API_TOKEN_DIR_PATTERN)}) `
       + `&& variables.tokenVolumes.exists(v, has(v.name) && v.name == m.name && ${token(`has(t.audience) && t.audience != '' && !(t.audience in ${celStringList(API_SERVER_AUDIENCES)})`)})`)}`,
-    problem: "a token with an audience other than the API server's is mounted at /var/run/secrets/kubernetes.io/serviceaccount, so in-cluster clients present a token the API server refuses",
+    problem: `a token with an audience other than the API server's is mounted at ${API_TOKEN_DIR}, so in-cluster clients present a token the API server refuses`,
   },
 
   // mounts

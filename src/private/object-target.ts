@@ -7,7 +7,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import { Binding, BindableVolume, envValue } from './binding';
 import type { BindingTarget, TargetRead } from './binding-target';
 import { fromRecord, recordedJson } from './engine';
-import { Finding, getAt, locatePodSpec } from '../rules';
+import { DECLARED_CONTAINER_GROUPS, Finding, getAt, locatePodSpec } from '../rules';
 import { rotationAnnotations } from '../rules/rotation';
 
 type Producer = () => string | undefined;
@@ -61,7 +61,7 @@ export class ObjectTarget implements BindingTarget {
     for (const x of b.extras) {
       if (!(spec.volumes as any[]).some(v => v?.name === x.name)) addTo(spec, at, 'volumes', { name: x.name, ...x.config });
     }
-    for (const group of ['initContainers', 'containers']) {
+    for (const group of DECLARED_CONTAINER_GROUPS) {
       const list: any[] = Array.isArray(spec[group]) ? spec[group] : [];
       list.forEach((c, i) => {
         if (!c || typeof c !== 'object' || (b.containers && !b.containers.has(c.name))) return;
@@ -161,7 +161,7 @@ export class ObjectTarget implements BindingTarget {
     const json = this.apiObject.toJson();
     const loc = locatePodSpec(json);
     const spec = loc ? getAt(json, loc.specPath) : undefined;
-    for (const group of ['initContainers', 'containers']) {
+    for (const group of DECLARED_CONTAINER_GROUPS) {
       for (const c of asArray(spec?.[group])) {
         if (typeof c?.name !== 'string') continue;
         all.add(c.name);

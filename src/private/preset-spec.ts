@@ -8,7 +8,7 @@ import { asServiceAccount, describeValue } from './kplus';
 import { apiObjectOf, resolvingWith } from './props';
 import { markNeedsPublicIssuer } from './public-issuer';
 import { ProjectedTokenVolume } from '../projected-token-volume';
-import { Finding, finding, R } from '../rules';
+import { DEFAULT_EXPIRATION_SECONDS, Finding, finding, R } from '../rules';
 import { ServiceAccountTokenProjection } from '../token-projection';
 
 export interface PresetBindTarget {
@@ -108,7 +108,7 @@ export function presetSeconds(expiration: Duration | undefined, fallback: number
 }
 
 function sameToken(a: ServiceAccountTokenProjection, b: ServiceAccountTokenProjection): boolean {
-  const secs = (t: ServiceAccountTokenProjection) => (t.expiration ? wholeSeconds(t.expiration).seconds : 3600);
+  const secs = (t: ServiceAccountTokenProjection) => (t.expiration ? wholeSeconds(t.expiration).seconds : DEFAULT_EXPIRATION_SECONDS);
   return a.path === b.path && a.audience === b.audience && secs(a) === secs(b);
 }
 

@@ -11,7 +11,8 @@
 // BT190 a container the binding reaches lacks the mount (added after the binding)
 import { R } from './catalogue';
 import { Finding, finding, NO_FINDINGS, show } from './finding';
-import { getAt, locatePodSpec } from './manifest';
+import { DECLARED_CONTAINER_GROUPS, locatePodSpec } from './kubernetes';
+import { getAt } from './manifest';
 
 /** An environment variable a binding sets. */
 export interface BoundEnvFacts {
@@ -51,7 +52,7 @@ export function checkBindings(manifest: any, bindings: readonly BindingFacts[]):
   let out: Finding[] = NO_FINDINGS;
   const push = (f: Finding) => { out = out === NO_FINDINGS ? [f] : (out.push(f), out); };
   const spec = getAt(manifest, loc.specPath) ?? {};
-  const groups: Array<[string, any[]]> = [['initContainers', asArray(spec.initContainers)], ['containers', asArray(spec.containers)]];
+  const groups: Array<[string, any[]]> = DECLARED_CONTAINER_GROUPS.map(g => [g, asArray(spec[g])]);
   const names: string[] = [];
   for (const [, list] of groups) for (const c of list) if (typeof c?.name === 'string') names.push(c.name);
   for (const b of bindings) {

@@ -4,6 +4,8 @@
 // cdk8s, cdk8s-plus or constructs, so that the lint command, the admission
 // policy generator and the constructs share one implementation of each rule.
 
+import { ACK_ANNOTATION_PREFIX } from './kubernetes';
+
 /**
  * Level of a rule: errors fail the synth, warnings are printed. A notice
  * (lint only) says what the lint could not check and how to check it; it
@@ -326,9 +328,6 @@ export function defineRule(id: string, level: Level, cause: string, fix: string,
   return rule(id, level, cause, fix, scope);
 }
 
-/** The annotation that acknowledges a warning, where the pods get it: a Pod's (or an Authentication's) own metadata, a workload's pod template. */
-export const ACK_ANNOTATION_PREFIX = 'bound-tokens.io/acknowledge-';
-
 /**
  * A pod annotation whose key holds this word and whose value is a token
  * volume's name hands the volume to the tool that reads the annotation (a mesh
@@ -337,6 +336,7 @@ export const ACK_ANNOTATION_PREFIX = 'bound-tokens.io/acknowledge-';
  */
 export const VOLUME_ANNOTATION_KEY = 'volume';
 
+/** The annotation that acknowledges the warning `ruleId` (ACK_ANNOTATION_PREFIX in ./kubernetes, then the id). */
 export function ackAnnotation(ruleId: string): string {
   return `${ACK_ANNOTATION_PREFIX}${ruleId}`;
 }

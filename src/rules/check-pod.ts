@@ -1,31 +1,12 @@
 import { R } from './catalogue';
 import { clip, Finding, finding, NO_FINDINGS, ptr, show } from './finding';
+import {
+  API_ACCESS_VOLUME_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR, API_TOKEN_DIR_PATTERN, cleanPath, CONTAINER_GROUPS, DAY_SECONDS,
+  DNS1123_LABEL_MAX_LENGTH, DNS1123_LABEL_PATTERN, isApiAccessVolume, isDns1123Label, ITEM_SOURCE_KINDS, MAX_EXPIRATION_SECONDS, MAX_PATH_BYTES,
+  MAX_PATH_SEGMENT_BYTES, MIN_EXPIRATION_SECONDS, SOURCE_FILE_FIELDS, SOURCE_KINDS,
+} from './kubernetes';
 
-/** Minimum token lifetime the API server accepts (10 minutes). */
-export const MIN_EXPIRATION_SECONDS = 600;
-/** Maximum token lifetime the API server accepts (2^32). */
-export const MAX_EXPIRATION_SECONDS = 4294967296;
-/** Lifetime the API server defaults to when expirationSeconds is omitted. */
-export const DEFAULT_EXPIRATION_SECONDS = 3600;
-/** The kubelet refreshes every token after at most 24 hours. */
-export const DAY_SECONDS = 86400;
-/** The lifetime of the platform's own `kube-api-access-*` token. */
-export const API_ACCESS_EXPIRATION_SECONDS = 3607;
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/** True when `name` is a DNS-1123 label (at most 63 characters). */
-export function isDns1123Label(name: string): boolean {
-  return name.length <= 63 && DNS1123_LABEL.test(name);
-}
-
-/**
- * When the kubelet refreshes a token of lifetime `seconds`:
- * `min(L - floor(L * 20 / 100), 86400)` (k8s token_manager.go, whole seconds).
- */
-export function refreshAfterSeconds(seconds: number): number {
-  return Math.min(seconds - Math.floor((seconds * 20) / 100), DAY_SECONDS);
-}
+const API_TOKEN_DIR_RE = new RegExp(API_TOKEN_DIR_PATTERN);
 
 /** Where a check runs: the names it uses for props in messages. */
 export interface CheckStyle {
@@ -40,32 +21,11 @@ export const CONSTRUCT_STYLE: CheckStyle = { construct: true };
 export function checkLifetimeSeconds(seconds: number, path: string, prop: string): Finding[] {
   const out: Finding[] = [];
   if (seconds < MIN_EXPIRATION_SECONDS) {
-    out.push(finding(R.LIFETIME_TOO_SHORT, path, prop, 'may not be shorter than 10 minutes (600 seconds)', `${seconds} seconds`));
+    out.push(finding(R.LIFETIME_TOO_SHORT, path, prop, `may not be shorter than 10 minutes (${MIN_EXPIRATION_SECONDS} seconds)`, `${seconds} seconds`));
   } else if (seconds > MAX_EXPIRATION_SECONDS) {
-    out.push(finding(R.LIFETIME_TOO_LONG, path, prop, 'may not be longer than 2^32 (4294967296) seconds', `${seconds} seconds`));
+    out.push(finding(R.LIFETIME_TOO_LONG, path, prop, `may not be longer than 2^32 (${MAX_EXPIRATION_SECONDS}) seconds`, `${seconds} seconds`));
   } else if (seconds > DAY_SECONDS) {
-    out.push(finding(R.LIFETIME_OVER_24H, path, prop, 'is longer than 24 hours (86400 seconds)', `${seconds} seconds`));
-  }
-  return out;
-}
-
-/** The longest file name the kubelet can write (bytes of one path segment). */
-export const MAX_PATH_SEGMENT_BYTES = 255;
-/** The longest path the kubelet can write (bytes). */
-export const MAX_PATH_BYTES = 4096;
-
-/**
- * A projected file path as the kubelet's atomic writer cleans it: empty and
- * '.' segments dropped (`./x` and `x`, `a//b` and `a/b`, `x/` and `x` are one
- * file). '..' segments are kept as written: such a path is refused (BT112).
- * A path that is only '.' and '/' cleans to ''.
- */
-export function cleanPath(p: string): string {
-  if (!p.includes('/') && p !== '.') return p;
-  let out = '';
-  for (const seg of p.split('/')) {
-    if (seg === '' || seg === '.') continue;
-    out = out === '' ? seg : out + '/' + seg;
+    out.push(finding(R.LIFETIME_OVER_24H, path, prop, `is longer than 24 hours (${DAY_SECONDS} seconds)`, `${seconds} seconds`));
   }
   return out;
 }
@@ -110,9 +70,9 @@ function unwritablePath(value: string): string | undefined {
 /** Checks a volume name. */
 export function checkVolumeName(name: unknown, path: string, prop: string): Finding[] {
   if (typeof name === 'string' && isDns1123Label(name)) return [];
-  const why = typeof name === 'string' && name.length > 63
-    ? `must be a DNS-1123 label of at most 63 characters (it has ${name.length})`
-    : 'must be a DNS-1123 label ([a-z0-9]([-a-z0-9]*[a-z0-9])?)';
+  const why = typeof name === 'string' && name.length > DNS1123_LABEL_MAX_LENGTH
+    ? `must be a DNS-1123 label of at most ${DNS1123_LABEL_MAX_LENGTH} characters (it has ${name.length})`
+    : `must be a DNS-1123 label (${DNS1123_LABEL_PATTERN.slice(1, -1)})`;
   return [finding(R.VOLUME_NAME, path, prop, why, show(name))];
 }
 
@@ -138,56 +98,11 @@ export function checkDefaultMode(mode: unknown, path: string, prop: string): Fin
   return [];
 }
 
-/** The prefix of the platform's API-access volume name; the ServiceAccount admission plugin takes any volume named so for it. */
-export const API_ACCESS_VOLUME_PREFIX = 'kube-api-access-';
-
-/**
- * The platform's own API-access volume, recognised by its shape, not its
- * name (hand-written copies are often named `kube-api-access`): every token
- * source has no audience and `expirationSeconds: 3607`, a configMap source
- * names `kube-root-ca.crt`, a downwardAPI source projects
- * `metadata.namespace`, and there is no other kind of source. Such a token is
- * meant for the Kubernetes API: it is exempt from the audience rule.
- */
-export function isApiAccessVolume(volume: any): boolean {
-  const sources = volume?.projected?.sources;
-  if (!Array.isArray(sources)) return false;
-  let token = false;
-  let ca = false;
-  let ns = false;
-  for (const s of sources) {
-    if (!s || typeof s !== 'object') return false;
-    if (s.serviceAccountToken) {
-      const t = s.serviceAccountToken;
-      if (!(t.audience === undefined || t.audience === null || t.audience === '') || t.expirationSeconds !== API_ACCESS_EXPIRATION_SECONDS) return false;
-      token = true;
-    } else if (s.configMap) {
-      if (s.configMap.name === 'kube-root-ca.crt') ca = true;
-    } else if (s.downwardAPI) {
-      const items = s.downwardAPI.items;
-      if (Array.isArray(items) && items.some((i: any) => i?.fieldRef?.fieldPath === 'metadata.namespace')) ns = true;
-    } else {
-      return false;
-    }
-  }
-  return token && ca && ns;
-}
-
 /** True when a volume is projected and holds at least one serviceAccountToken source. */
 export function isTokenVolume(volume: any): boolean {
   const sources = volume?.projected?.sources;
   return Array.isArray(sources) && sources.some((s: any) => s && typeof s === 'object' && s.serviceAccountToken);
 }
-
-/** The kinds of projected source (Kubernetes 1.35): clusterTrustBundle is alpha from 1.29 and beta from 1.33, podCertificate alpha from 1.34 and beta from 1.35. */
-export const SOURCE_KINDS = ['serviceAccountToken', 'configMap', 'secret', 'downwardAPI', 'clusterTrustBundle', 'podCertificate'];
-
-/** The fields of a source that name a file it writes (besides the items of configMap, secret and downwardAPI). */
-const SOURCE_FILE_FIELDS: ReadonlyArray<[string, readonly string[], string]> = [
-  ['serviceAccountToken', ['path'], 'ServiceAccountToken'],
-  ['clusterTrustBundle', ['path'], 'ClusterTrustBundle'],
-  ['podCertificate', ['credentialBundlePath', 'keyPath', 'certificateChainPath'], 'PodCertificate'],
-];
 
 export interface VolumeCheckOptions {
   readonly style: CheckStyle;
@@ -214,7 +129,7 @@ export function checkProjectedVolume(volume: any, path: string, opts: VolumeChec
   const exempt = isApiAccessVolume(volume);
   if (!exempt && typeof volume?.name === 'string' && volume.name.startsWith(API_ACCESS_VOLUME_PREFIX)) {
     out.push(finding(R.VOLUME_NAME_API_ACCESS, path + '/name', 'name',
-      `of a token volume starts with '${API_ACCESS_VOLUME_PREFIX}', so the ServiceAccount admission plugin takes it for the platform's API token volume and mounts it at /var/run/secrets/kubernetes.io/serviceaccount in every container`,
+      `of a token volume starts with '${API_ACCESS_VOLUME_PREFIX}', so the ServiceAccount admission plugin takes it for the platform's API token volume and mounts it at ${API_TOKEN_DIR} in every container`,
       show(volume.name)));
   }
   const items: PathItem[] = [];
@@ -252,7 +167,7 @@ export function checkProjectedVolume(volume: any, path: string, opts: VolumeChec
         if (typeof src[field] === 'string' && src[field] !== '') items.push({ file: src[field], label, at: `${at}/${kind}/${field}` });
       }
     }
-    for (const kind of ['configMap', 'secret', 'downwardAPI']) {
+    for (const kind of ITEM_SOURCE_KINDS) {
       const list = source[kind]?.items;
       if (!Array.isArray(list)) continue;
       const name = source[kind]?.name;
@@ -340,7 +255,6 @@ export interface PodSpecCheckOptions {
   readonly managedVolumes?: ReadonlySet<string>;
 }
 
-const CONTAINER_GROUPS = ['initContainers', 'containers', 'ephemeralContainers'];
 const NO_ITEMS: any[] = [];
 
 /**
@@ -525,17 +439,6 @@ export function isAbsoluteMountPath(mountPath: string, windows: boolean): boolea
   return windows ? WINDOWS_ABSOLUTE_RE.test(mountPath) : mountPath.startsWith('/');
 }
 
-/** Where in-cluster clients (client-go's rest.InClusterConfig and the other SDKs) read the API token, ca.crt and namespace. */
-export const API_TOKEN_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-/** A mount path that is the API token directory (trailing slashes allowed). RE2 and JavaScript alike. */
-export const API_TOKEN_DIR_PATTERN = '^/var/run/secrets/kubernetes\\.io/serviceaccount/*$';
-const API_TOKEN_DIR_RE = new RegExp(API_TOKEN_DIR_PATTERN);
-/**
- * Audiences the API server accepts on a default cluster: its issuer
- * (OpenShift, kubeadm) is also its audience. A token without audience gets
- * the API server's own audiences and is never foreign.
- */
-export const API_SERVER_AUDIENCES: readonly string[] = ['https://kubernetes.default.svc', 'https://kubernetes.default.svc.cluster.local'];
 
 /** The first token of the volume(s) named `name` whose audience is not the API server's, if any. */
 function foreignAudience(volumes: readonly any[], name: unknown): { path: string; audience: string } | undefined {

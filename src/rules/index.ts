@@ -1,5 +1,6 @@
 // Internal barrel of the pure rule modules (not part of the jsii API).
 export * from './catalogue';
+export * from './kubernetes';
 export * from './finding';
 export * from './check-pod';
 export * from './check-issuer';

@@ -4,10 +4,7 @@
 // of cluster issuer objects. Pure: no cdk8s, no YAML parser.
 import { R } from './catalogue';
 import { Finding, finding, pointerSegments, ptr, show } from './finding';
-import { isAuthentication, podSpecLocations, PodSpecLocation } from './manifest';
-
-/** Kinds whose pod spec sits at spec.template.spec (the ones Kubernetes itself serves). */
-const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job']);
+import { CONTAINER_GROUPS, isAuthentication, locationOfKind, PodSpecLocation, podSpecLocations } from './kubernetes';
 
 /**
  * Where the pod spec of an object is, also when its shape is wrong: the
@@ -21,16 +18,9 @@ export function podSpecLocationOf(obj: any): PodSpecLocation | undefined {
 
 /** Every pod spec of an object, also when its shape is wrong (podSpecLocationOf; podSpecLocations for a ClusterServiceVersion). */
 export function podSpecLocationsOf(obj: any): readonly PodSpecLocation[] {
-  const kind = obj?.kind;
-  if (kind === 'CronJob') return [CRON_JOB];
-  if (TEMPLATE_KINDS.has(kind)) return [WORKLOAD];
-  return podSpecLocations(obj);
+  const loc = locationOfKind(obj?.kind);
+  return loc ? [loc] : podSpecLocations(obj);
 }
-
-const CRON_JOB: PodSpecLocation = Object.freeze({
-  specPath: '/spec/jobTemplate/spec/template/spec', templateMetadataPath: '/spec/jobTemplate/spec/template/metadata', bare: false,
-});
-const WORKLOAD: PodSpecLocation = Object.freeze({ specPath: '/spec/template/spec', templateMetadataPath: '/spec/template/metadata', bare: false });
 
 /** How a value is described in a shape message: its type, and short values themselves. */
 function describe(value: unknown): string {
@@ -69,20 +59,32 @@ function shapeOk(obj: any): boolean {
   return true;
 }
 
+/** The steps of a location's pointers, and which step leads to a list (one before an index), read once per location. */
+const STEPS = new WeakMap<PodSpecLocation, { steps: string[]; listAt: boolean[]; metaSteps: string[] }>();
+function stepsOf(loc: PodSpecLocation): { steps: string[]; listAt: boolean[]; metaSteps: string[] } {
+  let known = STEPS.get(loc);
+  if (known === undefined) {
+    const steps = pointerSegments(loc.specPath);
+    known = { steps, listAt: steps.map((_, i) => /^\d+$/.test(steps[i + 1] ?? '')), metaSteps: pointerSegments(loc.templateMetadataPath) };
+    STEPS.set(loc, known);
+  }
+  return known;
+}
+
 /** shapeOk for one pod spec of the object. */
 function podShapeOk(obj: any, loc: PodSpecLocation): boolean {
   const meta = (m: any) => mappingOrNone(m) && (m === undefined || m === null || mappingOrNone(m.annotations));
   let cur: any = obj;
-  const steps = pointerSegments(loc.specPath);
+  const { steps, listAt, metaSteps } = stepsOf(loc);
   for (let i = 0; i < steps.length; i++) {
     cur = cur[steps[i]];
     if (cur === undefined || cur === null) return true;
     // a mapping, or a list before an index (a ClusterServiceVersion's deployments)
-    if (!(/^\d+$/.test(steps[i + 1] ?? '') ? Array.isArray(cur) : isMapping(cur))) return false;
+    if (!(listAt[i] ? Array.isArray(cur) : isMapping(cur))) return false;
   }
-  if (loc.templateMetadataPath) {
+  if (metaSteps.length > 0) {
     let t: any = obj;
-    for (const step of pointerSegments(loc.templateMetadataPath)) t = t?.[step];
+    for (const step of metaSteps) t = t?.[step];
     if (!meta(t)) return false;
   }
   if (!mappingOrNone(cur.securityContext) || !listOrNone(cur.volumes)) return false;
@@ -98,7 +100,7 @@ function podShapeOk(obj: any, loc: PodSpecLocation): boolean {
       if (audience !== undefined && audience !== null && typeof audience !== 'string') return false;
     }
   }
-  for (const group of ['initContainers', 'containers', 'ephemeralContainers']) {
+  for (const group of CONTAINER_GROUPS) {
     const list = cur[group];
     if (!listOrNone(list)) return false;
     for (const c of list ?? []) {
@@ -176,7 +178,7 @@ function podShapeFindings(obj: any, loc: PodSpecLocation, want: Want, meta: (m: 
       });
     });
   }
-  for (const group of ['initContainers', 'containers', 'ephemeralContainers']) {
+  for (const group of CONTAINER_GROUPS) {
     if (!want(spec[group], `${sp}/${group}`, group, 'list')) continue;
     (spec[group] as any[]).forEach((c, i) => {
       const cp = `${sp}/${group}/${i}`;
@@ -226,12 +228,8 @@ function podSpecReads(sp: string, pointer: string): boolean {
     case 'serviceAccount':
     case 'securityContext':
       return true;
-    case 'initContainers':
-    case 'containers':
-    case 'ephemeralContainers':
-      return rest.length <= 2 || rest[2] === 'volumeMounts';
     default:
-      return false;
+      return CONTAINER_GROUPS.includes(rest[0]) && (rest.length <= 2 || rest[2] === 'volumeMounts');
   }
 }
 

@@ -1,23 +1,8 @@
-import { ACK_ANNOTATION_PREFIX, ackAnnotation, findRule, R, VOLUME_ANNOTATION_KEY } from './catalogue';
+import { ackAnnotation, findRule, R, VOLUME_ANNOTATION_KEY } from './catalogue';
 import { checkIssuerValue } from './check-issuer';
 import { checkPodSpec, CheckStyle } from './check-pod';
 import { Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
-
-/** Where a pod spec sits in an object. */
-export interface PodSpecLocation {
-  /** JSON pointer of the pod spec. */
-  readonly specPath: string;
-  /** JSON pointer of the pod template's metadata ('' for a bare Pod). */
-  readonly templateMetadataPath: string;
-  /** The object is a bare Pod. */
-  readonly bare: boolean;
-  /**
-   * The object's own annotations reach the pods of this template: OLM copies
-   * a ClusterServiceVersion's annotations to the pod template of each of its
-   * deployments. A workload's own annotations never reach its pods.
-   */
-  readonly objectAnnotationsReachPods?: boolean;
-}
+import { ACK_ANNOTATION_PREFIX, isAuthentication, POD_TEMPLATE_LOCATION, PodSpecLocation, podSpecLocations } from './kubernetes';
 
 /** Segments of the pointers read so far (a pod spec is read at a handful of pointers, thousands of times). */
 const SEGMENTS = new Map<string, string[]>();
@@ -37,68 +22,6 @@ export function getAt(obj: any, pointer: string): any {
     cur = cur[segments[i]];
   }
   return cur;
-}
-
-// shared, frozen: locating a pod spec allocates nothing
-const POD: PodSpecLocation = Object.freeze({ specPath: '/spec', templateMetadataPath: '', bare: true });
-const POD_TEMPLATE: PodSpecLocation = Object.freeze({ specPath: '/template/spec', templateMetadataPath: '/template/metadata', bare: false });
-const CRON_JOB: PodSpecLocation = Object.freeze({
-  specPath: '/spec/jobTemplate/spec/template/spec',
-  templateMetadataPath: '/spec/jobTemplate/spec/template/metadata',
-  bare: false,
-});
-const WORKLOAD: PodSpecLocation = Object.freeze({ specPath: '/spec/template/spec', templateMetadataPath: '/spec/template/metadata', bare: false });
-
-/**
- * Finds the pod spec of any object that carries one: a Pod, a PodTemplate,
- * a CronJob, and every kind with containers at spec.template.spec
- * (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController,
- * Job, Argo Rollout, OpenShift DeploymentConfig, Knative Service, ...).
- */
-export function locatePodSpec(obj: any): PodSpecLocation | undefined {
-  if (!obj || typeof obj !== 'object') return undefined;
-  const kind = obj.kind;
-  if (kind === 'Pod') return POD;
-  if (kind === 'PodTemplate') return POD_TEMPLATE;
-  if (kind === 'CronJob' && obj.spec?.jobTemplate) return CRON_JOB;
-  const tspec = obj.spec?.template?.spec;
-  if (tspec && typeof tspec === 'object' && (Array.isArray(tspec.containers) || Array.isArray(tspec.volumes))) return WORKLOAD;
-  return undefined;
-}
-
-/** True for an OLM ClusterServiceVersion (an operator bundle's install plan). */
-export function isClusterServiceVersion(obj: any): boolean {
-  return obj?.kind === 'ClusterServiceVersion' && typeof obj?.apiVersion === 'string' && obj.apiVersion.startsWith('operators.coreos.com/');
-}
-
-/** Where the deployments of a ClusterServiceVersion are (OLM creates one Deployment from each). */
-export const CSV_DEPLOYMENTS_PATH = '/spec/install/spec/deployments';
-
-/**
- * Every pod spec of an object: the one of locatePodSpec, or one per
- * deployment of an OLM ClusterServiceVersion
- * (spec.install.spec.deployments[i].spec.template.spec). The one place that
- * knows where a ClusterServiceVersion keeps its pod templates.
- */
-export function podSpecLocations(obj: any): readonly PodSpecLocation[] {
-  if (isClusterServiceVersion(obj)) {
-    const deployments = getAt(obj, CSV_DEPLOYMENTS_PATH);
-    if (!Array.isArray(deployments)) return [];
-    const out: PodSpecLocation[] = [];
-    for (let i = 0; i < deployments.length; i++) {
-      if (deployments[i] === null || deployments[i] === undefined) continue;
-      const base = `${CSV_DEPLOYMENTS_PATH}/${i}/spec/template`;
-      out.push({ specPath: `${base}/spec`, templateMetadataPath: `${base}/metadata`, bare: false, objectAnnotationsReachPods: true });
-    }
-    return out;
-  }
-  const loc = locatePodSpec(obj);
-  return loc ? [loc] : [];
-}
-
-/** True for the OpenShift cluster Authentication object. */
-export function isAuthentication(obj: any): boolean {
-  return obj?.kind === 'Authentication' && typeof obj?.apiVersion === 'string' && obj.apiVersion.startsWith('config.openshift.io/');
 }
 
 export interface ObjectCheckOptions {
@@ -176,7 +99,7 @@ function podFindings(obj: any, loc: PodSpecLocation, opts: ObjectCheckOptions): 
   let out = checkPodSpec(getAt(obj, loc.specPath), loc.specPath, {
     style: opts.style,
     // every pod spec that runs as written (a Pod, a workload's template); not a PodTemplate object
-    bare: loc !== POD_TEMPLATE,
+    bare: loc !== POD_TEMPLATE_LOCATION,
     managedVolumes: opts.managedVolumes,
   });
   const misplaced = checkAckPlacement(obj, loc);

@@ -1,8 +1,8 @@
 // When the kubelet refreshes each token of a workload and when it expires,
 // read from a plain manifest. Pure: no cdk8s imports (the lint command can
 // use it too).
-import { DEFAULT_EXPIRATION_SECONDS, refreshAfterSeconds } from './check-pod';
-import { getAt, locatePodSpec } from './manifest';
+import { DECLARED_CONTAINER_GROUPS, DEFAULT_EXPIRATION_SECONDS, locatePodSpec, refreshAfterSeconds } from './kubernetes';
+import { getAt } from './manifest';
 
 /** The pod-template annotation prefix; the volume name follows it. */
 export const ROTATION_ANNOTATION_PREFIX = 'token-rotation.bound-tokens.io/';
@@ -55,7 +55,7 @@ export function tokenRotations(obj: any): RotationEntry[] {
 
 function mountsOf(spec: any, volume: unknown): Array<{ container: string; mountPath: string }> {
   const out: Array<{ container: string; mountPath: string }> = [];
-  for (const group of ['initContainers', 'containers']) {
+  for (const group of DECLARED_CONTAINER_GROUPS) {
     const list: any[] = Array.isArray(spec?.[group]) ? spec[group] : [];
     for (const c of list) {
       const mounts: any[] = Array.isArray(c?.volumeMounts) ? c.volumeMounts : [];

@@ -3,7 +3,7 @@
 import { IConstruct } from 'constructs';
 import { generateTrust, TrustBinding, TrustDocument } from './core';
 import { AzureFederatedIdentityCredential, CloudTrustOptions, EksPodIdentityAssociation, GcpWorkloadIdentityTrust } from '../cloud-trust';
-import { issuerConfigsSharing } from '../private/issuer/internal';
+import { issuerConfigsSharing } from '../private/issuer/facts';
 import { presetSpec, presetTargets } from '../private/preset-spec';
 import { Finding, finding, show, TR } from '../rules';
 

@@ -7,7 +7,7 @@
 // to the lint, as the coverage table says.
 import { describeWithApiServer } from './server';
 import { admit, asAdmitted, AXES, enforcingPolicyObjects, installPolicy, lintVerdict, maxFittingN, StressAxis, typicalPod } from '../../scripts/bench/cel-stress';
-import { policyVerdict } from '../policy-harness';
+import { policyVerdict } from '../policy/harness';
 
 const POLICIES = enforcingPolicyObjects();
 

@@ -28,7 +28,7 @@ import { APISERVER_DIR, describeWithApiServer } from './server';
 import { BoundTokenPod, ProjectedTokenVolume } from '../../src';
 import { buildPolicyObjects } from '../../src/policy/build';
 import { allRules, checkObject, checkShape, MANIFEST_STYLE } from '../../src/rules';
-import { lintVerdict, RESOURCES } from '../policy-harness';
+import { lintVerdict, RESOURCES } from '../policy/harness';
 
 const NAMESPACE = 'apps';
 /** ServiceAccount inputs go here: NAMESPACE holds the accounts the pods need (the ServiceAccount admission plugin checks them). */

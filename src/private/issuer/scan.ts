@@ -1,18 +1,31 @@
-// Internal: what the rest of an app tells the cluster issuer checks. The
-// token audiences of every token volume in the app (ProjectedTokenVolume
-// constructs and every object that carries a pod spec, cdk8s-plus workloads
-// and hand-written ApiObjects alike), and who needs a publicly reachable
-// issuer (cloud audiences, and constructs marked by presets).
+// Internal: what the rest of an app tells the cluster issuer checks: the
+// token audiences at or below a cluster scope, and who needs a publicly
+// reachable issuer (cloud audiences, and constructs marked by presets).
+//
+// Where the audiences come from, in tree order (the first place an audience
+// is set names it in messages):
+// - a ProjectedTokenVolume: its tokens;
+// - a workload the library bound (a binding record, cdk8s-plus model or plain
+//   ApiObject): the manifest its rules read;
+// - a cdk8s-plus object that is not bound: nothing. cdk8s-plus renders no
+//   projected volume of its own, and a library volume mounted by hand makes
+//   the workload a binding record (discovery, at the start of the pass);
+// - any other ApiObject (hand-written objects the library never saw, such as a
+//   KubeDeployment with a projected token of its own): its render, once per
+//   validation pass, unless its kind never carries a pod spec. This is the one
+//   part that must walk the whole tree: no record knows these objects. (The
+//   kinds are skipped for speed only: rendering the ConfigMaps, Services, ...
+//   of an app costs about 0.1 ms each, 4-5 times the rest of the scan.)
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { publicIssuerMarks, renderOncePerPass } from './facts';
 import { ProjectedTokenVolume } from '../../projected-token-volume';
 import { AudienceUse, cloudAudienceConsumer, getAt, locatePodSpec, PublicIssuerNeed } from '../../rules';
-import { onPass } from '../engine';
-import { asWorkload, modelManifest } from '../kplus';
-import { publicIssuerMarks } from '../public-issuer';
+import { BoundWorkload } from '../bound-workload';
+import { kplusTypeOf } from '../kplus';
 
-/** Kinds that never carry a pod spec: not rendered by the scan. */
-const NO_POD_SPEC = new Set([
+/** Kinds that never carry a pod spec: hand-written objects of these kinds are not rendered. */
+const NEVER_A_POD_SPEC: ReadonlySet<string> = new Set([
   'Authentication', 'ConfigMap', 'Secret', 'Service', 'ServiceAccount', 'Namespace', 'Endpoints',
   'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Ingress', 'NetworkPolicy',
   'PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'PodDisruptionBudget',
@@ -21,40 +34,27 @@ const NO_POD_SPEC = new Set([
   'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
 ]);
 
-// Renders are kept for one validation pass (the engine's pass hook clears them).
-const CACHE = new WeakMap<IConstruct, Map<ApiObject, unknown>>();
-const HOOKED = new WeakMap<IConstruct, object>();
-
-function renderOnce(root: IConstruct, obj: ApiObject): any {
-  if (!HOOKED.has(root)) {
-    const key = {};
-    HOOKED.set(root, key);
-    onPass(root, key, () => CACHE.delete(root));
-  }
-  let cache = CACHE.get(root);
-  if (!cache) {
-    cache = new Map();
-    CACHE.set(root, cache);
-  }
-  if (!cache.has(obj)) {
-    let json: unknown;
-    try {
-      // a cdk8s-plus workload is read from its model; other objects render
-      const w = asWorkload(obj.node.scope);
-      json = w && obj.node.id === 'Resource' ? modelManifest(w) : obj.toJson();
-    } catch {
-      // an object that cannot render reports its own error; it has no audiences to offer
-      json = undefined;
-    }
-    cache.set(obj, json);
-  }
-  return cache.get(obj);
-}
-
 /** Where an object is, for messages: the construct that owns `Resource`, else the object itself. */
 function whereOf(obj: IConstruct): string {
   const scope = obj.node.scope;
   return obj.node.id === 'Resource' && scope ? scope.node.path : obj.node.path;
+}
+
+/** The manifest to read the token audiences of `obj` from, or undefined when it has none to offer. */
+function manifestOf(obj: ApiObject): unknown {
+  const scope = obj.node.scope;
+  const owner = obj.node.id === 'Resource' ? scope : undefined;
+  const record = BoundWorkload.find(obj) ?? (owner ? BoundWorkload.find(owner) : undefined);
+  if (record && record.apiObject === obj) {
+    try {
+      return record.manifest();
+    } catch {
+      // a workload that cannot render reports its own error; it has no audiences to offer
+      return undefined;
+    }
+  }
+  if (owner && kplusTypeOf(owner)) return undefined;
+  return NEVER_A_POD_SPEC.has(obj.kind) ? undefined : renderOncePerPass(obj);
 }
 
 /**
@@ -62,7 +62,6 @@ function whereOf(obj: IConstruct): string {
  * once per audience (the first place it is set).
  */
 export function appTokenAudiences(cluster: IConstruct): AudienceUse[] {
-  const root = cluster.node.root;
   const out: AudienceUse[] = [];
   const seen = new Set<string>();
   const add = (audience: unknown, where: string) => {
@@ -73,8 +72,8 @@ export function appTokenAudiences(cluster: IConstruct): AudienceUse[] {
   for (const c of cluster.node.findAll()) {
     if (c instanceof ProjectedTokenVolume) {
       for (const t of c.tokens) add(t.audience, c.node.path);
-    } else if (c instanceof ApiObject && !NO_POD_SPEC.has(c.kind)) {
-      const manifest = renderOnce(root, c);
+    } else if (ApiObject.isApiObject(c)) {
+      const manifest = manifestOf(c);
       const loc = locatePodSpec(manifest);
       if (!loc) continue;
       const volumes = getAt(manifest, loc.specPath)?.volumes;

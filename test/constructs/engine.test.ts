@@ -1,0 +1,142 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import * as YAML from 'yaml';
+import { BoundTokenPod, ProjectedTokenVolume } from '../../src';
+import { captureWarnings } from '../util';
+
+const IMAGE = 'busybox:1.36';
+
+/** Counts renders: every ApiObject's toJson ends in ApiObject.prototype.toJson. */
+function countRenders(fn: () => void): Map<string, number> {
+  const counts = new Map<string, number>();
+  const proto = ApiObject.prototype as any;
+  const real = proto.toJson;
+  proto.toJson = function (this: ApiObject) {
+    counts.set(this.node.path, (counts.get(this.node.path) ?? 0) + 1);
+    return real.call(this);
+  };
+  try {
+    fn();
+  } finally {
+    proto.toJson = real;
+  }
+  return counts;
+}
+
+function populate(app: App): string[] {
+  const paths: string[] = [];
+  for (const name of ['one', 'two']) {
+    const c = new Chart(app, name);
+    const sa = new kplus.ServiceAccount(c, 'SA', { metadata: { name: 'robot' } });
+    const v = new ProjectedTokenVolume(c, 'T', { tokens: [{ path: 't' }] }); // BT120: a warning
+    const d = new kplus.Deployment(c, 'D', { serviceAccount: sa, containers: [{ image: IMAGE }] });
+    v.mountInto(d);
+    new BoundTokenPod(c, 'Pod', { serviceAccount: sa, tokenVolume: v, containers: [{ image: IMAGE }] });
+    const kd = new kplus.k8s.KubeDeployment(c, 'KD', { spec: { selector: {}, template: { spec: { serviceAccountName: 'robot', containers: [{ name: 'x', image: IMAGE }] } } } });
+    v.mountIntoApiObject(kd);
+    paths.push(...c.node.findAll().filter(x => ApiObject.isApiObject(x)).map(x => x.node.path));
+  }
+  return paths;
+}
+
+describe('the engine', () => {
+  test('app.synth() renders every cdk8s-plus workload once (validation reads the model); a plain ApiObject once per validation pass and once for the write', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-engine-'));
+    const app = new App({ outdir });
+    const paths = populate(app);
+    let counts = new Map<string, number>();
+    captureWarnings(() => { counts = countRenders(() => app.synth()); });
+    expect(paths).toHaveLength(8);
+    // cdk8s validates the app in synth() and again for each of the two charts it writes
+    for (const p of paths) expect([p, counts.get(p)]).toEqual([p, p.endsWith('/KD') ? 4 : 1]);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['one.k8s.yaml', 'two.k8s.yaml']);
+  });
+
+  test('Testing.synth(), chart.toJson() and app.synthYaml() render every cdk8s-plus workload once at most', () => {
+    const app = Testing.app();
+    populate(app);
+    let counts = new Map<string, number>();
+    const workloads = (m: Map<string, number>) => [...m].filter(([p]) => !p.endsWith('/KD')).map(([, n]) => n);
+    captureWarnings(() => { counts = countRenders(() => Testing.synth(app.charts[0])); });
+    // validation covers the whole app: the other chart's workloads are not rendered by it
+    expect(Math.max(...workloads(counts))).toBe(1);
+    expect(counts.get('two/D/Resource')).toBeUndefined();
+    captureWarnings(() => { counts = countRenders(() => app.synthYaml()); });
+    expect(Math.max(...workloads(counts))).toBe(1);
+  });
+
+  test('warnings print once per app.synth(), not once per validation pass', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bt-engine-')) });
+    populate(app);
+    const lines = captureWarnings(() => app.synth());
+    // one BT120 per volume (one per chart), although cdk8s validates three times
+    expect(lines.filter(l => l.includes('BT120'))).toHaveLength(2);
+  });
+
+  test('the written YAML is the validated manifest', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-engine-'));
+    const app = new App({ outdir });
+    populate(app);
+    captureWarnings(() => app.synth());
+    const written = YAML.parseAllDocuments(fs.readFileSync(path.join(outdir, 'one.k8s.yaml'), 'utf8')).map(d => d.toJS());
+    const again = captureWarningsAndReturn(() => Testing.synth(app.charts[0]));
+    expect(written).toEqual(again);
+  });
+
+  test('nothing is stale after a synth: changes made between synths are rendered', () => {
+    const app = Testing.app();
+    const a = new Chart(app, 'a');
+    const b = new Chart(app, 'b');
+    const sa = new kplus.ServiceAccount(b, 'SA', { metadata: { name: 'robot' } });
+    const d = new kplus.Deployment(b, 'D', { serviceAccount: sa, containers: [{ image: IMAGE, name: 'app' }] });
+    const v = new ProjectedTokenVolume(b, 'T', { tokens: [{ path: 't', audience: 'x' }] });
+    v.mountInto(d);
+    new kplus.ConfigMap(a, 'Cm');
+    // validating chart a renders (and checks) the Deployment of chart b without writing it
+    Testing.synth(a);
+    d.addContainer({ image: IMAGE, name: 'late' });
+    v.mountInto(d);
+    v.addToken({ path: 'u', audience: 'y' });
+    const dep = Testing.synth(b).find(o => o.kind === 'Deployment');
+    expect(dep.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['app', 'late']);
+    expect(dep.spec.template.spec.volumes[0].projected.sources).toHaveLength(2);
+    // and a direct render outside any synth is fresh too
+    d.addContainer({ image: IMAGE, name: 'later' });
+    expect(ApiObject.of(d).toJson().spec.template.spec.containers).toHaveLength(3);
+  });
+
+  test('an error that first appears in a later synth is reported at its construct, and a fixed one does not linger', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const sa = new kplus.ServiceAccount(chart, 'SA', { metadata: { name: 'robot' } });
+    const d = new kplus.Deployment(chart, 'D', { serviceAccount: sa, containers: [{ image: IMAGE, name: 'app' }] });
+    const v = new ProjectedTokenVolume(chart, 'T', { tokens: [{ path: 't', audience: 'x' }] });
+    v.mountInto(d, { containers: ['app'] });
+    const first = Testing.synth(chart).find(o => o.kind === 'Deployment');
+    expect(first.spec.template.spec.containers[0].volumeMounts).toEqual([{ mountPath: '/var/run/secrets/tokens', name: 't', readOnly: true }]);
+    // clean subjects carry no validation of their own; the pass gives one to those with errors
+    v.addToken({ path: '../escape', audience: 'y' });
+    v.mountInto(d, { containers: ['sidecar'] });
+    expect(() => Testing.synth(chart)).toThrow(/\[c\/T\] BT112: 'path' .*'\.\.\/escape'/);
+    expect(() => Testing.synth(chart)).toThrow(/\[c\/D\] BT145: 'containers' .*'sidecar'/);
+    // fixed: the Deployment's error is gone, the volume's (which cannot be removed) stays
+    d.addContainer({ image: IMAGE, name: 'sidecar' });
+    let message = '';
+    try {
+      Testing.synth(chart);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/\[c\/T\] BT112/);
+    expect(message).not.toMatch(/BT145/);
+  });
+});
+
+function captureWarningsAndReturn<T>(fn: () => T): T {
+  let out: T | undefined;
+  captureWarnings(() => { out = fn(); });
+  return out as T;
+}
