@@ -4,9 +4,9 @@
 // rules again.
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { chart, findKind, synth } from '../util';
 import { BoundTokenRules, ProjectedTokenVolume, TokenRotation } from '../../src';
 import * as manifest from '../../src/rules/manifest';
+import { chart, findKind, synth } from '../util';
 
 const IMAGE = 'busybox:1.36';
 
