@@ -12,8 +12,9 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Binding, BindableVolume, envValue, ExtraVolume, isBindableVolume, normalizeMountPath } from './binding';
 import { fromRecord } from './engine';
+import { escapesTheModel } from './escape-hatches';
 import {
-  allContainers, asWorkload, createVolume, escapesTheModel, kplusTypeOf, KplusVolume, KplusWorkload,
+  allContainers, asWorkload, createVolume, kplusTypeOf, KplusVolume, KplusWorkload,
   modelManifest, modelView, mountReadOnly, ownerOf, setEnvIfAbsent, volumesInRenderOrder,
 } from './kplus';
 import { explainDroppedVolumes } from './kplus-statefulset';
