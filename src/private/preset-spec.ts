@@ -7,6 +7,7 @@ import { wholeSeconds } from './internal';
 import { asServiceAccount, describeValue } from './kplus';
 import { apiObjectOf, resolvingWith } from './props';
 import { markNeedsPublicIssuer } from './public-issuer';
+import { Slot } from './slot';
 import { ProjectedTokenVolume } from '../projected-token-volume';
 import { DEFAULT_EXPIRATION_SECONDS, Finding, finding, R } from '../rules';
 import { ServiceAccountTokenProjection } from '../token-projection';
@@ -68,7 +69,8 @@ export interface PresetTargets {
   readonly serviceAccounts: ApiObject[];
 }
 
-const TARGETS = new WeakMap<object, PresetTargets>();
+/** What a preset was bound to: a record kept on the preset itself. */
+const TARGETS = new Slot<PresetTargets>('preset-targets');
 
 /** The workloads and ServiceAccounts a preset was bound to, in the order of binding. */
 export function presetTargets(preset: object): PresetTargets {
@@ -82,7 +84,8 @@ function targetsOf(preset: object): { workloads: BoundWorkload[]; serviceAccount
   return t;
 }
 
-const SPECS = new WeakMap<object, PresetSpec>();
+/** The spec of a preset, kept on the preset itself. */
+const SPECS = new Slot<PresetSpec>('preset-spec');
 
 /** Records the spec of a preset. */
 export function setPresetSpec(preset: object, spec: PresetSpec): void {
