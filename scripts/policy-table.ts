@@ -11,7 +11,7 @@ export const END = '<!-- policy-table:end -->';
 export function renderPolicyTable(): string {
   const rows = TokenAdmissionPolicy.coverage().map(r => {
     const how = !r.enforced ? 'not enforced' : r.level === RuleLevel.ERROR ? '`-errors` (Warn, Audit; Deny when chosen)' : '`-warnings` (Warn, Audit)';
-    const why = r.enforced ? `size bound: ${r.sizeBound ?? 'none'}` : r.reason ?? '';
+    const why = r.enforced ? `${r.condition ? `${r.condition}; ` : ''}size bound: ${r.sizeBound ?? 'none'}` : r.reason ?? '';
     return `| \`${r.ruleId}\` | ${r.level} | ${how} | ${why.replace(/\|/g, '\\|')} |`;
   });
   return ['| rule | level | policy (default actions) | why it is not enforced, or up to which size it is |', '|---|---|---|---|', ...rows].join('\n');

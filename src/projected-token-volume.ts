@@ -1,13 +1,15 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { ClusterTrustBundleProjection, PodCertificateProjection } from './certificate-sources';
 import { BindRequest, BoundWorkload, notAWorkload } from './private/bound-workload';
 import { enableDiscovery } from './private/discovery';
-import { registerSubject, runPassHooks, Subject } from './private/engine';
+import { isStrict, registerSubject, runPassHooks, Subject } from './private/engine';
 import { durationMs, labelFromId, wholeSeconds } from './private/internal';
-import { createVolume, kplus, setVolumeConfig } from './private/kplus';
-import { apiObjectOf, arrayOf, checkKnown, checkProps, duration, isDeferred, known, lazyStr, MOUNT_OPTIONS, num, pathOf, resolvingWith, str, TOKEN } from './private/props';
+import { createVolume, kplus, kplusTypeOf, setVolumeConfig } from './private/kplus';
+import { apiObjectOf, arrayOf, checkKnown, checkProps, duration, isDeferred, known, lazyStr, MOUNT_OPTIONS, num, pathOf, resolvingWith, str, POD_CERTIFICATE, TOKEN, TRUST_BUNDLE } from './private/props';
+import { limitsOf } from './private/token-limits';
 import {
-  checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
+  checkCertificateVolume, checkExtendedApiToken, checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
   R, refreshAfterSeconds, show,
 } from './rules';
 import { TokenMountOptions } from './token-mount';
@@ -24,7 +26,13 @@ interface VolumeContent {
 }
 
 /** The runtime types of ProjectedTokenVolumeProps (made once: every check made by `arrayOf` is kept in a WeakMap). */
-const PROPS = { name: str, tokens: arrayOf(TOKEN, 'tokens ({ path, audience?, expiration? })'), defaultMode: num };
+const PROPS = {
+  name: str,
+  tokens: arrayOf(TOKEN, 'tokens ({ path, audience?, expiration? })'),
+  defaultMode: num,
+  trustBundles: arrayOf(TRUST_BUNDLE, 'trust bundles ({ path, name?, signerName?, labelSelector?, optional? })'),
+  podCertificates: arrayOf(POD_CERTIFICATE, 'pod certificates ({ signerName, keyType, credentialBundlePath?, ... })'),
+};
 
 /** Props of a `ProjectedTokenVolume`. */
 export interface ProjectedTokenVolumeProps {
@@ -53,6 +61,28 @@ export interface ProjectedTokenVolumeProps {
    * @see https://kubernetes.io/docs/concepts/storage/projected-volumes/
    */
   readonly defaultMode?: number;
+
+  /**
+   * Trust bundles (CA certificates of ClusterTrustBundle objects) the volume
+   * projects, one `clusterTrustBundle` source each, after the tokens. Needs
+   * Kubernetes 1.33+ with the ClusterTrustBundle and
+   * ClusterTrustBundleProjection gates on, and cdk8s-plus-32 or later for
+   * `mountInto()` (BT273). More can be added with `addTrustBundle()`.
+   *
+   * @default - none
+   */
+  readonly trustBundles?: ClusterTrustBundleProjection[];
+
+  /**
+   * Pod certificates (a key and a certificate the kubelet requests from a
+   * signer) the volume projects, one `podCertificate` source each, after the
+   * trust bundles. Needs Kubernetes 1.35+ with the PodCertificateRequest gate
+   * on, and cdk8s-plus-34 or later for `mountInto()` (BT273). More can be
+   * added with `addPodCertificate()`.
+   *
+   * @default - none
+   */
+  readonly podCertificates?: PodCertificateProjection[];
 }
 
 /**
@@ -97,9 +127,13 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   // (an array of the exact size: apps have thousands of volumes, and an array
   // that grows by push reserves room for 16 elements)
   private readonly _tokens: ServiceAccountTokenProjection[];
+  private readonly _trustBundles: ClusterTrustBundleProjection[];
+  private readonly _podCertificates: PodCertificateProjection[];
   private readonly _volume: kplus.Volume;
   private readonly _nameError?: Finding;
   private _exported = false;
+  /** The volume also projects ca.crt and the namespace (ApiAccessToken's). */
+  private _apiAccess = false;
   private _handedOut = false;
   private _content: VolumeContent;
   /** The workloads that use the volume: one directly (the common case), more in a Set. */
@@ -125,8 +159,11 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     this.defaultMode = props.defaultMode;
     const tokens = props.tokens ?? [];
     this._tokens = tokens.map(t => ({ ...t }));
+    this._trustBundles = (props.trustBundles ?? []).map(b => ({ ...b }));
+    this._podCertificates = (props.podCertificates ?? []).map(c => ({ ...c }));
     // checked now, while its data is at hand (synth then reads one field per volume)
     this._content = this.content();
+    this.throwSourceErrors(`[${this.node.path}]`);
     this._volume = createVolume(this.name, this._content.config, this);
     registerSubject(new VolumeSubject(this));
   }
@@ -155,6 +192,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     if (ApiObject.isApiObject(workload)) {
       throw notAWorkload(caller, 'workload', 'a cdk8s-plus workload', `the ApiObject '${workload.node.path}' (kind ${workload.kind})`, 'use mountIntoApiObject() for plain ApiObjects');
     }
+    this.checkLineRenders(workload, caller);
     BoundWorkload.of(workload, caller, false).bind(this, this.request(options, caller), caller, `volume '${this.name}'`);
   }
 
@@ -201,6 +239,73 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
       if (!prior) env.push({ name: e.name, tokenPath: e.tokenPath });
     }
     return { mountPath: options.mountPath, containers: options.containers, env, rotationAnnotations: options.rotationAnnotations };
+  }
+
+  /** The trust bundles of the volume (a copy). */
+  public get trustBundles(): ClusterTrustBundleProjection[] {
+    return [...this._trustBundles];
+  }
+
+  /** The pod certificates of the volume (a copy). */
+  public get podCertificates(): PodCertificateProjection[] {
+    return [...this._podCertificates];
+  }
+
+  /**
+   * Adds a `clusterTrustBundle` source (Kubernetes 1.33+, gates
+   * ClusterTrustBundle and ClusterTrustBundleProjection). Kubernetes' own
+   * validation of it is an error thrown here (BT260-BT264).
+   */
+  public addTrustBundle(bundle: ClusterTrustBundleProjection): void {
+    checkProps(`[${this.node.path}] addTrustBundle():`, { bundle }, { bundle: TRUST_BUNDLE }, ['bundle'], 'bundle');
+    this._trustBundles.push({ ...bundle });
+    this.sourcesChanged('addTrustBundle()');
+  }
+
+  /**
+   * Adds a `podCertificate` source (Kubernetes 1.35+, gate
+   * PodCertificateRequest). Kubernetes' own validation of it is an error
+   * thrown here (BT262, BT264-BT267).
+   */
+  public addPodCertificate(certificate: PodCertificateProjection): void {
+    checkProps(`[${this.node.path}] addPodCertificate():`, { certificate }, { certificate: POD_CERTIFICATE }, ['certificate'], 'certificate');
+    this._podCertificates.push({ ...certificate });
+    this.sourcesChanged('addPodCertificate()');
+  }
+
+  private sourcesChanged(caller: string): void {
+    const before = this._content;
+    this._content = this.content();
+    try {
+      this.throwSourceErrors(`[${this.node.path}] ${caller}:`);
+      for (const u of this._usersList()) this.checkLineRenders(u, `[${this.node.path}] ${caller}`);
+    } catch (e) {
+      // the source is refused: the volume stays as it was
+      if (caller === 'addTrustBundle()') this._trustBundles.pop(); else this._podCertificates.pop();
+      this._content = before;
+      throw e;
+    }
+    setVolumeConfig(this._volume, this._content.config);
+    if (this._live) this._live.projected = this.renderProjected();
+    for (const u of this._usersList()) BoundWorkload.find(u)?._volumeChanged();
+  }
+
+  /** Throws the errors of the trust bundle and pod certificate sources (Kubernetes' own validation), one line each. */
+  private throwSourceErrors(where: string): void {
+    const errors = this._content.findings.filter(f => f.level === 'error' && SOURCE_RULES.has(f.ruleId));
+    if (errors.length > 0) throw new Error(`${where} ${errors.map(f => f.message).join(`\n${' '.repeat(where.length + 1)}`)}`);
+  }
+
+  /** BT273: a workload of a cdk8s-plus line that would drop a source of the volume. */
+  private checkLineRenders(workload: IConstruct, caller: string): void {
+    const line = Number(/^cdk8s-plus-(\d+)$/.exec(kplusTypeOf(workload)?.line ?? '')?.[1]);
+    if (!Number.isFinite(line)) return;
+    // the first line whose generated types hold each (cdk8s-plus renders a volume through them, dropping what they lack)
+    const missing = this._podCertificates.some(c => c.userAnnotations !== undefined) && line < 35 ? 'podCertificate userAnnotations'
+      : this._podCertificates.length > 0 && line < 34 ? 'podCertificate source'
+        : this._trustBundles.length > 0 && line < 32 ? 'clusterTrustBundle source' : undefined;
+    if (missing === undefined) return;
+    throw new Error(`${caller}: ${R.SOURCE_NOT_RENDERED.id}: 'workload' is of cdk8s-plus-${line}, which cannot render the ${missing} of volume '${this.name}' (it would be dropped from the manifest), got cdk8s-plus-${line}; ${R.SOURCE_NOT_RENDERED.fix}`);
   }
 
   /** The tokens of the volume (a copy). */
@@ -310,23 +415,84 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
 
   /** The `projected` field, as a fresh copy (for JSON that others may change). */
   private renderProjected(): any {
-    const sources = this._content.sources.map(s => ({ serviceAccountToken: { ...s.serviceAccountToken } }));
+    const sources = this._content.sources.map(s => (s.serviceAccountToken
+      ? { serviceAccountToken: { ...s.serviceAccountToken } }
+      : JSON.parse(JSON.stringify(s))));
     return this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources } : { sources };
   }
 
   /** @internal */
   public _findings(): Finding[] {
-    const own = this._tokens.some(hasDeferred) ? this.resolvedFindings() : this._content.findings;
+    let own = this._tokens.some(hasDeferred) ? this.resolvedFindings() : this._content.findings;
+    // strict mode (BoundTokenRules.strict, the strict context key) may be set after the volume
+    if (this._tokens.length > 0 && isStrict(this)) {
+      const extended = checkExtendedApiToken({ name: this.name, projected: { sources: this._content.sources } }, '');
+      if (extended.length > 0) own = [...own, ...extended.map(f => ({ ...f, message: f.message.replace("'expirationSeconds'", "'expiration'") }))];
+    }
     if (this._exported || this._users !== undefined) return own;
     return [...own, finding(R.MOUNT_NOWHERE, '', 'volume', `'${this.name}' is mounted in no workload, so no application can read its tokens`, 'no workload',
       'mount it with mountInto(), mountIntoApiObject() or container.mount(), or remove it')];
   }
 
+  /** The clusterTrustBundle and podCertificate sources, as Kubernetes reads them (keys in cdk8s's sorted order). */
+  private certificateSources(): any[] {
+    const out: any[] = [];
+    for (const b of this._trustBundles) {
+      const src: any = {};
+      // Kubernetes reads a missing selector as 'match nothing': every bundle of the signer is meant
+      const labels = b.labelSelector !== undefined && Object.keys(b.labelSelector).length > 0 ? { matchLabels: { ...b.labelSelector } } : {};
+      if (b.labelSelector !== undefined || (b.signerName !== undefined && b.name === undefined)) src.labelSelector = labels;
+      if (b.name !== undefined) src.name = b.name;
+      if (b.optional !== undefined) src.optional = b.optional;
+      src.path = b.path;
+      if (b.signerName !== undefined) src.signerName = b.signerName;
+      out.push({ clusterTrustBundle: src });
+    }
+    for (const c of this._podCertificates) {
+      const src: any = {};
+      if (c.certificateChainPath !== undefined) src.certificateChainPath = c.certificateChainPath;
+      if (c.credentialBundlePath !== undefined) src.credentialBundlePath = c.credentialBundlePath;
+      if (c.keyPath !== undefined) src.keyPath = c.keyPath;
+      src.keyType = c.keyType;
+      if (c.maxExpiration !== undefined) {
+        const { seconds, whole } = wholeSeconds(c.maxExpiration);
+        src.maxExpirationSeconds = whole ? seconds : durationMs(c.maxExpiration) / 1000;
+      }
+      src.signerName = c.signerName;
+      if (c.userAnnotations !== undefined) src.userAnnotations = { ...c.userAnnotations };
+      out.push({ podCertificate: src });
+    }
+    return out;
+  }
+
+  /**
+   * Makes the volume the API-access shape (ApiAccessToken): after the
+   * tokens, `ca.crt` from the configMap `kube-root-ca.crt` and `namespace`
+   * from the pod's metadata.namespace.
+   * @internal
+   */
+  public _projectApiAccess(): void {
+    this._apiAccess = true;
+    this._content = this.content();
+    setVolumeConfig(this._volume, this._content.config);
+  }
+
+  /** The sources after the tokens: the API-access files, then the certificate sources. */
+  private otherSources(): any[] {
+    const api = this._apiAccess ? [
+      { configMap: { items: [{ key: 'ca.crt', path: 'ca.crt' }], name: 'kube-root-ca.crt' } },
+      { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] } },
+    ] : [];
+    return [...api, ...this.certificateSources()];
+  }
+
   /** The content of the volume as it is now (rendered and checked once per change). */
   private content(): VolumeContent {
-    const sources = this._tokens.map(sourceOf);
-    const projected = this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources } : { sources };
-    return { sources, config: { projected }, findings: this.checkContent(sources) };
+    const sources = [...this._tokens.map(sourceOf), ...this.otherSources()];
+    // cdk8s-plus renders a volume through its generated types, which spell the key downwardApi
+    const kplusSources = this._apiAccess ? sources.map(x => (x.downwardAPI ? { downwardApi: x.downwardAPI } : x)) : sources;
+    const projected = (list: any[]) => (this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources: list } : { sources: list });
+    return { sources, config: { projected: projected(kplusSources) }, findings: this.checkContent(sources) };
   }
 
   /**
@@ -350,7 +516,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
         }
         return r;
       });
-      return [...extra, ...this.checkContent(tokens.map(sourceOf), tokens)];
+      return [...extra, ...this.checkContent([...tokens.map(sourceOf), ...this.otherSources()], tokens)];
     });
   }
 
@@ -358,7 +524,10 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     const out: Finding[] = [];
     if (this._nameError) out.push(this._nameError);
     const vol = { name: this.name, projected: { defaultMode: this.defaultMode, sources } };
-    const all = checkProjectedVolume(vol, '', { style: CONSTRUCT_STYLE });
+    const limits = limitsOf(this);
+    const opts = limits ? { style: CONSTRUCT_STYLE, limits } : { style: CONSTRUCT_STYLE };
+    // a volume without tokens is checked as the lint checks it: its certificate sources alone
+    const all = tokens.length === 0 && sources.length > 0 ? checkCertificateVolume(vol, '', opts) : checkProjectedVolume(vol, '', opts);
     out.push(...all.filter(f => !(this._nameError && f.ruleId === R.VOLUME_NAME.id)));
     tokens.forEach((t, i) => {
       if (t.expiration && !wholeSeconds(t.expiration).whole) {
@@ -370,6 +539,12 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     return out;
   }
 }
+
+/** The rules of Kubernetes' own validation of clusterTrustBundle and podCertificate sources: thrown at construction. */
+const SOURCE_RULES: ReadonlySet<string> = new Set([
+  R.TRUST_BUNDLE_SELECTOR.id, R.TRUST_BUNDLE_LABELS.id, R.SIGNER_NAME.id, R.TRUST_BUNDLE_NAME.id, R.SOURCE_PATH.id,
+  R.POD_CERTIFICATE_KEY_TYPE.id, R.POD_CERTIFICATE_LIFETIME.id, R.POD_CERTIFICATE_NO_FILE.id, R.TRUST_BUNDLE_MATCHES_NOTHING.id,
+]);
 
 /** True when a token's path or audience is resolved later (a Lazy, an App resolver's token). */
 function hasDeferred(t: ServiceAccountTokenProjection): boolean {

@@ -1,9 +1,11 @@
-import { ApiObject } from 'cdk8s';
-import { Construct } from 'constructs';
+import { ApiObject, Duration } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
 import { RuleLevel } from './bound-token-rules';
 import { ActionName, buildPolicyObjects, failOption, PolicyBuildOptions, PolicyOptionError, ruleCoverage } from './policy/build';
 import { ClusterScopedObject } from './private/cluster-scoped';
-import { arrayOf, bool, checkProps, pathOf, str, stringMap } from './private/props';
+import { wholeSeconds } from './private/internal';
+import { arrayOf, bool, checkProps, duration, pathOf, str, stringMap } from './private/props';
+import { limitsOf } from './private/token-limits';
 import { show } from './rules';
 
 /** What a binding does when a validation of its policy fails. */
@@ -96,6 +98,17 @@ export interface TokenAdmissionPolicyProps {
    * @default - every rule the policies can enforce
    */
   readonly disabledRules?: string[];
+
+  /**
+   * The cluster's maximum token lifetime (`--service-account-max-token-expiration`,
+   * or an external signer's), baked into the CEL as a number of seconds:
+   * warning BT280 reports longer requests, and BT104 is left out when the
+   * maximum is at most a day.
+   *
+   * @default - the maximum of the `ClusterTokenLimits` declared for this
+   * construct's scope before it; none when there is none
+   */
+  readonly maxTokenExpiration?: Duration;
 }
 
 /** How one rule of the catalogue fares in the admission policy. */
@@ -111,6 +124,13 @@ export interface PolicyRuleCoverage {
    * @default - the rule is enforced
    */
   readonly reason?: string;
+
+  /**
+   * For an enforced rule that needs a fact of the cluster: what the policy
+   * must be built with to enforce it (BT280: `maxTokenExpiration`).
+   * @default - enforced by every policy (unless disabled)
+   */
+  readonly condition?: string;
   /**
    * For an enforced rule: up to which size of object the policy checks it;
    * larger objects are admitted and checked by the lint only (Kubernetes
@@ -183,6 +203,9 @@ export class TokenAdmissionPolicy extends Construct {
       ruleId: c.def.id,
       level: c.def.level === 'error' ? RuleLevel.ERROR : c.def.level === 'notice' ? RuleLevel.NOTICE : RuleLevel.WARNING,
       enforced: c.expressed !== undefined,
+      ...(c.expressed?.requires === 'maxTokenExpiration'
+        ? { condition: "only when built with the cluster's maximum token lifetime (maxTokenExpiration, a ClusterTokenLimits declared before it, or policy --max-token-expiration)" }
+        : {}),
       reason: c.notExpressible,
       sizeBound: c.sizeBound,
     }));
@@ -209,11 +232,12 @@ export class TokenAdmissionPolicy extends Construct {
       excludeNamespacePrefixes: arrayOf(str, 'namespace name prefixes'),
       excludeNamespaceLabels: stringMap('a map of label keys to values'),
       disabledRules: arrayOf(str, 'rule ids'),
+      maxTokenExpiration: duration,
     });
     super(scope, id);
     let objects: any[];
     try {
-      objects = buildPolicyObjects(buildOptions(props));
+      objects = buildPolicyObjects(buildOptions(props, maxSecondsFor(this, props.maxTokenExpiration)));
     } catch (e) {
       // the message starts with its rule id (BT232), written once, in the builder
       if (e instanceof PolicyOptionError) throw new Error(`[${this.node.path}] ${e.message}`);
@@ -233,7 +257,14 @@ export class TokenAdmissionPolicy extends Construct {
 }
 
 /** The builder's options from the construct's props. */
-function buildOptions(props: TokenAdmissionPolicyProps): PolicyBuildOptions {
+/** The maximum lifetime the policy bakes in: the prop's, or the declared ClusterTokenLimits'. */
+function maxSecondsFor(c: IConstruct, prop: Duration | undefined): number | undefined {
+  if (prop === undefined) return limitsOf(c)?.maxExpirationSeconds;
+  const { seconds, whole } = wholeSeconds(prop);
+  return whole ? seconds : prop.toMilliseconds({ integral: false }) / 1000;
+}
+
+function buildOptions(props: TokenAdmissionPolicyProps, maxTokenExpirationSeconds: number | undefined): PolicyBuildOptions {
   const action = (prop: string, a: PolicyAction | undefined): ActionName | undefined => {
     if (a === undefined) return undefined;
     const name = ACTION_NAMES[a];
@@ -250,5 +281,6 @@ function buildOptions(props: TokenAdmissionPolicyProps): PolicyBuildOptions {
     excludeNamespacePrefixes: props.excludeNamespacePrefixes,
     excludeNamespaceLabels: props.excludeNamespaceLabels,
     disabledRules: props.disabledRules,
+    maxTokenExpirationSeconds,
   };
 }

@@ -4,6 +4,7 @@ import { BoundWorkload } from './private/bound-workload';
 import { runPassHooks } from './private/engine';
 import { wholeSeconds } from './private/internal';
 import { asWorkload } from './private/kplus';
+import { limitsOf } from './private/token-limits';
 import { locatePodSpec, R } from './rules';
 import { formatSeconds, RotationEntry, ROTATION_ANNOTATION_PREFIX, tokenRotations } from './rules/rotation';
 
@@ -27,14 +28,24 @@ export interface TokenRotationInfo {
   readonly audience?: string;
 
   /**
-   * The requested lifetime (`expirationSeconds`). A cluster started with
-   * `--service-account-max-token-expiration` may issue a shorter token.
+   * How long the token is valid. Without `ClusterTokenLimits` the requested
+   * lifetime (`expirationSeconds`); with them, what the cluster issues: the
+   * request shortened to the cluster's maximum, or a year for a 3607-second
+   * token for the API server's own audiences when the cluster extends it.
    */
   readonly expiresAfter: Duration;
 
   /**
+   * The requested lifetime: the manifest's `expirationSeconds` (3600 when
+   * omitted). It differs from `expiresAfter` only where the cluster's
+   * declared limits change it.
+   */
+  readonly requestedExpiration: Duration;
+
+  /**
    * When the kubelet replaces the token: `min(L - floor(L * 20 / 100), 86400)`
-   * seconds for a lifetime of L seconds, minus up to 10 s of jitter.
+   * seconds for the lifetime L the cluster issues (the request, or the
+   * cluster's maximum; 3607 for an extended token), minus up to 10 s of jitter.
    */
   readonly refreshAfter: Duration;
 
@@ -92,7 +103,7 @@ export class TokenRotation {
     if (!locatePodSpec(manifest)) {
       throw new Error(`[${workload.node.path}] TokenRotation.of: 'workload' carries no pod spec, got kind ${manifest?.kind ?? 'nothing'}; pass a Pod, a workload with a pod template, or its ApiObject`);
     }
-    return tokenRotations(manifest).map(toInfo);
+    return tokenRotations(manifest, limitsOf(obj)).map(toInfo);
   }
 
   /**
@@ -105,7 +116,7 @@ export class TokenRotation {
     const out: WorkloadTokenRotation[] = [];
     for (const s of BoundWorkload.under(scope)) {
       const manifest = s.render();
-      const tokens = tokenRotations(manifest).map(toInfo);
+      const tokens = tokenRotations(manifest, limitsOf(s.construct)).map(toInfo);
       if (tokens.length === 0) continue;
       out.push({
         constructPath: s.construct.node.path,
@@ -166,6 +177,7 @@ function toInfo(e: RotationEntry): TokenRotationInfo {
     tokenPath: e.path,
     ...(e.audience !== undefined ? { audience: e.audience } : {}),
     expiresAfter: Duration.seconds(e.expirationSeconds),
+    requestedExpiration: Duration.seconds(e.requestedSeconds),
     refreshAfter: Duration.seconds(e.refreshAfterSeconds),
     containers: e.containers,
     files: e.files,

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { Linter, LintFinding } from './lint/lint';
-import { findRule } from './rules';
+import { findRule, maxExpirationProblem, TokenLimits } from './rules';
 
 /** Properties of `BoundTokenValidation`, from `properties:` of its entry in cdk8s.yaml. */
 export interface BoundTokenValidationProps {
@@ -15,10 +15,24 @@ export interface BoundTokenValidationProps {
    * @default - every rule is reported
    */
   readonly disable?: string[];
+
+  /**
+   * The cluster's maximum token lifetime in seconds (the kube-apiserver's
+   * `--service-account-max-token-expiration`, or an external signer's): a
+   * longer request is warning BT280, and BT104 judges what the cluster issues.
+   * @default - no maximum declared
+   */
+  readonly maxTokenExpirationSeconds?: number;
+
+  /**
+   * The cluster's `--service-account-extend-token-expiration`.
+   * @default true (the Kubernetes default)
+   */
+  readonly extendTokenExpiration?: boolean;
 }
 
 /** The keys `properties:` may hold, in the order the docs list them. */
-const KNOWN_PROPS: readonly string[] = ['strict', 'disable'];
+const KNOWN_PROPS: readonly string[] = ['strict', 'disable', 'maxTokenExpirationSeconds', 'extendTokenExpiration'];
 
 /** A value as the message shows it: JSON with its type, e.g. `'yes' (a string)`. */
 function describe(value: unknown): string {
@@ -48,6 +62,8 @@ function describe(value: unknown): string {
  *     properties:
  *       strict: false
  *       disable: []
+ *       maxTokenExpirationSeconds: 86400   # the cluster's --service-account-max-token-expiration
+ *       extendTokenExpiration: true
  * ```
  *
  * @see https://cdk8s.io/docs/latest/cli/synth/#validation-plugins
@@ -55,6 +71,7 @@ function describe(value: unknown): string {
 export class BoundTokenValidation {
   private readonly strict: boolean;
   private readonly disable: Set<string>;
+  private readonly limits: TokenLimits | undefined;
 
   /**
    * @param props the `properties:` of the plugin's entry in cdk8s.yaml; an
@@ -76,6 +93,19 @@ export class BoundTokenValidation {
     if (props.disable !== undefined && (!Array.isArray(props.disable) || props.disable.some(id => typeof id !== 'string'))) {
       throw new Error(`${where}: 'disable' must be a list of rule ids, got ${describe(props.disable)}; write e.g. disable: [BT151]`);
     }
+    const max = props.maxTokenExpirationSeconds;
+    if (max !== undefined) {
+      const problem = typeof max === 'number' ? maxExpirationProblem(max) : 'must be a number of seconds';
+      if (problem !== undefined) {
+        throw new Error(`${where}: 'maxTokenExpirationSeconds' ${problem}, got ${describe(max)}; write the value of --service-account-max-token-expiration in seconds, e.g. maxTokenExpirationSeconds: 86400`);
+      }
+    }
+    if (props.extendTokenExpiration !== undefined && typeof props.extendTokenExpiration !== 'boolean') {
+      throw new Error(`${where}: 'extendTokenExpiration' must be true or false, got ${describe(props.extendTokenExpiration)}; write extendTokenExpiration: false for a cluster without --service-account-extend-token-expiration`);
+    }
+    this.limits = max === undefined && props.extendTokenExpiration === undefined ? undefined
+      : max === undefined ? { extendExpiration: props.extendTokenExpiration !== false }
+        : { maxExpirationSeconds: max, extendExpiration: props.extendTokenExpiration !== false };
     this.strict = props.strict === true;
     this.disable = new Set(props.disable ?? []);
     for (const id of this.disable) {
@@ -94,7 +124,7 @@ export class BoundTokenValidation {
    * @param context the cdk8s-cli validation context (`manifests`, `report`)
    */
   public async validate(context: any): Promise<void> {
-    const linter = new Linter({ disable: this.disable, issuerScope: 'run', strict: this.strict });
+    const linter = new Linter({ disable: this.disable, issuerScope: 'run', strict: this.strict, limits: this.limits });
     for (const manifest of context.manifests as string[]) {
       linter.addSource(manifest, fs.readFileSync(manifest, 'utf8'));
     }

@@ -3,6 +3,7 @@
 // those TokenAdmissionPolicy synthesizes with the same options, byte for byte.
 import { yamlPackage } from '../lint/yaml';
 import { ActionName, buildPolicyObjects, PolicyBuildOptions, PolicyOptionError } from '../policy/build';
+import { parseDurationSeconds } from '../rules/token-limits';
 
 /** Where the command writes. */
 export interface CommandIo {
@@ -32,6 +33,9 @@ Options:
   --warning-action deny|warn|audit    what the warning policy's binding does (default: warn,
                                       which also audits)
   --name-prefix PREFIX                prefix of the object names (default: bound-tokens)
+  --max-token-expiration DURATION     the cluster's maximum token lifetime (seconds, or 1h,
+                                      24h, ...), baked into the CEL: BT280 warns about longer
+                                      requests; a maximum of at most 24h leaves BT104 out
   -h, --help                          show this help
 `;
 
@@ -43,6 +47,7 @@ const FLAG_OF: Record<string, string> = {
   excludeNamespacePrefixes: '--exclude-namespace-prefix',
   excludeNamespaceLabels: '--exclude-namespace-label',
   disabledRules: '--disable',
+  maxTokenExpiration: '--max-token-expiration',
 };
 
 class UsageError extends Error {}
@@ -57,6 +62,7 @@ interface Mutable {
   excludeNamespacePrefixes: string[];
   excludeNamespaceLabels: Record<string, string>;
   disabledRules: string[];
+  maxTokenExpirationSeconds?: number;
 }
 
 function action(flag: string, value: string): ActionName {
@@ -106,6 +112,14 @@ export function parsePolicyArgs(argv: readonly string[]): PolicyBuildOptions | u
       case '--error-action': o.errorAction = action(flag, value()); break;
       case '--warning-action': o.warningAction = action(flag, value()); break;
       case '--name-prefix': o.namePrefix = value(); break;
+      case '--max-token-expiration': {
+        const v = value();
+        const seconds = parseDurationSeconds(v);
+        if (seconds === undefined) throw new UsageError(`'--max-token-expiration' must be whole seconds or a duration such as 1h, 90m or 1h30m, got '${v}'`);
+        // its range is the builder's check (BT232)
+        o.maxTokenExpirationSeconds = seconds;
+        break;
+      }
       default:
         throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
     }

@@ -8,7 +8,7 @@ import { byteSize, decodeInput, expandInputs, MAX_INPUT_BYTES, readInput } from 
 import { escapeControl, Format, FORMATS, jsonChunks, sarifChunks, textChunks } from '../lint/format';
 import { KustomizeContext } from '../lint/kustomize';
 import { Linter } from '../lint/lint';
-import { findRule } from '../rules';
+import { findRule, maxExpirationProblem, parseDurationSeconds, TokenLimits } from '../rules';
 
 /** Where the command reads and writes. */
 export interface CliIo {
@@ -37,6 +37,15 @@ Options:
   --strict                    count warnings as errors, and report BT151 (pods
                               running as the namespace's default account)
   --disable <ids>             skip rules by id (repeatable, or comma-separated)
+  --max-token-expiration <d>  the cluster's maximum token lifetime (the
+                              kube-apiserver's --service-account-max-token-expiration,
+                              or an external signer's), as seconds or 1h, 90m,
+                              24h: BT280 for longer requests, BT104 on what the
+                              cluster issues
+  --no-extend-token-expiration
+                              the cluster runs with
+                              --service-account-extend-token-expiration=false
+                              (3607-second API tokens are not extended to a year)
   -h, --help                  show this help
   --version                   show the version
 
@@ -58,12 +67,16 @@ interface Args {
   readonly format: Format;
   readonly strict: boolean;
   readonly disable: Set<string>;
+  readonly limits: TokenLimits | undefined;
   readonly inputs: string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
   let format: Format = 'text';
   let strict = false;
+  let maxExpirationSeconds: number | undefined;
+  let extendExpiration = true;
+  let limitsDeclared = false;
   const disable = new Set<string>();
   const inputs = scanArgs(argv, o => {
     switch (o.name) {
@@ -84,11 +97,28 @@ function parseArgs(argv: readonly string[]): Args {
           disable.add(id);
         }
         break;
+      case '--max-token-expiration': {
+        const text = o.value();
+        const seconds = parseDurationSeconds(text);
+        if (seconds === undefined) throw new UsageError(`--max-token-expiration must be whole seconds or a duration such as 1h, 90m or 1h30m, got '${text}'`);
+        const problem = maxExpirationProblem(seconds);
+        if (problem !== undefined) throw new UsageError(`--max-token-expiration ${problem}, got ${seconds} seconds`);
+        maxExpirationSeconds = seconds;
+        limitsDeclared = true;
+        break;
+      }
+      case '--no-extend-token-expiration':
+        if (o.inline) throw new UsageError('--no-extend-token-expiration takes no value');
+        extendExpiration = false;
+        limitsDeclared = true;
+        break;
       default:
         throw new UsageError(`unknown option '${o.word}'`);
     }
   }, 'file or directory to check');
-  return { format, strict, disable, inputs };
+  const limits: TokenLimits | undefined = !limitsDeclared ? undefined
+    : maxExpirationSeconds === undefined ? { extendExpiration } : { maxExpirationSeconds, extendExpiration };
+  return { format, strict, disable, limits, inputs };
 }
 
 /** The package's name and version. */
@@ -175,7 +205,7 @@ function runCliUnguarded(argv: readonly string[], io: CliIo): number {
   }
 
   const { files, problems } = expandInputs(args.inputs);
-  const linter = new Linter({ disable: args.disable, issuerScope: 'file', strict: args.strict });
+  const linter = new Linter({ disable: args.disable, issuerScope: 'file', strict: args.strict, limits: args.limits });
   const kustomize = new KustomizeContext();
   for (const file of files) {
     const { text, problem } = readInput(file, io.stdin);

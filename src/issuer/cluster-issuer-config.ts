@@ -5,9 +5,10 @@ import { IssuerRestartOptions, IssuerRotationRestart } from './issuer-rotation-r
 import { objectSubject, registerSubject } from '../private/engine';
 import { clusterScopeOf, describeCluster, issuerConfigsSharing, registerIssuerConfig, restartsSharing } from '../private/issuer/facts';
 import { appPublicIssuerNeeds, appTokenAudiences } from '../private/issuer/scan';
-import { checkProps, GITOPS, known, pathOf, resolvingWith, RESTART_OPTIONS, shape, str } from '../private/props';
+import { checkProps, GITOPS, isDeferred, known, pathOf, resolvingWith, RESTART_OPTIONS, shape, str, throwErrors } from '../private/props';
 import {
-  checkIssuerAudiences, checkIssuerPublic, effectiveIssuer, Finding, finding, ISSUER_PER_CLUSTER_FIX, PLATFORM_DEFAULT_ISSUER, R, show,
+  checkIssuerAudiences, checkIssuerChangePlanned, checkIssuerPerCluster, checkIssuerPublic, checkIssuerValue, checkSyncWaveInteger, effectiveIssuer,
+  Finding, PLATFORM_DEFAULT_ISSUER,
 } from '../rules';
 
 /** Options of a `ClusterIssuerConfig`, apart from the issuer itself. */
@@ -115,9 +116,19 @@ export class ClusterIssuerConfig extends Construct {
   private readonly gitOps: GitOpsOptions;
 
   constructor(scope: Construct, id: string, props: ClusterIssuerConfigProps) {
-    checkProps(pathOf(scope, id), props, {
+    const where = pathOf(scope, id);
+    checkProps(where, props, {
       serviceAccountIssuer: str, gitOps: GITOPS, restart: shape('restart options (IssuerRestartOptions)', RESTART_OPTIONS),
     }, ['serviceAccountIssuer']);
+    // the errors about one prop, where it is given (an issuer that cdk8s resolves later is checked resolved, at synth)
+    const issuer = props.serviceAccountIssuer;
+    throwErrors(where, [
+      ...(isDeferred(issuer) ? [] : checkIssuerValue(issuer, '/spec/serviceAccountIssuer', 'serviceAccountIssuer')),
+      ...(props.gitOps?.argoCd ? checkSyncWaveInteger(props.gitOps.syncWave, 'gitOps.syncWave', '/metadata/annotations') : []),
+    ]);
+    if (props.restart) {
+      throwErrors(pathOf(scope, `${id}/Restart`), IssuerRotationRestart._singlePropErrors({ ...props.restart, serviceAccountIssuer: issuer, gitOps: props.gitOps }));
+    }
     super(scope, id);
     this.serviceAccountIssuer = props.serviceAccountIssuer;
     this.clusterScope = clusterScopeOf(this, props.clusterScope, 'ClusterIssuerConfig');
@@ -142,20 +153,12 @@ export class ClusterIssuerConfig extends Construct {
   private findings(): Finding[] {
     const out: Finding[] = [];
     const cluster = this.clusterScope;
-    const others = issuerConfigsSharing(cluster).filter(c => c.construct !== this);
-    if (others.length > 0) {
-      out.push(finding(R.ISSUER_MULTIPLE, '', 'ClusterIssuerConfig',
-        `must appear once per cluster, but ${others.length + 1} apply to the same objects (this one to ${describeCluster(cluster)})`,
-        others.map(o => `'${o.construct.node.path}' (applies to ${describeCluster(o.scope)})`).join(', ') + ' besides this one',
-        ISSUER_PER_CLUSTER_FIX));
-    }
+    const others = issuerConfigsSharing(cluster).filter(c => c.construct !== this)
+      .map(o => ({ path: o.construct.node.path, appliesTo: describeCluster(o.scope) }));
+    out.push(...checkIssuerPerCluster(describeCluster(cluster), others));
     const effective = effectiveIssuer(this.serviceAccountIssuer);
     const planned = this.restart !== undefined || restartsSharing(cluster).some(r => effectiveIssuer(r.issuer) === effective);
-    if (!planned) {
-      out.push(finding(R.ISSUER_CHANGE, '/spec/serviceAccountIssuer', 'serviceAccountIssuer',
-        'changes the cluster issuer: tokens of the previous issuer stop being trusted 24 h after the change and their pods must be restarted',
-        `'${this.serviceAccountIssuer}'`));
-    }
+    out.push(...checkIssuerChangePlanned(this.serviceAccountIssuer, planned));
 
     // an issuer that cdk8s resolves later (an App resolver's token) is compared resolved
     const resolved = resolvingWith(this.resource, () => known(this.serviceAccountIssuer));
@@ -165,10 +168,6 @@ export class ClusterIssuerConfig extends Construct {
     out.push(...checkIssuerAudiences(issuer, audiences, path, 'serviceAccountIssuer'));
     out.push(...checkIssuerPublic(issuer, appPublicIssuerNeeds(cluster, audiences), path, 'serviceAccountIssuer'));
 
-    const wave = this.gitOps.syncWave;
-    if (this.gitOps.argoCd && wave !== undefined && !Number.isInteger(wave)) {
-      out.push(finding(R.GITOPS_SYNC_WAVE, '/metadata/annotations', 'gitOps.syncWave', 'must be an integer', show(wave)));
-    }
     return out;
   }
 }

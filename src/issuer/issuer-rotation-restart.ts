@@ -4,13 +4,15 @@ import { Construct, IConstruct } from 'constructs';
 import { GitOps, GitOpsOptions } from '../gitops';
 import { ClusterScopedObject } from '../private/cluster-scoped';
 import { objectSubject, registerSubject } from '../private/engine';
-import { wholeSeconds } from '../private/internal';
+import { durationMs, wholeSeconds } from '../private/internal';
 import { clusterScopeOf, describeCluster, issuerConfigsSharing, registerRestart, restartsSharing } from '../private/issuer/facts';
-import { isPinnedImage, matchesNamespacePattern } from '../private/issuer/internal';
 import { RESTART_ENV, RESTART_SCRIPT } from '../private/issuer/restart-script';
 import { kplus } from '../private/kplus';
-import { checkProps, GITOPS, pathOf, RESTART_OPTIONS, str } from '../private/props';
-import { effectiveIssuer, Finding, finding, isDns1123Label, R, show } from '../rules';
+import { checkProps, GITOPS, known, pathOf, resolvingWith, RESTART_OPTIONS, str, throwErrors } from '../private/props';
+import {
+  checkRestartImage, checkRestartInCluster, checkRestartNamespaces, checkRestartNamespacesExcluded, checkRestartTiming, checkRestartWave,
+  checkSyncWaveInteger, effectiveIssuer, Finding, matchesNamespacePattern, RestartNamespaces, RestartTiming,
+} from '../rules';
 
 /** How the restart Job replaces the pods that hold tokens of the previous issuer. */
 export enum RestartMethod {
@@ -156,7 +158,6 @@ const ARGOCD_HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy';
 /** Finished Jobs (outside Argo CD hooks and Flux) are deleted a day after they end. */
 const JOB_TTL_SECONDS = 86400;
 const LABELS = { 'app.kubernetes.io/name': 'issuer-restart', 'app.kubernetes.io/managed-by': 'cdk8s-bound-tokens' };
-const PATTERN = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
 
 /**
  * The planned restart after a change of the cluster's service account
@@ -215,6 +216,21 @@ export class IssuerRotationRestart extends Construct {
   /** The label of every object that grants the Job's account a permission (the standing grant; see the class docs). */
   public static readonly GRANT_LABEL = GRANT_LABEL;
 
+  /**
+   * The errors of props that are each about one prop (BT180, BT181, BT183,
+   * BT186), which the constructor throws.
+   *
+   * @internal
+   */
+  public static _singlePropErrors(props: IssuerRotationRestartProps): Finding[] {
+    const gitOps = props.gitOps ?? {};
+    return [
+      ...checkRestartNamespaces(restartNamespaces(props)),
+      ...checkRestartTiming(restartTiming(props)),
+      ...(gitOps.argoCd ? checkSyncWaveInteger(gitOps.restartSyncWave, 'gitOps.restartSyncWave') : []),
+    ];
+  }
+
   /** The issuer the Job waits for. */
   public readonly serviceAccountIssuer: string;
   /** The Job's name. */
@@ -231,7 +247,9 @@ export class IssuerRotationRestart extends Construct {
   private readonly exclude: string[];
 
   constructor(scope: Construct, id: string, props: IssuerRotationRestartProps) {
-    checkProps(pathOf(scope, id), props, { ...RESTART_OPTIONS, serviceAccountIssuer: str, gitOps: GITOPS }, ['serviceAccountIssuer']);
+    const where = pathOf(scope, id);
+    checkProps(where, props, { ...RESTART_OPTIONS, serviceAccountIssuer: str, gitOps: GITOPS }, ['serviceAccountIssuer']);
+    throwErrors(where, IssuerRotationRestart._singlePropErrors(props));
     super(scope, id);
     this.props = props;
     this.serviceAccountIssuer = props.serviceAccountIssuer;
@@ -404,98 +422,48 @@ export class IssuerRotationRestart extends Construct {
     ];
   }
 
+  /** What is checked at synth: what depends on other props or on the rest of the app, and values resolved later. */
   private findings(): Finding[] {
-    const out: Finding[] = [];
     const p = this.props;
+    const named: RestartNamespaces = { namespace: this.namespace, namespaces: this.namespaces, excludeNamespaces: this.exclude };
+    const out: Finding[] = [...checkRestartNamespacesExcluded(named)];
+    // an image that cdk8s resolves later (an App resolver's token) is checked resolved
+    out.push(...checkRestartImage(resolvingWith(this.job, () => known(p.image ?? IssuerRotationRestart.DEFAULT_IMAGE))));
 
-    // namespaces and patterns
-    const label = (value: unknown, prop: string) => {
-      if (typeof value !== 'string' || !isDns1123Label(value)) {
-        out.push(finding(R.RESTART_NAMESPACE, '', prop, 'must be a DNS-1123 label (a namespace name)', show(value)));
-      }
-    };
-    label(this.namespace, 'namespace');
-    (p.namespaces ?? []).forEach((ns, i) => label(ns, `namespaces[${i}]`));
-    this.exclude.forEach((pat, i) => {
-      if (typeof pat !== 'string' || pat.length > 63 || !PATTERN.test(pat)) {
-        out.push(finding(R.RESTART_NAMESPACE, '', `excludeNamespaces[${i}]`,
-          "must be a namespace name, or a pattern of lowercase letters, digits, '-' and '*'", show(pat)));
-      }
-    });
-    this.exclude.forEach((pat, i) => {
-      if (typeof pat === 'string' && /^\*+$/.test(pat)) {
-        out.push(finding(R.RESTART_EXCLUDES_ALL, '', `excludeNamespaces[${i}]`, 'excludes every namespace, so the Job would restart nothing', show(pat)));
-      }
-    });
-    if (p.namespaces && p.namespaces.length === 0) {
-      out.push(finding(R.RESTART_NAMESPACE, '', 'namespaces', 'must name at least one namespace (leave it out to restart every namespace)', '[]'));
-    }
-    for (const ns of p.namespaces ?? []) {
-      if (ns === this.namespace) {
-        out.push(finding(R.RESTART_NAMESPACE_EXCLUDED, '', 'namespaces',
-          `names '${ns}', the namespace the Job runs in, which it never restarts`, show(p.namespaces)));
-      } else {
-        const pat = this.exclude.find(x => matchesNamespacePattern(ns, x));
-        if (pat !== undefined) {
-          out.push(finding(R.RESTART_NAMESPACE_EXCLUDED, '', 'namespaces',
-            `names '${ns}', which excludeNamespaces excludes ('${pat}')`, show(p.namespaces)));
-        }
-      }
-    }
-
-    // durations and counts
-    const seconds = (d: Duration | undefined, prop: string, min: number, max: number, range: string) => {
-      if (d === undefined) return;
-      const { seconds: s, whole } = wholeSeconds(d);
-      if (!whole || s < min || s > max) {
-        out.push(finding(R.RESTART_DURATION, '', prop, `must be ${range} in whole seconds`,
-          `${Math.round(d.toMilliseconds({ integral: false })) / 1000} seconds`));
-      }
-    };
-    seconds(p.pauseBetweenNamespaces, 'pauseBetweenNamespaces', 0, 3600, 'between 0 and 1 hour');
-    seconds(p.pollInterval, 'pollInterval', 1, 3600, 'between 1 second and 1 hour');
-    seconds(p.waitTimeout, 'waitTimeout', 60, 86399, 'at least 1 minute and less than 24 hours');
-    if (p.confirmations !== undefined && (!Number.isInteger(p.confirmations) || p.confirmations < 1 || p.confirmations > 100)) {
-      out.push(finding(R.RESTART_DURATION, '', 'confirmations', 'must be a whole number between 1 and 100', show(p.confirmations)));
-    }
-
-    // image
-    const image = p.image ?? IssuerRotationRestart.DEFAULT_IMAGE;
-    if (!isPinnedImage(image)) {
-      out.push(finding(R.RESTART_IMAGE_UNPINNED, '/spec/template/spec/containers/0/image', 'image',
-        'is not pinned to a version tag or digest', show(image)));
-    }
-
-    // the cluster (the app, or clusterScope): the issuer it changes to, and one restart
+    // the cluster (the app, or clusterScope): one restart, for the issuer its configs set
     const cluster = clusterScopeOf(this, p.clusterScope, 'IssuerRotationRestart');
     const restarts = restartsSharing(cluster).filter(r => r.construct !== this);
-    if (restarts.length > 0) {
-      out.push(finding(R.RESTART_ISSUER_MISMATCH, '', 'IssuerRotationRestart',
-        `must appear once per cluster, but ${restarts.length + 1} apply to the same objects (this one to ${describeCluster(cluster)})`,
-        restarts.map(r => `'${r.construct.node.path}' (applies to ${describeCluster(r.scope)})`).join(', ') + ' besides this one'));
-    }
     const configs = issuerConfigsSharing(cluster);
-    if (configs.length > 0 && !configs.some(c => effectiveIssuer(c.issuer) === effectiveIssuer(this.serviceAccountIssuer))) {
-      out.push(finding(R.RESTART_ISSUER_MISMATCH, '', 'serviceAccountIssuer',
-        `waits for an issuer that no ClusterIssuerConfig of its cluster (${describeCluster(cluster)}) sets (${configs.map(c => `'${c.issuer}'`).join(', ')})`,
-        show(this.serviceAccountIssuer)));
-    }
+    const others = restarts.map(r => ({ path: r.construct.node.path, appliesTo: describeCluster(r.scope) }));
+    out.push(...checkRestartInCluster(this.serviceAccountIssuer, describeCluster(cluster), others, configs.map(c => c.issuer)));
 
     // Argo CD waves: the Job after the Authentication change
     const gitOps = p.gitOps ?? {};
     if (gitOps.argoCd) {
-      const restartWave = gitOps.restartSyncWave ?? GitOps.DEFAULT_RESTART_SYNC_WAVE;
-      if (!Number.isInteger(restartWave)) {
-        out.push(finding(R.GITOPS_SYNC_WAVE, '', 'gitOps.restartSyncWave', 'must be an integer', show(restartWave)));
-      } else {
-        const argoConfig = configs.find(c => c.gitOps.argoCd);
-        const issuerWave = (argoConfig ? argoConfig.gitOps.syncWave : gitOps.syncWave) ?? GitOps.DEFAULT_SYNC_WAVE;
-        if (Number.isInteger(issuerWave) && restartWave <= issuerWave) {
-          out.push(finding(R.GITOPS_SYNC_WAVE, '', 'gitOps.restartSyncWave',
-            `must be greater than the sync wave of the Authentication change (${issuerWave})`, show(restartWave)));
-        }
-      }
+      const argoConfig = configs.find(c => c.gitOps.argoCd);
+      const issuerWave = (argoConfig ? argoConfig.gitOps.syncWave : gitOps.syncWave) ?? GitOps.DEFAULT_SYNC_WAVE;
+      out.push(...checkRestartWave(gitOps.restartSyncWave ?? GitOps.DEFAULT_RESTART_SYNC_WAVE, issuerWave));
     }
     return out;
   }
+}
+
+/** The namespaces a restart's rules read. */
+function restartNamespaces(p: IssuerRestartOptions): RestartNamespaces {
+  return {
+    namespace: p.namespace ?? DEFAULT_NAMESPACE,
+    namespaces: p.namespaces,
+    excludeNamespaces: p.excludeNamespaces ?? IssuerRotationRestart.DEFAULT_EXCLUDED_NAMESPACES,
+  };
+}
+
+/** The durations and count a restart's rules read. */
+function restartTiming(p: IssuerRestartOptions): RestartTiming {
+  const ms = (d: Duration | undefined) => (d === undefined ? undefined : durationMs(d));
+  return {
+    pauseBetweenNamespacesMs: ms(p.pauseBetweenNamespaces),
+    pollIntervalMs: ms(p.pollInterval),
+    waitTimeoutMs: ms(p.waitTimeout),
+    confirmations: p.confirmations,
+  };
 }

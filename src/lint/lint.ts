@@ -3,8 +3,9 @@
 // Shared by the `cdk8s-bound-tokens lint` command and the cdk8s-cli
 // validation plugin. It must not load cdk8s, cdk8s-plus or constructs.
 import {
-  acknowledgements, applyTemplates, checkIssuerCount, checkObject, checkShape, Finding, finding, findRule,
-  isMapping, Level, locatePodSpec, MANIFEST_STYLE, podSpecLocationOf, R, show, WHOLE_OBJECT_RULES,
+  acknowledgements, applyTemplates, checkIssuerCount, checkObject, checkShape, checkVaultRoleAudiences, Finding, finding, findRule,
+  isKubernetesAuthEngineRole, isMapping, isVaultAuth, Level, locatePodSpec, MANIFEST_STYLE, podSpecLocationOf, R, SELECTOR_KINDS, show,
+  TokenLimits, WHOLE_OBJECT_RULES,
 } from '../rules';
 import { Document, splitDocuments } from './documents';
 import { isKustomizationFile, SourceContext } from './kustomize';
@@ -42,6 +43,13 @@ export interface LintOptions {
    * @default false
    */
   readonly strict?: boolean;
+  /**
+   * The cluster's token limits (--max-token-expiration,
+   * --no-extend-token-expiration): BT280, and BT104 on the lifetime the
+   * cluster issues.
+   * @default - none declared: lifetimes are judged as requested
+   */
+  readonly limits?: TokenLimits;
 }
 
 export interface LintReport {
@@ -90,12 +98,15 @@ export class Linter {
   private readonly disable: ReadonlySet<string>;
   private readonly issuerScope: 'file' | 'run';
   private readonly strict: boolean;
+  private readonly limits: TokenLimits | undefined;
   private readonly located: Array<{ order: number; f: LintFinding }> = [];
   private readonly noticed: Array<{ order: number; f: LintFinding }> = [];
   /** The kustomize folders already advised (BT907 once per folder). */
   private readonly kustomizeFolders = new Set<string>();
   private readonly acked: LintFinding[] = [];
   private readonly runIssuers: Unit[] = [];
+  /** VaultAuths and Vault roles of the run (BT286 over the run, for the validation plugin). */
+  private readonly runVault: Unit[] = [];
   private files = 0;
   private objects = 0;
 
@@ -103,6 +114,7 @@ export class Linter {
     this.disable = opts.disable ?? new Set();
     this.issuerScope = opts.issuerScope ?? 'file';
     this.strict = opts.strict === true;
+    this.limits = opts.limits;
   }
 
   /**
@@ -123,6 +135,7 @@ export class Linter {
     // read (keeping a file's documents alive makes the garbage collector copy them): only the
     // Authentication objects wait for the end of the file (or run), for the one-issuer rule
     const issuerUnits: Unit[] = [];
+    const vaultUnits: Unit[] = [];
     for (const chunk of chunks) {
       const doc = new Document(chunk, json);
       const root: Unit = { file, order, doc, base: '', obj: undefined, context };
@@ -159,6 +172,7 @@ export class Linter {
       for (const unit of units) {
         for (const p of this.checkUnit(unit, templates.get(unit))) pending.push(p);
         if (isMapping(unit.obj) && unit.obj.kind === 'Authentication') issuerUnits.push(unit);
+        if (isVaultAuth(unit.obj) || isKubernetesAuthEngineRole(unit.obj)) vaultUnits.push(unit);
       }
       // duplicate keys: reported on the object that holds them (or the document, for a List's own keys)
       for (const d of doc.duplicates) {
@@ -174,8 +188,10 @@ export class Linter {
     }
     if (this.issuerScope === 'file') {
       this.locate(issuers(issuerUnits, 'file or stream'));
+      this.locate(vaultRoles(vaultUnits));
     } else {
       for (const u of issuerUnits) this.runIssuers.push(u);
+      for (const u of vaultUnits) this.runVault.push(u);
     }
   }
 
@@ -184,6 +200,10 @@ export class Linter {
     if (this.issuerScope === 'run' && this.runIssuers.length > 0) {
       this.locate(issuers(this.runIssuers, 'app'));
       this.runIssuers.length = 0;
+    }
+    if (this.issuerScope === 'run' && this.runVault.length > 0) {
+      this.locate(vaultRoles(this.runVault));
+      this.runVault.length = 0;
     }
     const sorted = (list: Array<{ order: number; f: LintFinding }>) => list
       .map((x, i) => ({ ...x, i }))
@@ -241,7 +261,7 @@ export class Linter {
         : finding(R.INPUT_NOT_OBJECT, '/kind', 'kind', 'must be a non-empty string, so this is not a Kubernetes object and it was not checked', show(obj.kind)), obj)];
     } else {
       const shape = checkShape(obj);
-      findings = shape.length > 0 ? shape : checkObject(obj, { style: MANIFEST_STYLE });
+      findings = shape.length > 0 ? shape : checkObject(obj, { style: MANIFEST_STYLE, strict: this.strict, limits: this.limits });
       if (templates && templates.length > 0) {
         findings = applyTemplates(obj, findings, templates).map(f => withAck(f, obj));
       }
@@ -295,8 +315,11 @@ function issuers(units: readonly Unit[], where: string): Pending[] {
   return [...found].map(([i, f]) => ({ unit: units[i], finding: f }));
 }
 
-/** The apps/v1 kinds whose every applied object has spec.selector. */
-const SELECTOR_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+/** BT286: the VaultAuths of one file (or run) that miss the audience of a Vault role declared beside them. */
+function vaultRoles(units: readonly Unit[]): Pending[] {
+  if (units.length < 2) return [];
+  return checkVaultRoleAudiences(units.map(u => u.obj)).map(([i, f]) => ({ unit: units[i], finding: withAck(f, units[i].obj) }));
+}
 
 /** True for the API groups whose pod specs the API server validates as a pod's (core, apps, batch); other kinds (Knative, Argo) default fields themselves. */
 function corePodCarrier(obj: any): boolean {
@@ -318,7 +341,7 @@ export function whyPartial(obj: any, context: SourceContext | undefined): string
   const named = isMapping(meta) && ((typeof meta.name === 'string' && meta.name !== '') || (typeof meta.generateName === 'string' && meta.generateName !== ''));
   if (!named) return 'has no metadata.name, which every applied object has (a patch, or a template a tool fills in)';
   if (!corePodCarrier(obj)) return undefined;
-  if (SELECTOR_KINDS.has(obj.kind) && String(obj.apiVersion).startsWith('apps/') && !isMapping(obj.spec?.selector)) {
+  if (SELECTOR_KINDS.includes(obj.kind) && String(obj.apiVersion).startsWith('apps/') && !isMapping(obj.spec?.selector)) {
     return `has no spec.selector, which the API server requires of every ${obj.kind} (a patch, or a fragment)`;
   }
   return undefined;

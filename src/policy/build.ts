@@ -4,12 +4,12 @@
 // Internal: not part of the jsii API (the construct is).
 
 import { celRegex, celString, celStringList, goUrlParses, JS_WHITESPACE_CLASS } from './cel';
-import { annotatedVolumeNames, BOUND_NOTES, MOUNTED_NAMES, POD_BOUND_NOTE, RULE_GUARDS, TRAILING_SLASH_MOUNTS, WITHIN_BOUNDS } from './cost';
+import { annotatedVolumeNames, BOUND_NOTES, EKS_POD_IDENTITY_UNSUPPORTED, MOUNTED_NAMES, POD_BOUND_NOTE, RULE_GUARDS, TRAILING_SLASH_MOUNTS, WITHIN_BOUNDS } from './cost';
 import { ExpressedRule, isExpressed, POLICY_RULES, PolicyScope, PROJECTED_PATHS_BOUNDED } from './rules';
 import {
-  ackAnnotation, allRules, CONTAINER_GROUPS, CRON_JOB_LOCATION, DNS1123_LABEL_MAX_LENGTH, DNS1123_SUBDOMAIN_MAX_LENGTH, findRule, isDns1123Label,
-  locationSteps, matchesDns1123Subdomain, POD_LOCATION, POD_TEMPLATE_LOCATION, R, RuleDef, show, TEMPLATE_KINDS, VOLUME_ANNOTATION_KEY,
-  WORKLOAD_LOCATION,
+  ackAnnotation, allRules, CONTAINER_GROUPS, CRON_JOB_LOCATION, DAY_SECONDS, DNS1123_LABEL_MAX_LENGTH, DNS1123_SUBDOMAIN_MAX_LENGTH, findRule,
+  isDns1123Label, locationSteps, matchesDns1123Subdomain, maxExpirationProblem, POD_LOCATION, POD_TEMPLATE_LOCATION, R, RuleDef, show,
+  TEMPLATE_KINDS, VOLUME_ANNOTATION_KEY, WORKLOAD_LOCATION,
 } from '../rules';
 
 /** A binding's validation actions, by name. */
@@ -38,6 +38,12 @@ export interface PolicyBuildOptions {
   readonly excludeNamespaceLabels?: Readonly<Record<string, string>>;
   /** Rule ids the policies leave out. */
   readonly disabledRules?: readonly string[];
+  /**
+   * The cluster's maximum token lifetime in seconds, baked into the CEL as a
+   * number: BT280 joins the warnings, and BT104 leaves them when the maximum
+   * is at most a day (no token the cluster issues can then live longer).
+   */
+  readonly maxTokenExpirationSeconds?: number;
 }
 
 export const DEFAULT_NAME_PREFIX = 'bound-tokens';
@@ -99,12 +105,12 @@ interface KindParts {
  * `spec` the pod spec, `template` the template itself, `annotations` the
  * template's annotations; `pod` what a Pod has in its place (null: nothing).
  */
-function templateParts(part: 'spec' | 'template' | 'annotations', pod: string[] | null, issuer: string[] | null = null): KindParts {
+function templateParts(part: 'spec' | 'template' | 'annotations' | 'labels', pod: string[] | null, issuer: string[] | null = null): KindParts {
   const steps = (loc: { specPath: string; templateMetadataPath: string }): string[] => {
     const spec = locationSteps(loc.specPath);
     if (part === 'spec') return spec;
     if (part === 'template') return spec.slice(0, -1);
-    return [...locationSteps(loc.templateMetadataPath), 'annotations'];
+    return [...locationSteps(loc.templateMetadataPath), part];
   };
   return { pod, podTemplate: steps(POD_TEMPLATE_LOCATION), template: steps(WORKLOAD_LOCATION), cronJob: steps(CRON_JOB_LOCATION), issuer };
 }
@@ -208,6 +214,12 @@ const VARIABLES: readonly Variable[] = [
     expression: 'variables.podSpec != null && ((has(variables.podSpec.securityContext) && has(variables.podSpec.securityContext.fsGroup)) '
       + '|| (variables.runAsUsers.size() > 0 && variables.runAsUsers.all(u, u >= 0 && u == variables.runAsUsers[0])))',
   },
+  {
+    // The pods' labels: a Pod's own, a workload's pod template (BT290).
+    name: 'podLabels',
+    expression: byKind('object', templateParts('labels', ['metadata', 'labels']), '{}'),
+  },
+  { name: 'eksPodIdentityUnsupported', expression: EKS_POD_IDENTITY_UNSUPPORTED },
   {
     name: 'windowsPod',
     expression: "variables.podSpec != null && has(variables.podSpec.os) && has(variables.podSpec.os.name) && variables.podSpec.os.name == 'windows'",
@@ -327,9 +339,16 @@ export function ruleCoverage(): RuleCoverage[] {
   });
 }
 
-/** The rule ids the policies enforce at one level, given the disabled ones. */
-export function enforcedRuleIds(level: 'error' | 'warning', disabled: readonly string[] = []): string[] {
-  return ruleCoverage().filter(c => c.expressed && c.def.level === level && !disabled.includes(c.def.id)).map(c => c.def.id);
+/**
+ * The rule ids the policies enforce at one level, given the disabled ones and
+ * the cluster's maximum token lifetime (BT280 needs it; a maximum of at most a
+ * day leaves BT104 nothing to find).
+ */
+export function enforcedRuleIds(level: 'error' | 'warning', disabled: readonly string[] = [], maxTokenExpirationSeconds?: number): string[] {
+  return ruleCoverage().filter(c => c.expressed && c.def.level === level && !disabled.includes(c.def.id)
+    && (c.expressed.requires !== 'maxTokenExpiration' || maxTokenExpirationSeconds !== undefined)
+    && !(c.def.id === R.LIFETIME_OVER_24H.id && maxTokenExpirationSeconds !== undefined && maxTokenExpirationSeconds <= DAY_SECONDS))
+    .map(c => c.def.id);
 }
 
 /**
@@ -396,6 +415,11 @@ export function resolveOptions(o: PolicyBuildOptions): Required<PolicyBuildOptio
   for (const id of o.disabledRules ?? []) {
     if (!findRule(id)) fail('disabledRules', 'must hold rule ids of cdk8s-bound-tokens', `'${id}'`, 'see the rule table in docs/rules.md');
   }
+  const max = o.maxTokenExpirationSeconds;
+  const maxProblem = max === undefined ? undefined : typeof max !== 'number' ? 'must be a number of seconds' : maxExpirationProblem(max);
+  if (maxProblem !== undefined) {
+    fail('maxTokenExpiration', maxProblem, show(max), "use the value of the cluster's --service-account-max-token-expiration");
+  }
   return {
     namePrefix,
     errorAction: o.errorAction ?? 'warn',
@@ -406,6 +430,7 @@ export function resolveOptions(o: PolicyBuildOptions): Required<PolicyBuildOptio
     excludeNamespacePrefixes: [...(o.excludeNamespacePrefixes ?? [])],
     excludeNamespaceLabels: { ...(o.excludeNamespaceLabels ?? {}) },
     disabledRules: [...(o.disabledRules ?? [])],
+    maxTokenExpirationSeconds: max as number,
   };
 }
 
@@ -454,6 +479,11 @@ function referencedVariables(texts: string[], variables: readonly Variable[]): V
   return variables.filter(v => needed.has(v.name));
 }
 
+/** The cluster's facts the options give, as CEL constants (the maximum lifetime, baked in as a number). */
+function limitVariables(o: Required<PolicyBuildOptions>): Variable[] {
+  return o.maxTokenExpirationSeconds === undefined ? [] : [{ name: 'maxTokenExpiration', expression: String(o.maxTokenExpirationSeconds) }];
+}
+
 /** The four objects (or two, when one level has no rule left), in apply order: policy, then its binding. */
 export function buildPolicyObjects(options: PolicyBuildOptions = {}): any[] {
   const o = resolveOptions(options);
@@ -463,7 +493,7 @@ export function buildPolicyObjects(options: PolicyBuildOptions = {}): any[] {
     { level: 'warning' as const, suffix: 'warnings', action: o.warningAction },
   ];
   for (const { level, suffix, action } of levels) {
-    const ids = enforcedRuleIds(level, o.disabledRules);
+    const ids = enforcedRuleIds(level, o.disabledRules, o.maxTokenExpirationSeconds);
     if (ids.length === 0) continue;
     const validations = ids.map(id => validationFor(findRule(id)!, POLICY_RULES[id] as ExpressedRule));
     const ruleVariables = ids.map(id => ruleVariable(findRule(id)!, POLICY_RULES[id] as ExpressedRule)).filter((v): v is Variable => v !== undefined);
@@ -490,7 +520,8 @@ export function buildPolicyObjects(options: PolicyBuildOptions = {}): any[] {
         failurePolicy: 'Fail',
         matchConstraints,
         matchConditions,
-        variables: referencedVariables(texts, [...VARIABLES, ...ruleVariables]).map(v => ({ name: v.name, expression: v.expression })),
+        variables: referencedVariables(texts, [...limitVariables(o), ...VARIABLES, ...ruleVariables])
+          .map(v => ({ name: v.name, expression: v.expression })),
         validations,
       },
     });

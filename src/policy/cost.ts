@@ -51,6 +51,9 @@ export const PAIR_BOUNDS = {
   volumeAnnotations: 64,
 } as const;
 
+/** BT290: the pod's required node affinity is read while it has at most this many terms, expressions per term and values per expression. */
+export const AFFINITY_BOUND = 16;
+
 /** What the coverage table says of a rule that has a size bound. */
 export const BOUND_NOTES: Readonly<Record<string, string>> = {
   BT114: `checked in CEL while the token volumes of the pod have at most ${PAIR_BOUNDS.itemSources} sources with items, of at most ${PAIR_BOUNDS.itemsPerSource} items each, `
@@ -59,7 +62,27 @@ export const BOUND_NOTES: Readonly<Record<string, string>> = {
   BT141: `the API server refuses equal mount paths; the policy checks paths that differ by trailing slashes, for pods with at most ${PAIR_BOUNDS.trailingSlashMounts} such paths (more: lint only)`,
   BT142: `checked in CEL while mounts x token volumes is at most ${PAIR_BOUNDS.mountsTimesTokenVolumes}; larger pods are checked by the lint only`,
   BT143: `checked in CEL while mounts x token volumes is at most ${PAIR_BOUNDS.mountsTimesTokenVolumes} and at most ${PAIR_BOUNDS.volumeAnnotations} pod annotations name a volume; larger pods are checked by the lint only`,
+  BT290: `the required node affinity is read in CEL while it has at most ${AFFINITY_BOUND} terms, ${AFFINITY_BOUND} expressions per term and ${AFFINITY_BOUND} values per expression; a larger one is checked by the lint only`,
 };
+
+/** CEL: the pods visibly run where EKS Pod Identity does not work (checkEksPodIdentityTarget in src/rules/check-presets-in-step.ts). */
+export const EKS_POD_IDENTITY_UNSUPPORTED = (() => {
+  const sel = (key: string, value: string) => `(has(variables.podSpec.nodeSelector) && ${celString(key)} in variables.podSpec.nodeSelector && variables.podSpec.nodeSelector[${celString(key)}] == ${celString(value)})`;
+  const meta = (map: string, key: string, value: string) => `(${celString(key)} in ${map} && ${map}[${celString(key)}] == ${celString(value)})`;
+  const terms = 'variables.podSpec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms';
+  const hasTerms = 'has(variables.podSpec.affinity) && has(variables.podSpec.affinity.nodeAffinity)'
+    + ' && has(variables.podSpec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution)'
+    + ` && has(${terms})`;
+  const affinity = (key: string, value: string) => `(${hasTerms} && size(${terms}) > 0 && size(${terms}) <= ${AFFINITY_BOUND}`
+    + ` && ${terms}.all(t, has(t.matchExpressions) && size(t.matchExpressions) <= ${AFFINITY_BOUND} && t.matchExpressions.exists(e,`
+    + ` has(e.key) && e.key == ${celString(key)} && has(e.operator) && e.operator == 'In' && has(e.values) && size(e.values) > 0`
+    + ` && size(e.values) <= ${AFFINITY_BOUND} && e.values.all(x, x == ${celString(value)}))))`;
+  const OS = 'kubernetes.io/os';
+  const COMPUTE = 'eks.amazonaws.com/compute-type';
+  return `variables.podSpec != null && (${sel(OS, 'windows')} || ${sel(COMPUTE, 'fargate')} || ${affinity(OS, 'windows')} || ${affinity(COMPUTE, 'fargate')}`
+    + " || (has(variables.podSpec.os) && has(variables.podSpec.os.name) && variables.podSpec.os.name == 'windows')"
+    + ` || ${meta('variables.podLabels', COMPUTE, 'fargate')} || ${meta('variables.acknowledgements', COMPUTE, 'fargate')})`;
+})();
 
 /** The note every pod-scoped rule carries in the coverage table. */
 export const POD_BOUND_NOTE = `lint only for pods over ${CEL_BOUNDS.volumes} volumes, ${CEL_BOUNDS.containers} containers, `

@@ -18,7 +18,7 @@ import { PAIR_BOUNDS } from './cost';
 import {
   ACK_ANNOTATION_PREFIX, API_ACCESS_CA_CONFIGMAP, API_ACCESS_EXPIRATION_SECONDS, API_ACCESS_NAMESPACE_FIELD, API_ACCESS_VOLUME_PREFIX,
   API_SERVER_AUDIENCES, API_TOKEN_DIR, API_TOKEN_DIR_PATTERN, DAY_SECONDS, DNS1123_LABEL_MAX_LENGTH, DNS1123_LABEL_PATTERN, ITEM_SOURCE_KINDS,
-  MAX_EXPIRATION_SECONDS, MAX_PATH_BYTES, MAX_PATH_SEGMENT_BYTES, SOURCE_FILE_FIELDS, SOURCE_KINDS, WINDOWS_ABSOLUTE_MOUNT_PATH,
+  MAX_EXPIRATION_SECONDS, MAX_FILE_MODE, MAX_PATH_BYTES, MAX_PATH_SEGMENT_BYTES, SOURCE_FILE_FIELDS, SOURCE_KINDS, WINDOWS_ABSOLUTE_MOUNT_PATH,
 } from '../rules';
 
 /** What a predicate iterates over. */
@@ -33,6 +33,12 @@ export interface ExpressedRule {
   readonly problem: string;
   /** Scope 'object' only: CEL (a string) naming what is wrong, for the message. */
   readonly label?: string;
+  /**
+   * The rule needs a fact of the cluster that only the options give: it is in
+   * the policies only when the policy is built with it (BT280 reads
+   * `variables.maxTokenExpiration`, the cluster's maximum baked in as a number).
+   */
+  readonly requires?: 'maxTokenExpiration';
 }
 
 /** A rule the policy cannot enforce, and why. */
@@ -59,18 +65,23 @@ function mount(cond: string): string {
 const HAS_PATH = 'has(t.path)';
 const DOTDOT_SEGMENT = "'..' in t.path.split('/')";
 /**
- * The platform's API-access volume `v`, by its shape (isApiAccessVolume in
- * src/rules/kubernetes.ts): tokens without audience of 3607 s, the
- * kube-root-ca.crt configMap, the namespace downwardAPI item, nothing else.
+ * The API-access shape of the volume `v` (isApiAccessVolume and
+ * isApiAccessShape in src/rules/kubernetes.ts): tokens without audience (with
+ * `platform`, of 3607 s: the platform's own), the kube-root-ca.crt configMap,
+ * the namespace downwardAPI item, nothing else.
  */
-const API_ACCESS = '(v.projected.sources.all(s, has(s.serviceAccountToken) '
-  + "? ((!has(s.serviceAccountToken.audience) || s.serviceAccountToken.audience == '') && has(s.serviceAccountToken.expirationSeconds) "
-  + `&& s.serviceAccountToken.expirationSeconds == ${API_ACCESS_EXPIRATION_SECONDS}) `
+const apiAccess = (platform: boolean) => '(v.projected.sources.all(s, has(s.serviceAccountToken) '
+  + "? ((!has(s.serviceAccountToken.audience) || s.serviceAccountToken.audience == '')"
+  + (platform ? ` && has(s.serviceAccountToken.expirationSeconds) && s.serviceAccountToken.expirationSeconds == ${API_ACCESS_EXPIRATION_SECONDS}) ` : ') ')
   + ': (has(s.configMap) || has(s.downwardAPI)))'
   + ' && v.projected.sources.exists(s, has(s.serviceAccountToken))'
   + ` && v.projected.sources.exists(s, !has(s.serviceAccountToken) && has(s.configMap) && has(s.configMap.name) && s.configMap.name == '${API_ACCESS_CA_CONFIGMAP}')`
   + ' && v.projected.sources.exists(s, !has(s.serviceAccountToken) && !has(s.configMap) && has(s.downwardAPI) && has(s.downwardAPI.items) '
   + `&& s.downwardAPI.items.exists(i, has(i.fieldRef) && has(i.fieldRef.fieldPath) && i.fieldRef.fieldPath == '${API_ACCESS_NAMESPACE_FIELD}')))`;
+/** The platform's API-access volume (3607 s). */
+const API_ACCESS = apiAccess(true);
+/** The API-access shape at any lifetime (ApiAccessToken's): exempt from BT120. */
+const API_ACCESS_SHAPE = apiAccess(false);
 
 /** A path as the kubelet cleans it (cleanPath in src/rules/check-pod.ts): empty and '.' segments dropped. */
 const clean = (x: string) => `${x}.split('/').filter(pathSeg, pathSeg != '' && pathSeg != '.').join('/')`;
@@ -121,6 +132,12 @@ const SLASH_ENDED = (m: string) => `has(${m}.mountPath) && ${m}.mountPath.size()
 
 /** The start of the reason of a rule that the API server's own validation enforces. */
 const API_REFUSES = 'the API server refuses it before admission (verified on 1.32: ';
+
+/** The start of the reason of a rule about a clusterTrustBundle or podCertificate source that the API server validates. */
+const GATED_SOURCE = 'an API server with the source\'s feature gate on (ClusterTrustBundleProjection, beta 1.33; PodCertificateRequest, beta 1.35; both off by default) '
+  + 'refuses it before admission, and one with the gate off drops a clusterTrustBundle source or does not know podCertificate (1.32, verified), so no policy ever sees it (validation.go validateProjectionSources: ';
+/** Why a warning about these sources is left to the lint. */
+const NOT_SEEN_SOURCE = 'the policy checks token volumes, and an API server with the gate off (every default cluster up to 1.35) drops a clusterTrustBundle source or does not know podCertificate, so the policy would judge a source the kubelet never sees';
 
 const NOT_BLANK = '!variables.issuerBlank';
 const HAS_COLON = "variables.issuer.contains(':')";
@@ -188,7 +205,7 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   // audience
   BT120: {
     scope: 'tokenVolume',
-    violation: `!(${API_ACCESS}) && ${token("!has(t.audience) || t.audience == ''")}`,
+    violation: `!(${API_ACCESS_SHAPE}) && ${token("!has(t.audience) || t.audience == ''")}`,
     problem: "a token has no audience, so it is valid for the Kubernetes API server's own audiences",
   },
   BT121: {
@@ -205,12 +222,12 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   },
   BT131: {
     scope: 'tokenVolume',
-    violation: 'has(v.projected.defaultMode) && (v.projected.defaultMode < 0 || v.projected.defaultMode > 511)',
+    violation: `has(v.projected.defaultMode) && (v.projected.defaultMode < 0 || v.projected.defaultMode > ${MAX_FILE_MODE})`,
     problem: 'a projected volume defaultMode must be a number between 0 and 0777 (octal)',
   },
   BT132: {
     scope: 'tokenVolume',
-    violation: 'has(v.projected.defaultMode) && v.projected.defaultMode >= 0 && v.projected.defaultMode <= 511 '
+    violation: `has(v.projected.defaultMode) && v.projected.defaultMode >= 0 && v.projected.defaultMode <= ${MAX_FILE_MODE} `
       + '&& (v.projected.defaultMode / 4) % 2 != 1 && !variables.podOwnsFiles',
     problem: 'a restrictive defaultMode keeps the token unreadable for a non-root application (the pod sets no securityContext.fsGroup, and no runAsUser that every container runs as)',
   },
@@ -388,4 +405,48 @@ export const POLICY_RULES: Readonly<Record<string, PolicyRule>> = {
   BT232: { notExpressible: 'construct-only: checks the options the policy is built with' },
   BT231: { notExpressible: 'construct-only: checks values that cdk8s resolves while it writes the manifest' },
   BT240: { notExpressible: 'construct-only: checks the clusterScope option of the issuer constructs' },
+  // --- issue 19 part 2 and 3: trust bundles, pod certificates, the API token ---
+  BT260: { notExpressible: `${GATED_SOURCE}'only one of name and signerName may be used')` },
+  BT261: { notExpressible: `${GATED_SOURCE}'labelSelector must be unset if name is specified')` },
+  BT262: { notExpressible: `${GATED_SOURCE}ValidateSignerName)` },
+  BT263: { notExpressible: `${GATED_SOURCE}'not a valid clustertrustbundlename')` },
+  BT264: { notExpressible: `${GATED_SOURCE}'must be a relative path', "must not contain '..'")` },
+  BT265: { notExpressible: `${GATED_SOURCE}keyType 'Unsupported value')` },
+  BT266: { notExpressible: `${GATED_SOURCE}maxExpirationSeconds)` },
+  BT267: { notExpressible: `${GATED_SOURCE}one of credentialBundlePath, keyPath, certificateChainPath required)` },
+  BT268: { notExpressible: `${NOT_SEEN_SOURCE}: the lint and the constructs report it` },
+  BT269: { notExpressible: `${NOT_SEEN_SOURCE}: the lint and the constructs report it` },
+  BT270: { notExpressible: `${NOT_SEEN_SOURCE}: the lint and the constructs report it` },
+  BT271: { notExpressible: "strict-only: a token of exactly 3607 s without audience is what the platform's own API-access volume asks for, and admission sees that volume in every pod that automounts; the lint tells a copy from it only by the generated name kube-api-access-xxxxx, which a policy in every cluster should not rest on" },
+  BT272: { notExpressible: 'construct-only: checks the lifetime given to ApiAccessToken' },
+  BT273: { notExpressible: 'construct-only: about what a cdk8s-plus line can render' },
+  // --- issue 19 §4-5 ---
+  BT280: {
+    scope: 'tokenVolume',
+    // the platform's API-access volume (3607 s) is the API server's own: not reported, as in the lint
+    violation: `!(${API_ACCESS}) && ${token('(has(t.expirationSeconds) ? t.expirationSeconds : 3600) > variables.maxTokenExpiration')}`,
+    problem: "a token expirationSeconds is longer than the cluster's maximum, so the API server shortens it and the kubelet refreshes it earlier",
+    requires: 'maxTokenExpiration',
+  },
+  BT281: { notExpressible: 'construct-only: checks the declaration of the cluster\'s token limits (ClusterTokenLimits)' },
+  BT282: { notExpressible: `${API_REFUSES}'spec.tokenRequests[1].audience: Duplicate value'), so no policy ever sees it; and the policies match pods and their templates, not CSIDrivers` },
+  BT283: { notExpressible: 'lint-only: the policies match pods and their templates, not CSIDrivers (a Kubernetes 1.35 API server warns about it itself)' },
+  BT284: { notExpressible: 'the API server refuses it before admission from Kubernetes 1.35 (KEP-5538); before 1.35 the field is unknown; and the policies match pods and their templates, not CSIDrivers' },
+  BT285: { notExpressible: 'lint-only: the policies match pods and their templates, not Vault Secrets Operator VaultAuths' },
+  BT287: { notExpressible: 'not expressed yet: it compares the Vault injector\'s annotations with the read-only mounts of every container; the lint and the constructs report it, and it concerns the agent\'s log, not the pod\'s admission' },
+  BT286: { notExpressible: 'lint-only: compares a VaultAuth with a Vault role declared in another object; admission sees one object per request' },
+  // --- issue 19: image pulls with service account tokens (src/rules/check-image-pull.ts) ---
+  BT250: { notExpressible: 'construct-only: checks the props of an image-pull preset' },
+  BT251: { notExpressible: 'construct-only: checks the props of an image-pull preset' },
+  BT252: { notExpressible: 'construct-only: checks the audience of an image-pull preset or a node-audience grant, which lives in the kubelet configuration, not in an object admission sees' },
+  BT253: { notExpressible: 'construct-only: checks the annotation keys an image-pull preset writes into the kubelet configuration, which admission never sees' },
+  BT254: { notExpressible: 'not in the policy: the policy matches pods and workloads, not ServiceAccounts; the lint and the constructs check ServiceAccounts' },
+  BT255: { notExpressible: 'not in the policy: the policy matches pods and workloads, not ServiceAccounts; the lint and the constructs check ServiceAccounts' },
+  BT256: { notExpressible: 'construct-only: compares the image-pull presets with the node-audience grants of the whole app; admission sees one object per request' },
+  // --- issue 19: the presets in step with their platforms (src/rules/check-presets-in-step.ts) ---
+  BT290: {
+    scope: 'tokenVolume',
+    violation: `variables.eksPodIdentityUnsupported && ${token("has(t.audience) && t.audience == 'pods.eks.amazonaws.com'")}`,
+    problem: 'a token for EKS Pod Identity is projected into pods that target Windows nodes or Fargate, where EKS Pod Identity does not work',
+  },
 };

@@ -52,8 +52,22 @@ export class AzureWebhookLayout {
    */
   public static readonly V1_6 = new AzureWebhookLayout('1.6', 'azure-workload-identity-reserved-token', '/var/run/secrets/azure/wi', 'token/azure-identity-token');
 
+  /**
+   * The per-pod layout of the webhook releases after 1.6.0
+   * (Azure/azure-workload-identity#1749, a breaking change): the mount path
+   * holds the same per-pod hash as the volume name,
+   * `/var/run/secrets/azure/wi/<hash>/token/azure-identity-token`, so that a
+   * webhook reinvocation cannot mount twice at one path. A manifest cannot
+   * know the webhook's hash: the preset writes `token` in its place (volume
+   * `azure-workload-identity-reserved-token`, mount
+   * `/var/run/secrets/azure/wi/token`). Apps must read the token file from
+   * `AZURE_FEDERATED_TOKEN_FILE` (the Azure SDKs do), never a fixed path: it
+   * is the one contract every layout keeps.
+   */
+  public static readonly PER_POD = new AzureWebhookLayout('after 1.6.0 (per-pod path)', 'azure-workload-identity-reserved-token', '/var/run/secrets/azure/wi/token', 'token/azure-identity-token');
+
   private constructor(
-    /** The webhook version, e.g. `1.6`. */
+    /** The webhook version, e.g. `1.6` (`after 1.6.0 (per-pod path)` for `PER_POD`). */
     public readonly version: string,
     /** The projected volume's name. */
     public readonly volumeName: string,
@@ -90,6 +104,8 @@ export interface AzureWorkloadIdentityProps {
   readonly expiration?: Duration;
   /**
    * The webhook layout to write (volume name, mount path, token file).
+   * Whatever the layout, apps read the token file's path from
+   * `AZURE_FEDERATED_TOKEN_FILE`.
    *
    * @default AzureWebhookLayout.V1_5
    */
@@ -120,6 +136,9 @@ export class AzureWorkloadIdentity extends IdentityPreset {
   /** The label that makes the webhook mutate a pod. */
   public static readonly USE_LABEL = 'azure.workload.identity/use';
 
+  /** The environment variable that holds the token file's path: the contract apps read, whatever the layout. */
+  public static readonly TOKEN_FILE_ENV = 'AZURE_FEDERATED_TOKEN_FILE';
+
   /** The webhook layout the preset writes. */
   public readonly layout: AzureWebhookLayout;
 
@@ -146,7 +165,7 @@ export class AzureWorkloadIdentity extends IdentityPreset {
       env: [
         { name: 'AZURE_CLIENT_ID', value: props.clientId },
         { name: 'AZURE_TENANT_ID', value: props.tenantId },
-        { name: 'AZURE_FEDERATED_TOKEN_FILE', value: '{{TOKEN_FILE}}' },
+        { name: AzureWorkloadIdentity.TOKEN_FILE_ENV, value: '{{TOKEN_FILE}}' },
         { name: 'AZURE_AUTHORITY_HOST', value: host },
       ],
       serviceAccountAnnotations: {

@@ -6,7 +6,7 @@ import { credentialConfiguration, providerName } from './gcp-config';
 import { IdentityPreset } from './preset';
 import { CloudTrustOptions, GcpWorkloadIdentityTrust } from '../cloud-trust';
 import { setPresetSpec } from '../private/preset-spec';
-import { checkProps, checkResolved, duration, str } from '../private/props';
+import { bool, checkProps, checkResolved, duration, str } from '../private/props';
 import { presetGcpTrust } from '../trust/preset-trust';
 
 /** The coordinates of a Workload Identity Federation provider. */
@@ -36,6 +36,19 @@ export interface GcpWorkloadIdentityFederationProps extends GcpWorkloadIdentityP
    * @default Duration.hours(1)
    */
   readonly expiration?: Duration;
+
+  /**
+   * The pool's OIDC provider holds the cluster's keys: its JWKS was uploaded
+   * to the provider (`ccoctl` does it on OpenShift 4.22+; `gcloud iam
+   * workload-identity-pools providers create-oidc --jwk-json-path`), so
+   * Google fetches nothing from the issuer and a cluster-internal,
+   * non-public issuer works. Silences BT169 for the provider's audience.
+   * Upload the keys again after every rotation of the service account
+   * signing key.
+   *
+   * @default false (Google fetches the discovery document and keys from the issuer, which must be public: BT169)
+   */
+  readonly jwksUploaded?: boolean;
 }
 
 /**
@@ -69,13 +82,17 @@ export class GcpWorkloadIdentityFederation extends IdentityPreset {
   /** The service account to impersonate, if any. */
   public readonly serviceAccountEmail?: string;
 
+  /** The pool's provider holds the cluster's keys (`jwksUploaded`): no public issuer needed. */
+  public readonly jwksUploaded: boolean;
+
   private readonly provider: GcpWorkloadIdentityProvider;
 
   constructor(props: GcpWorkloadIdentityFederationProps) {
     super();
-    checkProps('GcpWorkloadIdentityFederation:', props, { projectNumber: str, poolId: str, providerId: str, serviceAccountEmail: str, expiration: duration }, ['projectNumber', 'poolId', 'providerId']);
+    checkProps('GcpWorkloadIdentityFederation:', props, { projectNumber: str, poolId: str, providerId: str, serviceAccountEmail: str, expiration: duration, jwksUploaded: bool }, ['projectNumber', 'poolId', 'providerId']);
     this.provider = { projectNumber: props.projectNumber, poolId: props.poolId, providerId: props.providerId };
     this.serviceAccountEmail = props.serviceAccountEmail;
+    this.jwksUploaded = props.jwksUploaded === true;
     this.audience = `https:${providerName(props)}`;
     const configFile = `${GcpWorkloadIdentityFederation.CONFIG_MOUNT_PATH}/${GcpWorkloadIdentityFederation.CONFIG_FILE}`;
     setPresetSpec(this, {
@@ -96,8 +113,9 @@ export class GcpWorkloadIdentityFederation extends IdentityPreset {
         },
       }],
       findings: () => checkResolved(props, { projectNumber: '1', poolId: 'pool', providerId: 'provider', serviceAccountEmail: 'sa@example.iam.gserviceaccount.com' }, p => checkGcpInputs(p)),
-
-      publicIssuer: true,
+      // with the cluster's JWKS uploaded to the provider, Google never fetches the issuer (BT169 does not apply)
+      publicIssuer: props.jwksUploaded !== true,
+      issuerKeysUploaded: props.jwksUploaded === true,
       trust: { cloud: 'gcp', gcp: { ...this.provider, serviceAccountEmail: props.serviceAccountEmail } },
     });
   }

@@ -7,7 +7,7 @@ import { credentialConfiguration } from './gcp-config';
 import { IdentityPreset } from './preset';
 import { AzureFederatedIdentityCredential, CloudTrustOptions, GcpWorkloadIdentityTrust } from '../cloud-trust';
 import { PresetTrustFacts, setPresetSpec } from '../private/preset-spec';
-import { checkProps, checkResolved, str } from '../private/props';
+import { bool, checkProps, checkResolved, str } from '../private/props';
 import { presetFederatedCredentials, presetGcpTrust, presetTrustPolicy } from '../trust/preset-trust';
 
 /** Props of `OpenShiftShortTermCredentials.aws()`. */
@@ -32,6 +32,15 @@ export interface OpenShiftAzureCredentialsProps {
 export interface OpenShiftGcpCredentialsProps extends GcpWorkloadIdentityProvider {
   /** The Google service account to impersonate. */
   readonly serviceAccountEmail: string;
+
+  /**
+   * The pool's OIDC provider holds the cluster's keys: `ccoctl` of OpenShift
+   * 4.22+ uploaded the JWKS to it, so Google fetches nothing from the issuer
+   * and a non-public issuer works. Silences BT169 for the audience `openshift`.
+   *
+   * @default false (Google fetches the discovery document and keys from the issuer, which must be public: BT169)
+   */
+  readonly jwksUploaded?: boolean;
 }
 
 /** Props of the credentials Secret. */
@@ -86,18 +95,20 @@ export class OpenShiftShortTermCredentials extends IdentityPreset {
 
   /** For GCP: the Secret key `service_account.json` with the `external_account` configuration. */
   public static gcp(props: OpenShiftGcpCredentialsProps): OpenShiftShortTermCredentials {
-    checkProps('OpenShiftShortTermCredentials.gcp():', props, { projectNumber: str, poolId: str, providerId: str, serviceAccountEmail: str }, ['projectNumber', 'poolId', 'providerId', 'serviceAccountEmail']);
+    checkProps('OpenShiftShortTermCredentials.gcp():', props, {
+      projectNumber: str, poolId: str, providerId: str, serviceAccountEmail: str, jwksUploaded: bool,
+    }, ['projectNumber', 'poolId', 'providerId', 'serviceAccountEmail']);
     const config = credentialConfiguration(props, TOKEN_FILE, props.serviceAccountEmail);
     const { projectNumber, poolId, providerId, serviceAccountEmail } = props;
     const gcp = { projectNumber, poolId, providerId, serviceAccountEmail };
-    return new OpenShiftShortTermCredentials('gcp', { cloud: 'gcp', gcp }, { 'service_account.json': config }, () => checkResolved(props, { projectNumber: '1', poolId: 'pool', providerId: 'provider', serviceAccountEmail: 'sa@example.iam.gserviceaccount.com' }, p => checkGcpInputs(p)));
+    return new OpenShiftShortTermCredentials('gcp', { cloud: 'gcp', gcp }, { 'service_account.json': config }, () => checkResolved(props, { projectNumber: '1', poolId: 'pool', providerId: 'provider', serviceAccountEmail: 'sa@example.iam.gserviceaccount.com' }, p => checkGcpInputs(p)), props.jwksUploaded === true);
   }
 
   /** The cloud: `aws`, `azure` or `gcp`. */
   public readonly cloud: string;
   private readonly secretData: { [key: string]: string };
 
-  private constructor(cloud: string, trust: PresetTrustFacts, secretData: { [key: string]: string }, findings: () => any[]) {
+  private constructor(cloud: string, trust: PresetTrustFacts, secretData: { [key: string]: string }, findings: () => any[], jwksUploaded = false) {
     super();
     this.cloud = cloud;
     this.secretData = secretData;
@@ -108,7 +119,9 @@ export class OpenShiftShortTermCredentials extends IdentityPreset {
       mountPath: MOUNT_PATH,
       env: [],
       findings,
-      publicIssuer: true,
+      // with the cluster's JWKS uploaded to the pool (ccoctl, OpenShift 4.22+ on GCP), Google never fetches the issuer (no BT169)
+      publicIssuer: !jwksUploaded,
+      issuerKeysUploaded: jwksUploaded,
       trust,
     });
   }

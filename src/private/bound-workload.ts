@@ -27,6 +27,7 @@ import { sameJson } from './object-target';
 import { Slot } from './slot';
 import { constructFindings, manifestFindings, renderedFindings } from './subject-findings';
 import { Finding, getAt, locatePodSpec, R } from '../rules';
+import { limitsOf } from './token-limits';
 import { BindingFacts, checkBindings } from '../rules/binding';
 import { rotationAnnotations } from '../rules/rotation';
 
@@ -255,9 +256,10 @@ export class BoundWorkload implements Subject {
     const read = this.target.read();
     if (read.blocking) return read.blocking;
     const manifest = read.manifest;
+    const limits = limitsOf(this.construct);
     let out = read.rendered
-      ? renderedFindings(manifest, this.unchangedLibraryVolumes(manifest, read.library))
-      : manifestFindings(manifest, read.managed);
+      ? renderedFindings(manifest, this.unchangedLibraryVolumes(manifest, read.library), limits)
+      : manifestFindings(manifest, read.managed, limits);
     if (this.bindings.length > 0) {
       const own = checkBindings(read.bound, this.facts ??= this.bindings.map(bindingFacts));
       if (own.length > 0) out = out.length > 0 ? out.concat(own) : own;
@@ -266,7 +268,7 @@ export class BoundWorkload implements Subject {
       const extra = check(manifest, this);
       if (extra.length > 0) out = out.concat(constructFindings(extra));
     }
-    if (this.rotation) this.rotationRecord = rotationAnnotations(manifest);
+    if (this.rotation) this.rotationRecord = rotationAnnotations(manifest, limits);
     return this.target.explain(manifest, out);
   }
 

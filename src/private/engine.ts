@@ -218,7 +218,7 @@ function acksFor(c: IConstruct): Map<string, Ack> {
   return out;
 }
 
-function isStrict(c: IConstruct): boolean {
+export function isStrict(c: IConstruct): boolean {
   const ctx = c.node.tryGetContext(STRICT_CONTEXT_KEY);
   if (ctx === true || ctx === 'true') return true;
   return c.node.scopes.some(s => STRICT.has(s));

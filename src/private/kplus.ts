@@ -192,6 +192,8 @@ export function modelView(workload: KplusWorkload, obj = ApiObject.of(workload),
     containers: workload.containers.map(containerView),
   };
   if (volumes.length > 0) spec.volumes = volumes;
+  // where the pod is scheduled (BT290), read only when a rule asks: cdk8s-plus writes scheduling.attract() as a node affinity
+  Object.defineProperty(spec, 'affinity', { get: () => w.scheduling?._toKube?.()?.affinity, enumerable: false });
   const metadata = (meta: { toJson(): any }) => ({ get: () => metadataJson(meta), enumerable: true });
   const out: any = { apiVersion: obj.apiVersion, kind };
   Object.defineProperty(out, 'metadata', metadata(obj.metadata));

@@ -6,7 +6,7 @@ import { BindableVolume, BoundWorkload, childOf, ExtraVolume, normalizeMountPath
 import { wholeSeconds } from './internal';
 import { asServiceAccount, describeValue } from './kplus';
 import { apiObjectOf, resolvingWith } from './props';
-import { markNeedsPublicIssuer } from './public-issuer';
+import { markIssuerKeysUploaded, markNeedsPublicIssuer } from './public-issuer';
 import { Slot } from './slot';
 import { ProjectedTokenVolume } from '../projected-token-volume';
 import { DEFAULT_EXPIRATION_SECONDS, Finding, finding, R } from '../rules';
@@ -42,7 +42,7 @@ export interface PresetSpec {
   readonly mountPath: string;
   readonly env: PresetEnv[];
   readonly extraMounts?: PresetExtraMount[];
-  /** Pod-template annotations; `{{VOLUME_NAME}}` is replaced with the name of the volume that holds the token. */
+  /** Pod-template annotations; `{{VOLUME_NAME}}` is replaced with the name of the volume that holds the token, `{{TOKEN_FILE}}` with the token file's path. */
   readonly podAnnotations?: { [key: string]: string };
   readonly serviceAccountAnnotations?: { [key: string]: string };
   /** Input checks (BT2xx) and consumer limits; `prop` names are the preset's props. */
@@ -51,6 +51,8 @@ export interface PresetSpec {
   readonly manifestFindings?: (manifest: any) => Finding[];
   /** The consumer fetches the issuer's discovery document from the issuer's host (BT169). */
   readonly publicIssuer?: boolean;
+  /** The verifier of the token's audience holds the cluster's keys (an uploaded JWKS): no public issuer needed for it (BT169). */
+  readonly issuerKeysUploaded?: boolean;
   /** The cloud identity the token is exchanged for: what the trust documents are generated from (issue 20). */
   readonly trust?: PresetTrustFacts;
 }
@@ -171,7 +173,9 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
   const extraVolumes: ExtraVolume[] = (spec.extraMounts ?? [])
     .map(x => ({ name: x.volumeName, mountPath: x.mountPath, config: x.create(scope, tokenFile) }));
   const podAnnotations: { [key: string]: string } = {};
-  for (const [k, v] of Object.entries(spec.podAnnotations ?? {})) podAnnotations[k] = v.split(VOLUME_NAME).join(volume.name);
+  for (const [k, v] of Object.entries(spec.podAnnotations ?? {})) {
+    podAnnotations[k] = v.split(VOLUME_NAME).join(volume.name).split(TOKEN_FILE).join(tokenFile);
+  }
   record.bind(volume, {
     mountPath,
     containers: options.containers,
@@ -197,6 +201,7 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
   const targets = targetsOf(preset);
   if (!targets.workloads.includes(record)) targets.workloads.push(record);
   if (spec.publicIssuer) markNeedsPublicIssuer(record.construct, spec.consumer);
+  if (spec.issuerKeysUploaded && typeof spec.token.audience === 'string') markIssuerKeysUploaded(record.construct, spec.token.audience);
 }
 
 /**

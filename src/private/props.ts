@@ -16,7 +16,7 @@
 // BT231.
 import { ApiObject, Duration, Lazy, resolve } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { escapeControl, Finding, finding, R, show } from '../rules';
+import { escapeControl, Finding, finding, POD_CERTIFICATE_KEY_TYPES, R, show } from '../rules';
 
 /** What a check says about a value: undefined when it fits, else what was expected ("a string"). */
 export type Check = (value: unknown) => string | undefined;
@@ -155,8 +155,18 @@ export function propFindings(props: unknown, spec: Shape, required: readonly str
  * path in brackets, or a preset's class name) and one line per finding.
  */
 export function checkProps(where: string, props: unknown, spec: Shape, required: readonly string[] = [], what = 'props'): void {
-  const found = propFindings(props, spec, required, what);
-  if (found.length > 0) throw new Error(`${escapeControl(where)} ${found.map(f => escapeControl(f.message)).join(`\n${' '.repeat(where.length + 1)}`)}`);
+  throwErrors(where, propFindings(props, spec, required, what));
+}
+
+/**
+ * Throws the error-level findings as one error, in the shape of `checkProps`
+ * (`where`, then one line per finding): for the rules about one prop, which a
+ * constructor checks where the prop is given. Warnings are left to the synth
+ * (they can be acknowledged).
+ */
+export function throwErrors(where: string, found: readonly Finding[]): void {
+  const errors = found.filter(f => f.level === 'error');
+  if (errors.length > 0) throw new Error(`${escapeControl(where)} ${errors.map(f => escapeControl(f.message)).join(`\n${' '.repeat(where.length + 1)}`)}`);
 }
 
 /** `[path]` of the construct `id` that is about to be created in `scope` (before super()). */
@@ -266,6 +276,22 @@ export function checkResolved<T extends object>(
 
 /** A ServiceAccountTokenProjection. */
 export const TOKEN = shape('a token ({ path, audience?, expiration? })', { path: lazyStr, audience: lazyStr, expiration: duration }, ['path']);
+
+/** A ClusterTrustBundleProjection. */
+export const TRUST_BUNDLE = shape('a trust bundle ({ path, name?, signerName?, labelSelector?, optional? })', {
+  path: str, name: str, signerName: str, labelSelector: stringMap('a map of label keys to values'), optional: bool,
+}, ['path']);
+
+/** A PodCertificateProjection. */
+export const POD_CERTIFICATE = shape('a pod certificate ({ signerName, keyType, maxExpiration?, credentialBundlePath?, keyPath?, certificateChainPath?, userAnnotations? })', {
+  signerName: str,
+  keyType: oneOf('PodCertificateKeyType', POD_CERTIFICATE_KEY_TYPES),
+  maxExpiration: duration,
+  credentialBundlePath: str,
+  keyPath: str,
+  certificateChainPath: str,
+  userAnnotations: stringMap('a map of annotation keys to values'),
+}, ['signerName', 'keyType']);
 
 /** GitOpsOptions. */
 export const GITOPS = shape('GitOps options ({ argoCd?, flux?, syncWave?, restartSyncWave? })', {

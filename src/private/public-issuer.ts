@@ -3,5 +3,5 @@
 // in the app's issuer facts (./issuer/facts.ts); presets import it from here.
 //
 //   markNeedsPublicIssuer(this, 'AWS IAM roles for service accounts');
-export { markNeedsPublicIssuer, publicIssuerMarks } from './issuer/facts';
+export { issuerKeysUploaded, markIssuerKeysUploaded, markNeedsPublicIssuer, publicIssuerMarks } from './issuer/facts';
 export type { PublicIssuerMark } from './issuer/facts';

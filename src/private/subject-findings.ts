@@ -1,12 +1,12 @@
 // The findings of a subject's manifest, in the construct's words: the rules
 // of src/rules applied to what a subject reads (its model view, or its
 // render). Internal: not part of the jsii API.
-import { checkObject, checkShape, CONSTRUCT_STYLE, Finding, findRule, MANIFEST_STYLE, NO_FINDINGS } from '../rules';
+import { checkObject, checkShape, CONSTRUCT_STYLE, Finding, findRule, MANIFEST_STYLE, NO_FINDINGS, TokenLimits } from '../rules';
 
 /** The rendered manifest's findings for the construct rules (a helper for subjects). */
-export function manifestFindings(manifest: any, managedVolumes?: ReadonlySet<string>): Finding[] {
+export function manifestFindings(manifest: any, managedVolumes?: ReadonlySet<string>, limits?: TokenLimits): Finding[] {
   if (!manifest) return NO_FINDINGS;
-  return checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes });
+  return checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes, limits });
 }
 
 /**
@@ -18,12 +18,12 @@ export function manifestFindings(manifest: any, managedVolumes?: ReadonlySet<str
  * library volumes in `managedVolumes` are left to their construct's own
  * checks; pass only those rendered exactly as the construct made them.
  */
-export function renderedFindings(manifest: any, managedVolumes?: ReadonlySet<string>): Finding[] {
+export function renderedFindings(manifest: any, managedVolumes?: ReadonlySet<string>, limits?: TokenLimits): Finding[] {
   if (!manifest) return NO_FINDINGS;
   const shape = checkShape(manifest);
   if (shape.length > 0) return shape;
-  const found = checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes });
-  const manifestOnly = checkObject(manifest, { style: MANIFEST_STYLE, managedVolumes }).filter(f => findRule(f.ruleId)?.scope === 'manifest');
+  const found = checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes, limits });
+  const manifestOnly = checkObject(manifest, { style: MANIFEST_STYLE, managedVolumes, limits }).filter(f => findRule(f.ruleId)?.scope === 'manifest');
   return manifestOnly.length === 0 ? found : found.concat(manifestOnly);
 }
 

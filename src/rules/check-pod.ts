@@ -1,10 +1,13 @@
 import { R } from './catalogue';
+import { checkClusterTrustBundle, checkExtendedApiToken, checkPodCertificate } from './check-sources';
 import { clip, Finding, finding, NO_FINDINGS, ptr, show } from './finding';
 import {
   API_ACCESS_VOLUME_PREFIX, API_SERVER_AUDIENCES, API_TOKEN_DIR, API_TOKEN_DIR_PATTERN, cleanPath, CONTAINER_GROUPS, DAY_SECONDS,
-  DNS1123_LABEL_MAX_LENGTH, DNS1123_LABEL_PATTERN, isApiAccessVolume, isDns1123Label, ITEM_SOURCE_KINDS, MAX_EXPIRATION_SECONDS, MAX_PATH_BYTES,
-  MAX_PATH_SEGMENT_BYTES, MIN_EXPIRATION_SECONDS, SOURCE_FILE_FIELDS, SOURCE_KINDS,
+  DEFAULT_EXPIRATION_SECONDS, DNS1123_LABEL_MAX_LENGTH, DNS1123_LABEL_PATTERN, isApiAccessShape, isApiAccessVolume, isDns1123Label,
+  ITEM_SOURCE_KINDS, MAX_EXPIRATION_SECONDS, MAX_FILE_MODE, MAX_PATH_BYTES, MAX_PATH_SEGMENT_BYTES, MIN_EXPIRATION_SECONDS,
+  SOURCE_FILE_FIELDS, SOURCE_KINDS,
 } from './kubernetes';
+import { checkAgainstLimits, issuedLifetime, TokenLimits } from './token-limits';
 
 const API_TOKEN_DIR_RE = new RegExp(API_TOKEN_DIR_PATTERN);
 
@@ -17,15 +20,25 @@ export interface CheckStyle {
 export const MANIFEST_STYLE: CheckStyle = { construct: false };
 export const CONSTRUCT_STYLE: CheckStyle = { construct: true };
 
-/** Checks a token lifetime in whole seconds. `where` locates it in the message. */
-export function checkLifetimeSeconds(seconds: number, path: string, prop: string): Finding[] {
+/**
+ * Checks a token lifetime in whole seconds. `where` locates it in the message.
+ * With the cluster's `limits`, BT104 judges the lifetime the cluster issues
+ * (min(requested, maximum)); BT280 is checkAgainstLimits.
+ */
+export function checkLifetimeSeconds(seconds: number, path: string, prop: string, limits?: TokenLimits): Finding[] {
   const out: Finding[] = [];
   if (seconds < MIN_EXPIRATION_SECONDS) {
     out.push(finding(R.LIFETIME_TOO_SHORT, path, prop, `may not be shorter than 10 minutes (${MIN_EXPIRATION_SECONDS} seconds)`, `${seconds} seconds`));
   } else if (seconds > MAX_EXPIRATION_SECONDS) {
     out.push(finding(R.LIFETIME_TOO_LONG, path, prop, `may not be longer than 2^32 (${MAX_EXPIRATION_SECONDS}) seconds`, `${seconds} seconds`));
-  } else if (seconds > DAY_SECONDS) {
-    out.push(finding(R.LIFETIME_OVER_24H, path, prop, `is longer than 24 hours (${DAY_SECONDS} seconds)`, `${seconds} seconds`));
+  } else {
+    const issued = limits === undefined ? seconds : issuedLifetime(seconds, undefined, limits).issuedSeconds;
+    if (issued > DAY_SECONDS) {
+      out.push(finding(R.LIFETIME_OVER_24H, path, prop,
+        issued === seconds ? `is longer than 24 hours (${DAY_SECONDS} seconds)`
+          : `is longer than 24 hours (${DAY_SECONDS} seconds), also as the cluster shortens it (to ${issued} seconds)`,
+        `${seconds} seconds`));
+    }
   }
   return out;
 }
@@ -91,7 +104,7 @@ export function checkAudience(audience: unknown, path: string, prop: string, whe
 /** Checks a projected volume's defaultMode range. */
 export function checkDefaultMode(mode: unknown, path: string, prop: string): Finding[] {
   if (mode === undefined || mode === null) return [];
-  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777) {
+  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > MAX_FILE_MODE) {
     const got = typeof mode === 'number' && Number.isInteger(mode) && mode >= 0 ? `${mode} (0${mode.toString(8)})` : show(mode);
     return [finding(R.DEFAULT_MODE_RANGE, path, prop, 'must be a number between 0 and 0777 (octal), both inclusive', got)];
   }
@@ -106,6 +119,10 @@ export function isTokenVolume(volume: any): boolean {
 
 export interface VolumeCheckOptions {
   readonly style: CheckStyle;
+  /** Strict mode (lint --strict, a strict construct): also the rules only strict mode runs (BT271). */
+  readonly strict?: boolean;
+  /** The cluster's token limits, when declared (BT280, and BT104 on the lifetime the cluster issues). */
+  readonly limits?: TokenLimits;
 }
 
 /**
@@ -127,6 +144,7 @@ export function checkProjectedVolume(volume: any, path: string, opts: VolumeChec
     out.push(finding(R.EMPTY_SOURCES, path + '/projected/sources', 'sources', `of volume '${vname}' has no sources`, show(projected.sources)));
   }
   const exempt = isApiAccessVolume(volume);
+  let apiShape: boolean | undefined = exempt ? true : undefined;
   if (!exempt && typeof volume?.name === 'string' && volume.name.startsWith(API_ACCESS_VOLUME_PREFIX)) {
     out.push(finding(R.VOLUME_NAME_API_ACCESS, path + '/name', 'name',
       `of a token volume starts with '${API_ACCESS_VOLUME_PREFIX}', so the ServiceAccount admission plugin takes it for the platform's API token volume and mounts it at ${API_TOKEN_DIR} in every container`,
@@ -152,14 +170,20 @@ export function checkProjectedVolume(volume: any, path: string, opts: VolumeChec
       const exp = token.expirationSeconds;
       const expProp = c ? 'expiration' : 'expirationSeconds';
       if (exp === undefined || exp === null) {
-        // defaulted to 3600 by the API server: valid
+        // defaulted to 3600 by the API server: valid (longer than a maximum under 1 hour, an external signer's)
+        if (opts.limits && !exempt) add(checkAgainstLimits(DEFAULT_EXPIRATION_SECONDS, tp, expProp, `of ${where} (the default, 3600 seconds)`, opts.limits));
       } else if (typeof exp !== 'number' || !Number.isInteger(exp)) {
         out.push(finding(R.LIFETIME_NOT_INTEGER, tp + '/expirationSeconds', expProp, `of ${where} must be a whole number of seconds`, show(exp)));
       } else {
-        for (const f of checkLifetimeSeconds(exp, tp + '/expirationSeconds', expProp)) out.push(withWhere(f, expProp, where));
+        for (const f of checkLifetimeSeconds(exp, tp + '/expirationSeconds', expProp, opts.limits)) out.push(withWhere(f, expProp, where));
+        // the platform's API-access volume is the API server's own: BT280 would report every pod of a cluster with a 1-hour maximum
+        if (opts.limits && !exempt && exp >= MIN_EXPIRATION_SECONDS && exp <= MAX_EXPIRATION_SECONDS) {
+          add(checkAgainstLimits(exp, tp + '/expirationSeconds', expProp, `of ${where}`, opts.limits));
+        }
       }
-      add(checkAudience(token.audience, tp + '/audience', 'audience', where, exempt));
+      add(checkAudience(token.audience, tp + '/audience', 'audience', where, apiShape ??= isApiAccessShape(volume)));
     }
+    add(checkCertificateSources(source, at, vname, c));
     for (const [kind, fields, label] of SOURCE_FILE_FIELDS) {
       const src = source[kind];
       if (!src || typeof src !== 'object') continue;
@@ -179,6 +203,40 @@ export function checkProjectedVolume(volume: any, path: string, opts: VolumeChec
     }
   }
   add(overlaps(items, vname));
+  if (opts.strict) add(checkExtendedApiToken(volume, path));
+  return out;
+}
+
+/** The clusterTrustBundle and podCertificate checks of one source (src/rules/check-sources.ts). */
+function checkCertificateSources(source: any, at: string, vname: string, construct: boolean): Finding[] {
+  const ctb = source.clusterTrustBundle;
+  const pc = source.podCertificate;
+  if (!(ctb && typeof ctb === 'object') && !(pc && typeof pc === 'object')) return NO_FINDINGS;
+  const out: Finding[] = [];
+  if (ctb && typeof ctb === 'object') out.push(...checkClusterTrustBundle(ctb, `${at}/clusterTrustBundle`, vname));
+  if (pc && typeof pc === 'object') out.push(...checkPodCertificate(pc, `${at}/podCertificate`, vname, construct));
+  return out;
+}
+
+/** True when a projected volume holds a clusterTrustBundle or podCertificate source. */
+export function hasCertificateSources(volume: any): boolean {
+  const sources = volume?.projected?.sources;
+  return Array.isArray(sources) && sources.some((s: any) => s && typeof s === 'object'
+    && ((s.clusterTrustBundle && typeof s.clusterTrustBundle === 'object') || (s.podCertificate && typeof s.podCertificate === 'object')));
+}
+
+/**
+ * The checks of a projected volume without tokens that holds clusterTrustBundle
+ * or podCertificate sources: those sources' own rules only (the other rules
+ * are about token volumes, and the policy sees token volumes only).
+ */
+export function checkCertificateVolume(volume: any, path: string, opts: VolumeCheckOptions): Finding[] {
+  const sources: any[] = Array.isArray(volume?.projected?.sources) ? volume.projected.sources : [];
+  const vname = typeof volume?.name === 'string' ? clip(volume.name) : '?';
+  const out: Finding[] = [];
+  sources.forEach((s, j) => {
+    if (s && typeof s === 'object') out.push(...checkCertificateSources(s, `${path}/projected/sources/${j}`, vname, opts.style.construct));
+  });
   return out;
 }
 
@@ -253,6 +311,10 @@ export interface PodSpecCheckOptions {
    * only the checks that need the pod run for them here.
    */
   readonly managedVolumes?: ReadonlySet<string>;
+  /** Strict mode (lint --strict): also the rules only strict mode runs (BT271). */
+  readonly strict?: boolean;
+  /** The cluster's token limits, when declared. */
+  readonly limits?: TokenLimits;
 }
 
 const NO_ITEMS: any[] = [];
@@ -281,7 +343,13 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
       }
       if (first === undefined) seen.set(name, i);
     }
-    if (!isToken) continue;
+    if (!isToken) {
+      if (!opts.managedVolumes?.has(name) && hasCertificateSources(v)) {
+        const found = checkCertificateVolume(v, `${specPath}/volumes/${i}`, { style: opts.style });
+        for (let k = 0; k < found.length; k++) out.push(found[k]);
+      }
+      continue;
+    }
     if (typeof name === 'string') {
       tokenVolumes.add(name);
       // a name is the platform's API-access volume only if every token volume of that name is (as the policy sees it)
@@ -290,11 +358,11 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
       else if (entry.apiAccess && !isApiAccessVolume(v)) tokenIndex.set(name, { i: entry.i, apiAccess: false });
     }
     if (!opts.managedVolumes?.has(name)) {
-      const found = checkProjectedVolume(v, `${specPath}/volumes/${i}`, { style: opts.style });
+      const found = checkProjectedVolume(v, `${specPath}/volumes/${i}`, { style: opts.style, strict: opts.strict, limits: opts.limits });
       for (let k = 0; k < found.length; k++) out.push(found[k]);
     }
     const mode = v.projected?.defaultMode;
-    if (typeof mode === 'number' && mode >= 0 && mode <= 0o777 && !othersCanRead(mode) && !podOwnsFiles(spec)) {
+    if (typeof mode === 'number' && mode >= 0 && mode <= MAX_FILE_MODE && !othersCanRead(mode) && !podOwnsFiles(spec)) {
       out.push(finding(R.DEFAULT_MODE_RESTRICTIVE, `${specPath}/volumes/${i}/projected/defaultMode`, 'defaultMode',
         `of volume '${clip(String(name))}' keeps the token unreadable for a non-root application (${anyRunAsUser(spec)
           ? 'the pod sets no securityContext.fsGroup, and its containers do not all run as one runAsUser: a container\'s own runAsUser overrides the pod\'s'

@@ -19,6 +19,14 @@ export const DEFAULT_EXPIRATION_SECONDS = 3600;
 export const DAY_SECONDS = 86400;
 /** The lifetime of the platform's own `kube-api-access-*` token. */
 export const API_ACCESS_EXPIRATION_SECONDS = 3607;
+/**
+ * With --service-account-extend-token-expiration (on by default) a pod's token of exactly
+ * API_ACCESS_EXPIRATION_SECONDS for the API server's own audiences is valid this long: a year
+ * (k8s pkg/serviceaccount ExpirationExtensionSeconds; src/rules/token-limits.ts).
+ */
+export const EXTENDED_EXPIRATION_SECONDS = 24 * 365 * 60 * 60;
+/** The least --service-account-max-token-expiration the kube-apiserver starts with (1 hour); an external signer's maximum may be as low as MIN_EXPIRATION_SECONDS. */
+export const MIN_MAX_EXPIRATION_FLAG_SECONDS = 3600;
 /** The kubelet refreshes a token once this share of its lifetime has passed (and after DAY_SECONDS at most). */
 export const REFRESH_PERCENT = 80;
 
@@ -48,6 +56,19 @@ export const API_ACCESS_NAMESPACE_FIELD = 'metadata.namespace';
  * meant for the Kubernetes API: it is exempt from the audience rule.
  */
 export function isApiAccessVolume(volume: any): boolean {
+  return apiAccessShape(volume, true);
+}
+
+/**
+ * The API-access shape with tokens of any lifetime (ApiAccessToken's, 1 hour
+ * by default): a token for the Kubernetes API, so exempt from the audience
+ * rule (BT120) like the platform's own.
+ */
+export function isApiAccessShape(volume: any): boolean {
+  return apiAccessShape(volume, false);
+}
+
+function apiAccessShape(volume: any, platformLifetime: boolean): boolean {
   const sources = volume?.projected?.sources;
   if (!Array.isArray(sources)) return false;
   let token = false;
@@ -57,7 +78,8 @@ export function isApiAccessVolume(volume: any): boolean {
     if (!s || typeof s !== 'object') return false;
     if (s.serviceAccountToken) {
       const t = s.serviceAccountToken;
-      if (!(t.audience === undefined || t.audience === null || t.audience === '') || t.expirationSeconds !== API_ACCESS_EXPIRATION_SECONDS) return false;
+      if (!(t.audience === undefined || t.audience === null || t.audience === '')) return false;
+      if (platformLifetime && t.expirationSeconds !== API_ACCESS_EXPIRATION_SECONDS) return false;
       token = true;
     } else if (s.configMap) {
       if (s.configMap.name === API_ACCESS_CA_CONFIGMAP) ca = true;
@@ -122,6 +144,23 @@ export const SOURCE_FILE_FIELDS: ReadonlyArray<readonly [string, readonly string
 
 // --- paths the kubelet writes ------------------------------------------------
 
+// --- clusterTrustBundle and podCertificate sources (src/rules/check-sources.ts) ---
+// validateProjectionSources (pkg/apis/core/validation/validation.go) and the API
+// reference of PodCertificateProjection and ClusterTrustBundleProjection.
+
+/** The key types the kubelet generates for a podCertificate source (Kubernetes 1.35). */
+export const POD_CERTIFICATE_KEY_TYPES: readonly string[] = ['RSA3072', 'RSA4096', 'ECDSAP256', 'ECDSAP384', 'ECDSAP521', 'ED25519'];
+/** The shortest podCertificate maxExpirationSeconds the API server accepts (1 hour). */
+export const POD_CERTIFICATE_MIN_SECONDS = 3600;
+/** The longest podCertificate maxExpirationSeconds the API server accepts (91 days). */
+export const POD_CERTIFICATE_MAX_SECONDS = 7862400;
+/** The longest podCertificate maxExpirationSeconds for a `kubernetes.io/` signer (24 hours); also the default. */
+export const POD_CERTIFICATE_KUBERNETES_MAX_SECONDS = 86400;
+/** The prefix of the signers of the Kubernetes project. */
+export const KUBERNETES_SIGNER_PREFIX = 'kubernetes.io/';
+/** The name the ServiceAccount admission plugin gives the platform's API-access volume: the prefix and 5 generated characters. */
+export const PLATFORM_API_ACCESS_VOLUME_NAME = /^kube-api-access-[a-z0-9]{5}$/;
+
 /** The longest file name the kubelet can write (bytes of one path segment). */
 export const MAX_PATH_SEGMENT_BYTES = 255;
 /** The longest path the kubelet can write (bytes). */
@@ -142,6 +181,9 @@ export function cleanPath(p: string): string {
   }
   return out;
 }
+
+/** The largest file mode a projected volume's defaultMode (or an item's mode) may have: 0777. */
+export const MAX_FILE_MODE = 0o777;
 
 // --- containers --------------------------------------------------------------
 
@@ -171,6 +213,9 @@ export interface PodSpecLocation {
    */
   readonly objectAnnotationsReachPods?: boolean;
 }
+
+/** The apps/v1 kinds whose every applied object has spec.selector (the API server requires it). */
+export const SELECTOR_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 
 /** The built-in kinds whose pod template sits at spec.template (the ones Kubernetes itself serves). */
 export const TEMPLATE_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job'];
@@ -266,3 +311,17 @@ export function isAuthentication(obj: any): boolean {
 
 /** The annotation that acknowledges a warning, where the pods get it: a Pod's (or an Authentication's) own metadata, a workload's pod template. */
 export const ACK_ANNOTATION_PREFIX = 'bound-tokens.io/acknowledge-';
+
+/**
+ * Kinds that never carry a pod spec (built-in ones, and OpenShift's
+ * Authentication): the issuer's audience scan does not render hand-written
+ * objects of these kinds.
+ */
+export const KINDS_WITHOUT_POD_SPEC: ReadonlySet<string> = new Set([
+  'Authentication', 'ConfigMap', 'Secret', 'Service', 'ServiceAccount', 'Namespace', 'Endpoints',
+  'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Ingress', 'NetworkPolicy',
+  'PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'PodDisruptionBudget',
+  'HorizontalPodAutoscaler', 'LimitRange', 'ResourceQuota', 'CustomResourceDefinition',
+  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
+]);

@@ -1,8 +1,12 @@
 import { ackAnnotation, findRule, R, VOLUME_ANNOTATION_KEY } from './catalogue';
+import { checkTokenRequester, checkVaultAgentJwt, isTokenRequester } from './check-controller';
+import { checkServiceAccountImagePull } from './check-image-pull';
 import { checkIssuerValue } from './check-issuer';
 import { checkPodSpec, CheckStyle } from './check-pod';
+import { checkEksPodIdentityTarget } from './check-presets-in-step';
 import { Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
 import { ACK_ANNOTATION_PREFIX, isAuthentication, POD_TEMPLATE_LOCATION, PodSpecLocation, podSpecLocations } from './kubernetes';
+import { TokenLimits } from './token-limits';
 
 /** Segments of the pointers read so far (a pod spec is read at a handful of pointers, thousands of times). */
 const SEGMENTS = new Map<string, string[]>();
@@ -28,6 +32,10 @@ export interface ObjectCheckOptions {
   readonly style: CheckStyle;
   /** Volumes whose own checks are done by their construct. */
   readonly managedVolumes?: ReadonlySet<string>;
+  /** Strict mode (lint --strict): also run the rules only strict mode runs (BT271). */
+  readonly strict?: boolean;
+  /** The cluster's token limits, when declared (ClusterTokenLimits, lint --max-token-expiration). */
+  readonly limits?: TokenLimits;
 }
 
 /**
@@ -88,6 +96,14 @@ export function checkObject(obj: any, opts: ObjectCheckOptions): Finding[] {
   } else if (isAuthentication(obj)) {
     out = checkAuthentication(obj);
     if (out.length > 0) markAcknowledged(out, acknowledgements(obj));
+  } else if (isTokenRequester(obj)) {
+    // a CSIDriver's or a VaultAuth's token requests (issue 19 §5)
+    out = checkTokenRequester(obj, opts.limits);
+    if (out.length > 0) markAcknowledged(out, acknowledgements(obj));
+  } else if (obj?.kind === 'ServiceAccount') {
+    // image pulls with service account tokens (BT254, BT255)
+    out = checkServiceAccountImagePull(obj);
+    if (out.length > 0) markAcknowledged(out, acknowledgements(obj));
   }
   if (out.length === 0) return out;
   const scope = opts.style.construct ? 'manifest' : 'construct';
@@ -101,9 +117,16 @@ function podFindings(obj: any, loc: PodSpecLocation, opts: ObjectCheckOptions): 
     // every pod spec that runs as written (a Pod, a workload's template); not a PodTemplate object
     bare: loc !== POD_TEMPLATE_LOCATION,
     managedVolumes: opts.managedVolumes,
+    strict: opts.strict,
+    limits: opts.limits,
   });
   const misplaced = checkAckPlacement(obj, loc);
   if (misplaced.length > 0) out = out.concat(misplaced);
+  const vault = checkVaultAgentJwt(obj, loc);
+  if (vault.length > 0) out = out.concat(vault);
+  const eksTarget = checkEksPodIdentityTarget(getAt(obj, loc.specPath), loc.specPath,
+    loc.templateMetadataPath === '' ? obj?.metadata : getAt(obj, loc.templateMetadataPath), loc.templateMetadataPath === '' ? '/metadata' : loc.templateMetadataPath);
+  if (eksTarget.length > 0) out = out.concat(eksTarget);
   if (out.length > 0) out = dropVolumesNamedByAnnotation(obj, loc, out);
   // the common case, for thousands of workloads: nothing found
   if (out.length > 0) markAcknowledged(out, acknowledgements(obj, loc));

@@ -3,6 +3,7 @@
 // use it too).
 import { DECLARED_CONTAINER_GROUPS, DEFAULT_EXPIRATION_SECONDS, locatePodSpec, refreshAfterSeconds } from './kubernetes';
 import { getAt } from './manifest';
+import { issuedLifetime, TokenLimits } from './token-limits';
 
 /** The pod-template annotation prefix; the volume name follows it. */
 export const ROTATION_ANNOTATION_PREFIX = 'token-rotation.bound-tokens.io/';
@@ -12,7 +13,14 @@ export interface RotationEntry {
   readonly volume: string;
   readonly path: string;
   readonly audience?: string;
+  /**
+   * How long the token is valid: the requested lifetime, or with the
+   * cluster's limits what the cluster issues (shortened to its maximum; a
+   * year for an extended 3607-second API token).
+   */
   readonly expirationSeconds: number;
+  /** The manifest's expirationSeconds (3600 when omitted). */
+  readonly requestedSeconds: number;
   readonly refreshAfterSeconds: number;
   /** Names of the containers (init containers first) that mount the volume. */
   readonly containers: string[];
@@ -25,7 +33,7 @@ export interface RotationEntry {
  * source order. A token whose lifetime is not a whole number of seconds is
  * left out (the rules report it).
  */
-export function tokenRotations(obj: any): RotationEntry[] {
+export function tokenRotations(obj: any, limits?: TokenLimits): RotationEntry[] {
   const loc = locatePodSpec(obj);
   if (!loc) return [];
   const spec = getAt(obj, loc.specPath);
@@ -43,8 +51,16 @@ export function tokenRotations(obj: any): RotationEntry[] {
       // built by assignment: an object spread followed by more keys is slow in V8, and this runs per workload
       const entry: any = { volume: String(v.name), path: t.path };
       if (typeof t.audience === 'string' && t.audience !== '') entry.audience = t.audience;
-      entry.expirationSeconds = exp;
-      entry.refreshAfterSeconds = refreshAfterSeconds(exp);
+      if (limits === undefined) {
+        entry.expirationSeconds = exp;
+        entry.requestedSeconds = exp;
+        entry.refreshAfterSeconds = refreshAfterSeconds(exp);
+      } else {
+        const issued = issuedLifetime(exp, t.audience, limits);
+        entry.expirationSeconds = issued.validSeconds;
+        entry.requestedSeconds = exp;
+        entry.refreshAfterSeconds = issued.refreshAfterSeconds;
+      }
       entry.containers = [...new Set(mounts.map(m => m.container))];
       entry.files = files;
       out.push(entry);
@@ -86,11 +102,13 @@ export function formatSeconds(total: number): string {
  * (and again from each refresh); never timestamps, so they do not change from
  * one synth to the next.
  */
-export function rotationAnnotations(obj: any): Map<string, string> {
+export function rotationAnnotations(obj: any, limits?: TokenLimits): Map<string, string> {
   const byVolume = new Map<string, string[]>();
-  for (const e of tokenRotations(obj)) {
+  for (const e of tokenRotations(obj, limits)) {
     const list = byVolume.get(e.volume) ?? [];
-    list.push(`${e.path}: refresh after ${formatSeconds(e.refreshAfterSeconds)}, expires after ${formatSeconds(e.expirationSeconds)}`);
+    // the requested lifetime is named only where the cluster's limits change it
+    const requested = e.requestedSeconds !== e.expirationSeconds ? ` (requested ${formatSeconds(e.requestedSeconds)})` : '';
+    list.push(`${e.path}: refresh after ${formatSeconds(e.refreshAfterSeconds)}, expires after ${formatSeconds(e.expirationSeconds)}${requested}`);
     byVolume.set(e.volume, list);
   }
   const out = new Map<string, string>();

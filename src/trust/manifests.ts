@@ -4,7 +4,7 @@
 // tokens and the credential files they mount. Pure (no cdk8s).
 import { GcpProviderFacts, TrustBinding } from './core';
 import { Document, splitDocuments } from '../lint/documents';
-import { Finding, finding, getAt, isMapping, locatePodSpec, show, TR } from '../rules';
+import { DECLARED_CONTAINER_GROUPS, Finding, finding, getAt, isMapping, locatePodSpec, show, TR } from '../rules';
 
 /** An object of a manifest, with where it was read. */
 export interface ManifestObject {
@@ -213,7 +213,7 @@ export function bindingsOf(objects: readonly ManifestObject[], opts: ReadOptions
     const volumes = new Map<string, any>();
     for (const v of arr(spec.volumes)) if (isMapping(v) && str(v.name)) volumes.set(v.name, v);
     const lookup = (kind: string, n: unknown) => (typeof n === 'string' ? data.get(`${kind} ${ns ?? ''}/${n}`) : undefined);
-    for (const c of [...arr(spec.initContainers), ...arr(spec.containers)]) {
+    for (const c of DECLARED_CONTAINER_GROUPS.flatMap(g => arr(spec[g]))) {
       if (!isMapping(c)) continue;
       const env = new Map<string, string>();
       for (const e of arr(c.env)) if (isMapping(e) && str(e.name) && typeof e.value === 'string') env.set(e.name, e.value);

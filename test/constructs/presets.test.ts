@@ -318,7 +318,34 @@ describe('VaultToken, IstioToken, SpireAgentToken', () => {
     const dep = findKind(synth(c), 'Deployment');
     expect(dep.spec.template.spec.volumes).toEqual([{ name: 'vault-token', projected: { sources: [{ serviceAccountToken: { audience: 'vault', expirationSeconds: 7200, path: 'vault-token' } }] } }]);
     expect(dep.spec.template.spec.containers[0].volumeMounts).toEqual([{ mountPath: '/var/run/secrets/tokens', name: 'vault-token', readOnly: true }]);
+    // JWT auth through the injector: the agent reads the read-only projected token and must not delete it (vault-k8s#660)
+    expect(dep.spec.template.metadata.annotations).toEqual({
+      'vault.hashicorp.com/agent-service-account-token-volume-name': 'vault-token',
+      'vault.hashicorp.com/auth-type': 'jwt',
+      'vault.hashicorp.com/auth-path': 'auth/jwt',
+      'vault.hashicorp.com/auth-config-path': '/var/run/secrets/tokens/vault-token',
+      'vault.hashicorp.com/auth-config-remove-jwt-after-reading': 'false',
+    });
+  });
+
+  test('Vault agent injector with Kubernetes auth: only the token volume annotation (the kubernetes auto-auth never deletes the token)', () => {
+    const c = chart();
+    new VaultToken({ agentInjector: true }).bind(deployment(c));
+    const dep = findKind(synth(c), 'Deployment');
     expect(dep.spec.template.metadata.annotations).toEqual({ 'vault.hashicorp.com/agent-service-account-token-volume-name': 'vault-token' });
+  });
+
+  test('Vault agent injector with JWT auth: the token path follows the mount path, the auth path is configurable', () => {
+    const c = chart();
+    new VaultToken({ authMethod: VaultAuthMethod.JWT, agentInjector: true, authPath: 'auth/jwt-cluster-a' }).bind(deployment(c), { mountPath: '/vault/jwt' });
+    const a = findKind(synth(c), 'Deployment').spec.template.metadata.annotations;
+    expect(a['vault.hashicorp.com/auth-config-path']).toBe('/vault/jwt/vault-token');
+    expect(a['vault.hashicorp.com/auth-path']).toBe('auth/jwt-cluster-a');
+    expect(a[VaultToken.AGENT_REMOVE_JWT_ANNOTATION]).toBe('false');
+  });
+
+  test('Vault: authPath of the wrong type is BT230', () => {
+    expect(errorOf(() => new VaultToken({ authMethod: VaultAuthMethod.JWT, agentInjector: true, authPath: 42 as any }))).toContain("BT230: 'authPath' must be");
   });
 
   test('tokens at /var/run/secrets/tokens share one projected volume, also a BoundTokenPod\'s', () => {

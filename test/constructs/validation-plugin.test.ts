@@ -84,9 +84,9 @@ describe('BoundTokenValidation (the plugin class)', () => {
 
   test('fails when properties hold an unknown key, naming it and the known keys', () => {
     const msg = errorOf(() => new BoundTokenValidation({ strict: true, disabled: ['BT120'] } as any));
-    expect(msg).toBe("BoundTokenValidation (properties of its entry in cdk8s.yaml): unknown key 'disabled'; the known keys are 'strict', 'disable'");
+    expect(msg).toBe("BoundTokenValidation (properties of its entry in cdk8s.yaml): unknown key 'disabled'; the known keys are 'strict', 'disable', 'maxTokenExpirationSeconds', 'extendTokenExpiration'");
     expect(errorOf(() => new BoundTokenValidation({ Strict: true, level: 'error' } as any)))
-      .toContain("unknown keys 'Strict', 'level'; the known keys are 'strict', 'disable'");
+      .toContain("unknown keys 'Strict', 'level'; the known keys are 'strict', 'disable', 'maxTokenExpirationSeconds', 'extendTokenExpiration'");
   });
 
   test.each([
@@ -109,7 +109,7 @@ describe('BoundTokenValidation (the plugin class)', () => {
 
   test('fails when properties are not a map', () => {
     expect(errorOf(() => new BoundTokenValidation(['strict'] as any)))
-      .toContain("'properties' must be a map of strict, disable, got [\"strict\"] (a list)");
+      .toContain("'properties' must be a map of strict, disable, maxTokenExpirationSeconds, extendTokenExpiration, got [\"strict\"] (a list)");
   });
 
   test('takes strict: false and an empty disable list as given', async () => {

@@ -9,7 +9,8 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const GUIDES = [
   'mount-a-token.md', 'cloud-aws.md', 'cloud-azure.md', 'cloud-gcp.md', 'openshift-sts.md',
   'cluster-issuer.md', 'lint.md', 'validation-plugin.md', 'admission-policy.md',
-  'acknowledgements.md', 'trust.md', 'rules.md',
+  'acknowledgements.md', 'trust.md', 'rules.md', 'image-pulls.md', 'trust-bundles.md', 'api-token.md',
+  'token-limits.md', 'controller-tokens.md',
 ];
 
 /** README.md and every page in docs/, as paths relative to the repository. */

@@ -7,8 +7,11 @@ import { build as buildIssuerRotation } from '../../examples/issuer-rotation';
 import {
   BoundTokenPod, BoundTokenRules, ClusterIssuerConfig, GitOps, IssuerRotationRestart, ProjectedTokenVolume,
 } from '../../src';
+import { RESTART_SCRIPT } from '../../src/private/issuer/restart-script';
 import { markNeedsPublicIssuer, publicIssuerMarks } from '../../src/private/public-issuer';
-import { checkIssuerValue, clusterInternalReason, cloudAudienceConsumer, parseIPv4, parseIPv6 } from '../../src/rules';
+import {
+  checkIssuerValue, clusterInternalReason, cloudAudienceConsumer, KINDS_WITHOUT_POD_SPEC, locationOfKind, parseIPv4, parseIPv6, TEMPLATE_KINDS,
+} from '../../src/rules';
 import { authenticationValidator, expectValidManifests, schemaErrors } from '../schema';
 import { captureWarnings, chart, errorOf, findKind, synth } from '../util';
 
@@ -149,6 +152,10 @@ describe('ClusterIssuerConfig: the Authentication object', () => {
     expect(findKind(objs, 'Job').spec.template.spec.containers[0].env.find((e: any) => e.name === 'EXCLUDE').value)
       .toBe('openshift openshift-* kube-* legacy-batch');
     expectValidManifests(objs);
+    // the restart script is snapshotted once (issuer-rotation-restart.test.ts): here it must be that very script
+    const container = findKind(objs, 'Job').spec.template.spec.containers[0];
+    expect(container.command[2]).toBe(RESTART_SCRIPT);
+    container.command[2] = '<RESTART_SCRIPT, snapshotted in issuer-rotation-restart.test.ts>';
     expect(objs).toMatchSnapshot();
   });
 });
@@ -169,8 +176,8 @@ describe('ClusterIssuerConfig: rules on the issuer value', () => {
     expect(msg).toContain("'ClusterIssuerConfig' must appear once per cluster, but 2 apply to the same objects (this one to the whole app)");
   });
 
-  test.each(['   ', '\t'])('fails when the issuer is white space only (BT161): %j', issuer => {
-    const msg = errorOf(() => synthWarn(issuerChart(issuer).c));
+  test.each(['   ', '\t'])('fails where it is given when the issuer is white space only (BT161): %j', issuer => {
+    const msg = errorOf(() => issuerChart(issuer));
     expect(msg).toContain('BT161');
     expect(msg).toContain("'serviceAccountIssuer' must not be white space only (an empty string is the platform default, 'https://kubernetes.default.svc')");
     expect(msg).toContain('ClusterIssuerConfig.platformDefault()');
@@ -205,14 +212,14 @@ describe('ClusterIssuerConfig: rules on the issuer value', () => {
     [':foo', 'missing protocol scheme'],
     ['https://x/%zz', 'invalid URL escape "%zz"'],
     ['https://[example.com]/', "has a host in brackets that is not an IPv6 address ('example.com')"],
-  ])('fails when the issuer contains : but is not a URL Go accepts (BT162): %s', (issuer, phrase) => {
-    const msg = errorOf(() => synthWarn(issuerChart(issuer).c));
+  ])('fails where it is given when the issuer contains : but is not a URL Go accepts (BT162): %s', (issuer, phrase) => {
+    const msg = errorOf(() => issuerChart(issuer));
     expect(msg).toContain('BT162');
     expect(msg).toContain(phrase);
   });
 
-  test.each(['https://x/?a=b', 'https://x/?', 'https://x/#frag', 'https://x#'])('fails when an https issuer has a query or fragment (BT163): %s', issuer => {
-    const msg = errorOf(() => synthWarn(issuerChart(issuer).c));
+  test.each(['https://x/?a=b', 'https://x/?', 'https://x/#frag', 'https://x#'])('fails where it is given when an https issuer has a query or fragment (BT163): %s', issuer => {
+    const msg = errorOf(() => issuerChart(issuer));
     expect(msg).toContain('BT163');
     expect(msg).toContain("'serviceAccountIssuer' must not have a query or a fragment");
   });
@@ -240,12 +247,18 @@ describe('ClusterIssuerConfig: rules on the issuer value', () => {
     expect(synthWarn(planned).warnings).toEqual([]);
   });
 
-  test('fails when gitOps.syncWave is not an integer (BT183)', () => {
+  test('fails where it is given when gitOps.syncWave is not an integer (BT183)', () => {
     const c = chart();
-    new ClusterIssuerConfig(c, 'Issuer', { serviceAccountIssuer: PUBLIC, restart: {}, gitOps: { argoCd: true, syncWave: -0.5 } });
-    const msg = errorOf(() => synthWarn(c));
-    expect(msg).toContain('BT183');
+    const msg = errorOf(() => new ClusterIssuerConfig(c, 'Issuer', { serviceAccountIssuer: PUBLIC, restart: {}, gitOps: { argoCd: true, syncWave: -0.5 } }));
+    expect(msg).toContain('[test/Issuer] BT183');
     expect(msg).toContain("'gitOps.syncWave' must be an integer, got -0.5");
+  });
+
+  test('a restart option about one prop fails where the config is created, at the path of its restart, adding nothing to the chart', () => {
+    const c = chart();
+    const msg = errorOf(() => new ClusterIssuerConfig(c, 'Issuer', { serviceAccountIssuer: PUBLIC, restart: { namespaces: ['team_a'] } }));
+    expect(msg).toContain("[test/Issuer/Restart] BT180: 'namespaces[0]' must be a DNS-1123 label (a namespace name), got 'team_a'");
+    expect(c.node.tryFindChild('Issuer')).toBeUndefined();
   });
 
   test('checkIssuerValue never throws and always names one rule or none (property)', () => {
@@ -278,6 +291,12 @@ describe('ClusterIssuerConfig: rules across the app', () => {
     const { warnings } = synthWarn(first.c);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("BT169: 'serviceAccountIssuer' has the cluster-internal host 'issuer.cluster.local'");
+  });
+
+  test('the kinds the audience scan does not render never have a pod spec by their kind (src/rules/kubernetes.ts)', () => {
+    expect(KINDS_WITHOUT_POD_SPEC.size).toBeGreaterThan(20);
+    for (const kind of KINDS_WITHOUT_POD_SPEC) expect(locationOfKind(kind)).toBeUndefined();
+    for (const kind of ['Pod', 'PodTemplate', 'CronJob', ...TEMPLATE_KINDS]) expect(KINDS_WITHOUT_POD_SPEC.has(kind)).toBe(false);
   });
 
   test('reads the audiences of the workloads the library bound from their binding records: a plain ApiObject bound with mountIntoApiObject', () => {

@@ -53,12 +53,12 @@ describe('ClusterIssuerConfig (core)', () => {
     ['  ', 'BT161', "'serviceAccountIssuer' must not be white space only"],
     ['https://a b', 'BT162', "contains ':' but is not a valid URL"],
     ['https://issuer.example.com?x=1', 'BT163', 'must not have a query or a fragment'],
-  ])('fails when the issuer is %p (%s)', (issuer, id, phrase) => {
+  ])('fails where it is given when the issuer is %p (%s), adding nothing to the chart', (issuer, id, phrase) => {
     const c = chart();
-    new ClusterIssuerConfig(c, 'Issuer', { serviceAccountIssuer: issuer });
-    const msg = errorOf(() => captureWarnings(() => synth(c)));
+    const msg = errorOf(() => new ClusterIssuerConfig(c, 'Issuer', { serviceAccountIssuer: issuer }));
     expect(msg).toContain(`[test/Issuer] ${id}`);
     expect(msg).toContain(phrase);
+    expect(c.node.tryFindChild('Issuer')).toBeUndefined();
   });
 
   test('warns when the issuer is not https (BT164)', () => {

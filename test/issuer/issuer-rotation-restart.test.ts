@@ -2,8 +2,11 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Chart, Duration, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Duration, ResolutionContext, Testing } from 'cdk8s';
 import { ClusterIssuerConfig, IssuerRotationRestart, RestartMethod } from '../../src';
+import {
+  checkRestartImage, checkRestartInCluster, checkRestartNamespaces, checkRestartNamespacesExcluded, checkRestartTiming, checkRestartWave,
+} from '../../src/rules';
 import { expectValidManifests } from '../schema';
 import { captureWarnings, chart, errorOf, synth } from '../util';
 
@@ -12,6 +15,15 @@ const ISSUER = 'https://oidc.example.com/cluster-a';
 function restartObjects(props: Partial<ConstructorParameters<typeof IssuerRotationRestart>[2]> = {}, c: Chart = chart()): any[] {
   new IssuerRotationRestart(c, 'Restart', { serviceAccountIssuer: ISSUER, ...props });
   return synth(c);
+}
+/** Creates the restart only (no synth): the errors about one prop are thrown here, and the chart gets nothing. */
+function construct(props: Partial<ConstructorParameters<typeof IssuerRotationRestart>[2]>): void {
+  const c = chart();
+  try {
+    new IssuerRotationRestart(c, 'Restart', { serviceAccountIssuer: ISSUER, ...props });
+  } finally {
+    expect(c.node.tryFindChild('Restart')).toBeUndefined();
+  }
 }
 const jobNameOf = (props: Partial<ConstructorParameters<typeof IssuerRotationRestart>[2]> = {}): string =>
   new IssuerRotationRestart(chart(), 'Restart', { serviceAccountIssuer: ISSUER, ...props }).jobName;
@@ -187,6 +199,15 @@ describe('IssuerRotationRestart: the objects', () => {
     expect(job(waves).metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('5');
   });
 
+  test('cluster-scoped objects drop the chart namespace through their class, not a patched instance', () => {
+    const c = chart({ namespace: 'apps' });
+    const r = new IssuerRotationRestart(c, 'Restart', { serviceAccountIssuer: ISSUER });
+    const objects = r.node.findAll().filter(ApiObject.isApiObject);
+    expect(objects.filter(o => Object.prototype.hasOwnProperty.call(o, 'toJson'))).toEqual([]);
+    const clusterScoped = objects.filter(o => o.toJson().metadata.namespace === undefined).map(o => o.kind).sort();
+    expect(clusterScoped).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'Namespace']);
+  });
+
   test('ApiObject.of finds the Job (id Resource)', () => {
     const c = chart();
     const r = new IssuerRotationRestart(c, 'Restart', { serviceAccountIssuer: ISSUER });
@@ -196,6 +217,26 @@ describe('IssuerRotationRestart: the objects', () => {
 });
 
 describe('IssuerRotationRestart: rules', () => {
+  test('the rules are pure functions of the values (src/rules/issuer-rotation.ts), the same the construct calls', () => {
+    const ids = (f: Array<{ ruleId: string }>) => f.map(x => x.ruleId);
+    expect(ids(checkRestartNamespaces({ namespace: 'ops', namespaces: ['team_a'], excludeNamespaces: ['*'] }))).toEqual(['BT180', 'BT186']);
+    expect(ids(checkRestartNamespacesExcluded({ namespace: 'ops', namespaces: ['ops', 'kube-x', 'team-a'], excludeNamespaces: ['kube-*'] }))).toEqual(['BT185', 'BT185']);
+    expect(checkRestartTiming({ pauseBetweenNamespacesMs: 1500, confirmations: 101 }).map(f => f.message.split(',')[0])).toEqual([
+      "BT181: 'pauseBetweenNamespaces' must be between 0 and 1 hour in whole seconds",
+      "BT181: 'confirmations' must be a whole number between 1 and 100",
+    ]);
+    expect(checkRestartTiming({ pauseBetweenNamespacesMs: 0, pollIntervalMs: 1000, waitTimeoutMs: 86399000, confirmations: 100 })).toEqual([]);
+    // an exclusion pattern is a DNS-1123 label in which '*' counts as a letter
+    const patternIds = (p: string) => ids(checkRestartNamespaces({ namespace: 'ops', excludeNamespaces: [p] }));
+    for (const ok of ['openshift-*', '*-system', 'a*b', 'kube-system']) expect(patternIds(ok)).toEqual([]);
+    for (const bad of ['-a*', 'a*-', 'Kube-*', 'a.b*', 'x'.repeat(64)]) expect(patternIds(bad)).toEqual(['BT180']);
+    expect(ids(checkRestartImage('quay.io/x/oc:latest'))).toEqual(['BT184']);
+    expect(ids(checkRestartWave(10, 10))).toEqual(['BT183']);
+    expect(checkRestartWave(11, 10)).toEqual([]);
+    expect(ids(checkRestartInCluster('https://a.example.com', 'the whole app', [], ['https://b.example.com']))).toEqual(['BT182']);
+    expect(checkRestartInCluster('', 'the whole app', [], ['https://kubernetes.default.svc'])).toEqual([]);
+  });
+
   test('compliant options produce no finding', () => {
     const w = captureWarnings(() => restartObjects({
       namespaces: ['team-a'],
@@ -214,8 +255,8 @@ describe('IssuerRotationRestart: rules', () => {
     [{ namespaces: ['team_a'] }, "'namespaces[0]' must be a DNS-1123 label"],
     [{ namespaces: [] }, "'namespaces' must name at least one namespace"],
     [{ excludeNamespaces: ['openshift-?'] }, "'excludeNamespaces[0]' must be a namespace name, or a pattern"],
-  ])('fails when a namespace or pattern is invalid (BT180): %j', (props, phrase) => {
-    const msg = errorOf(() => restartObjects(props as any));
+  ])('fails where it is given when a namespace or pattern is invalid (BT180): %j', (props, phrase) => {
+    const msg = errorOf(() => construct(props as any));
     expect(msg).toContain('BT180');
     expect(msg).toContain(phrase);
   });
@@ -227,8 +268,8 @@ describe('IssuerRotationRestart: rules', () => {
     [{ waitTimeout: Duration.hours(24) }, "'waitTimeout' must be at least 1 minute and less than 24 hours"],
     [{ confirmations: 0 }, "'confirmations' must be a whole number between 1 and 100, got 0"],
     [{ confirmations: 2.5 }, "'confirmations' must be a whole number between 1 and 100, got 2.5"],
-  ])('fails when a duration or count is out of range (BT181): %j', (props, phrase) => {
-    const msg = errorOf(() => restartObjects(props as any));
+  ])('fails where it is given when a duration or count is out of range (BT181): %j', (props, phrase) => {
+    const msg = errorOf(() => construct(props as any));
     expect(msg).toContain('BT181');
     expect(msg).toContain(phrase);
   });
@@ -261,7 +302,8 @@ describe('IssuerRotationRestart: rules', () => {
     const msg = errorOf(() => restartObjects({ gitOps: { argoCd: true, syncWave: 3, restartSyncWave: 3 } }));
     expect(msg).toContain('BT183');
     expect(msg).toContain("'gitOps.restartSyncWave' must be greater than the sync wave of the Authentication change (3), got 3");
-    const frac = errorOf(() => restartObjects({ gitOps: { argoCd: true, restartSyncWave: 1.5 } }));
+    // an integer is a fact of the one prop: where it is given
+    const frac = errorOf(() => construct({ gitOps: { argoCd: true, restartSyncWave: 1.5 } }));
     expect(frac).toContain('BT183');
     expect(frac).toContain("'gitOps.restartSyncWave' must be an integer, got 1.5");
   });
@@ -281,8 +323,23 @@ describe('IssuerRotationRestart: rules', () => {
     expect(w[0]).toContain("'image' is not pinned to a version tag or digest");
   });
 
-  test.each([['*'], ['**'], ['team-a', '*']])('refuses an exclusion that excludes every namespace (BT186): %j', (...patterns) => {
-    const msg = errorOf(() => restartObjects({ excludeNamespaces: patterns }));
+  test('an image that cdk8s resolves later (an App resolver\'s token) is accepted where it is given and checked resolved (BT184)', () => {
+    const imageOf = (resolved: string) => {
+      const app = new App({ resolvers: [{ resolve: (ctx: ResolutionContext) => { if (ctx.value === '${Token[Image.1]}') ctx.replaceValue(resolved); } }] });
+      const c = new Chart(app, 'c');
+      new IssuerRotationRestart(c, 'Restart', { serviceAccountIssuer: ISSUER, image: '${Token[Image.1]}' });
+      let objs: any[] = [];
+      const warnings = captureWarnings(() => { objs = Testing.synth(c); });
+      return { image: job(objs).spec.template.spec.containers[0].image, warnings };
+    };
+    expect(imageOf('quay.io/example/oc:4.16.3')).toEqual({ image: 'quay.io/example/oc:4.16.3', warnings: [] });
+    const unpinned = imageOf('quay.io/example/oc');
+    expect(unpinned.warnings).toHaveLength(1);
+    expect(unpinned.warnings[0]).toContain("BT184: 'image' is not pinned to a version tag or digest, got 'quay.io/example/oc'");
+  });
+
+  test.each([['*'], ['**'], ['team-a', '*']])('refuses where it is given an exclusion that excludes every namespace (BT186): %j', (...patterns) => {
+    const msg = errorOf(() => construct({ excludeNamespaces: patterns }));
     expect(msg).toContain('BT186');
     expect(msg).toContain(`'excludeNamespaces[${patterns.length - 1}]' excludes every namespace, so the Job would restart nothing, got '${patterns[patterns.length - 1]}'`);
   });

@@ -70,12 +70,13 @@ describe('precision on the realistic fixture corpus', () => {
     expect(text[audience.line - 1].trim()).toBe('- serviceAccountToken:');
   });
 
-  test('--strict adds BT151 on the bare Pods that run as default and BT120 on the token without audience, and nothing else', () => {
+  test('--strict adds BT151 on the bare Pods that run as default, BT120 on the token without audience, BT271 on the hand-written 3607-second API token, and nothing else', () => {
     const strict = lintAll(true);
     const added = strict.filter(f => !findings.some(g => g.file === f.file && g.line === f.line && g.ruleId === f.ruleId));
     expect(added.map(f => [f.ruleId, f.file, f.name])).toEqual([
       ['BT151', 'docs-bare-pods.yaml', 'nginx'],
       ['BT151', 'docs-bare-pods.yaml', 'token-demo'],
+      ['BT271', 'hand-written-api-access.yaml', 'inventory-operator'],
       ['BT120', 'mistakes.yaml', 'kubectl-runner'],
     ]);
   });

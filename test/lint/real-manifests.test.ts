@@ -98,13 +98,14 @@ describe('the real-manifest corpus', () => {
     expect(listedPatches.length).toBeGreaterThan(0);
   });
 
-  test('BT120 (token without audience) is reported on real manifests only with --strict', () => {
+  test('BT120 (token without audience) is reported on real manifests only with --strict, and not on the API-access shape of any lifetime', () => {
     expect(lintCorpus().findings.filter(f => f.ruleId === 'BT120')).toEqual([]);
+    // the two tokens without audience of the corpus are for the Kubernetes API: hand-written copies of
+    // the API-access volume with another lifetime (OpenShift's router: 3600 s, mode 0400; the
+    // OpenTelemetry target allocator: the default), the shape ApiAccessToken writes (issue 19): exempt
     const strict = lintCorpus(undefined, true).findings.filter(f => f.ruleId === 'BT120');
-    // both tokens are for the Kubernetes API: hand-written copies of the API-access volume (another lifetime or mode)
-    expect(strict.map(f => [f.file, f.line]).sort()).toEqual([
-      ['open-telemetry__opentelemetry-operator/config/target-allocator/deployment.yaml', 64],
-      ['openshift__cluster-ingress-operator/pkg/manifests/assets/router/deployment.yaml', 165],
-    ]);
+    expect(strict).toEqual([]);
+    const text = fs.readFileSync(path.join(CORPUS, 'openshift__cluster-ingress-operator/pkg/manifests/assets/router/deployment.yaml'), 'utf8').split('\n');
+    expect(text[164].trim()).toBe('- serviceAccountToken:');
   });
 });

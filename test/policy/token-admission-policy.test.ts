@@ -49,7 +49,8 @@ describe('TokenAdmissionPolicy', () => {
     expect(byName(objs, 'ValidatingAdmissionPolicyBinding', 'bound-tokens-warnings').spec).toEqual({ policyName: 'bound-tokens-warnings', validationActions: ['Warn', 'Audit'] });
     // one validation per enforced rule, each message naming its rule id
     const ids = (p: any) => p.spec.validations.map((v: any) => /^(BT\d+):/.exec(v.message)![1]);
-    const enforced = TokenAdmissionPolicy.coverage().filter(r => r.enforced);
+    // (a rule with a condition, BT280, needs the cluster's maximum lifetime: test/token-limits.test.ts)
+    const enforced = TokenAdmissionPolicy.coverage().filter(r => r.enforced && r.condition === undefined);
     expect(ids(errors)).toEqual(enforced.filter(r => r.level === RuleLevel.ERROR).map(r => r.ruleId));
     expect(ids(warnings)).toEqual(enforced.filter(r => r.level === RuleLevel.WARNING).map(r => r.ruleId));
     expect(policy.errorPolicy?.name).toBe('bound-tokens-errors');
@@ -152,7 +153,13 @@ describe('TokenAdmissionPolicy', () => {
     // and every rule that checks only the constructs' own options
     const constructOnly = BoundTokenRules.all().filter(r => r.scope === RuleScope.CONSTRUCT).map(r => r.id);
     const notEnforced = coverage.filter(r => !r.enforced).map(r => r.ruleId);
+    // BT254/BT255 read ServiceAccounts, which the policy does not match (issue 19)
     expect(notEnforced.filter(id => !constructOnly.includes(id))).toEqual(['BT101', 'BT102', 'BT105', 'BT111', 'BT112', 'BT133', 'BT144', 'BT151', 'BT160', 'BT166',
+      'BT254', 'BT255',
+      // issue 19: clusterTrustBundle and podCertificate sources (gated, dropped by servers without the gate), BT271 (strict-only)
+      'BT260', 'BT261', 'BT262', 'BT263', 'BT264', 'BT265', 'BT266', 'BT267', 'BT268', 'BT269', 'BT270', 'BT271',
+      // tokens that controllers request (issue 19 §5): the policies match pods, not CSIDrivers or VaultAuths
+      'BT282', 'BT283', 'BT284', 'BT285', 'BT286', 'BT287',
       'BT900', 'BT901', 'BT902', 'BT903', 'BT904', 'BT905', 'BT906', 'BT907']);
     for (const id of ['BT101', 'BT102', 'BT111', 'BT112', 'BT133', 'BT144']) {
       expect(coverage.find(r => r.ruleId === id)!.reason).toContain('the API server refuses it before admission');

@@ -36,29 +36,29 @@ describe('projected sources of Kubernetes 1.29-1.35', () => {
     const f = check(pod([vol([
       tok('token'),
       { podCertificate: { signerName: 'example.com/s', keyType: 'ED25519', credentialBundlePath: 'creds.pem' } },
-      { clusterTrustBundle: { signerName: 'example.com/s', path: 'ca.pem' } },
+      { clusterTrustBundle: { signerName: 'example.com/s', labelSelector: {}, path: 'ca.pem' } },
     ])]));
     expect(f).toEqual([]);
   });
 
-  test('fails when a podCertificate key file is the token path (BT114)', () => {
-    const f = check(pod([vol([tok('token'), { podCertificate: { signerName: 's', keyType: 'RSA3072', keyPath: 'token', certificateChainPath: 'chain.pem' } }])]));
-    expect(ids(f)).toEqual(['BT114']);
-    expect(f[0].path).toBe('/spec/volumes/0/projected/sources/1/podCertificate/keyPath');
-    expect(f[0].message).toContain("BT114: 'path' of PodCertificate in volume 'tok' overlaps 'token' of ServiceAccountToken, got 'token'");
+  test('fails when a podCertificate key file is the token path (BT114; the split files are BT268)', () => {
+    const f = check(pod([vol([tok('token'), { podCertificate: { signerName: 'example.com/s', keyType: 'RSA3072', keyPath: 'token', certificateChainPath: 'chain.pem' } }])]));
+    expect(ids(f)).toEqual(['BT268', 'BT114']);
+    expect(f[1].path).toBe('/spec/volumes/0/projected/sources/1/podCertificate/keyPath');
+    expect(f[1].message).toContain("BT114: 'path' of PodCertificate in volume 'tok' overlaps 'token' of ServiceAccountToken, got 'token'");
   });
 
   test.each([
     ['credentialBundlePath', 'token/bundle.pem'],
     ['certificateChainPath', 'token'],
   ])('fails when the podCertificate %s overlaps the token (BT114)', (field, file) => {
-    const f = check(pod([vol([tok('token'), { podCertificate: { signerName: 's', keyType: 'ED25519', [field]: file } }])]));
+    const f = check(pod([vol([tok('token'), { podCertificate: { signerName: 'example.com/s', keyType: 'ED25519', [field]: file } }])])).filter(x => x.ruleId !== 'BT268');
     expect(ids(f)).toEqual(['BT114']);
     expect(f[0].path).toBe(`/spec/volumes/0/projected/sources/1/podCertificate/${field}`);
   });
 
   test('fails when a clusterTrustBundle path holds the token path under it (BT114)', () => {
-    const f = check(pod([vol([{ clusterTrustBundle: { signerName: 's', path: 'certs' } }, tok('certs/token')])]));
+    const f = check(pod([vol([{ clusterTrustBundle: { signerName: 'example.com/s', labelSelector: {}, path: 'certs' } }, tok('certs/token')])]));
     expect(ids(f)).toEqual(['BT114']);
     expect(f[0].message).toContain("'path' of ServiceAccountToken in volume 'tok' overlaps 'certs' of ClusterTrustBundle, got 'certs/token'");
   });
@@ -156,10 +156,13 @@ describe("the platform's API-access volume, by its shape", () => {
     expect(isApiAccessVolume(extra)).toBe(false);
   });
 
-  test('warns when a volume named kube-api-access-* lacks the shape: the audience rule applies (BT120)', () => {
+  test('fails when a volume named kube-api-access-* lacks the 3607-second shape (BT136); a token for the API of another lifetime needs no audience (ApiAccessToken\'s shape, no BT120)', () => {
     const v = apiAccess('kube-api-access-abcde', { path: 'token', expirationSeconds: 3600 });
     const f = check(pod([v], [SA_MOUNT('kube-api-access-abcde')]));
-    expect(ids(f)).toEqual(['BT136', 'BT120']);
+    expect(ids(f)).toEqual(['BT136']);
+    const vault = apiAccess('kube-api-access-abcde', { path: 'token', expirationSeconds: 3600, audience: 'vault' });
+    expect(ids(check(pod([vault], [{ name: 'kube-api-access-abcde', mountPath: '/t' }])))).toEqual(['BT136']);
+    expect(ids(check(pod([{ ...vol([tok('token', '')]), name: 'x' }], [{ name: 'x', mountPath: '/t' }])))).toEqual(['BT120']);
   });
 
   test('fails when a token volume of its own is named kube-api-access-* (BT136)', () => {

@@ -40,6 +40,8 @@ interface IssuerFacts {
   readonly restarts: RestartInfo[];
   /** In the order they were made. */
   readonly marks: PublicIssuerMark[];
+  /** Audiences whose verifier holds the cluster's keys (an uploaded JWKS): no public issuer needed for them. */
+  readonly keysUploaded: Set<string>;
   /** Renders of the objects the audience scan reads, for one validation pass (made on first use). */
   renders?: Map<ApiObject, unknown>;
 }
@@ -49,7 +51,7 @@ const FACTS = new Slot<IssuerFacts>('issuer-facts');
 /** The record of `c`'s app, made on first use. */
 function factsOf(c: IConstruct): IssuerFacts {
   const root = c.node.root;
-  return FACTS.get(root) ?? FACTS.set(root, { configs: [], restarts: [], marks: [] });
+  return FACTS.get(root) ?? FACTS.set(root, { configs: [], restarts: [], marks: [], keysUploaded: new Set() });
 }
 
 // --- clusters ------------------------------------------------------------------
@@ -146,6 +148,21 @@ export function markNeedsPublicIssuer(construct: IConstruct, consumer: string): 
 /** Every mark in the app of `scope`, in the order they were made. */
 export function publicIssuerMarks(scope: IConstruct): PublicIssuerMark[] {
   return [...(FACTS.get(scope.node.root)?.marks ?? [])];
+}
+
+/**
+ * Records that the cloud verifying tokens of `audience` holds the cluster's
+ * keys (a JWKS uploaded to a Google Cloud workload identity pool provider,
+ * as `ccoctl` does on OpenShift 4.22+): it fetches nothing from the issuer,
+ * so a cluster-internal issuer works for that audience (no BT169).
+ */
+export function markIssuerKeysUploaded(construct: IConstruct, audience: string): void {
+  factsOf(construct).keysUploaded.add(audience);
+}
+
+/** The audiences of the app of `scope` whose verifiers hold the cluster's keys. */
+export function issuerKeysUploaded(scope: IConstruct): ReadonlySet<string> {
+  return FACTS.get(scope.node.root)?.keysUploaded ?? new Set();
 }
 
 // --- renders, for one validation pass -------------------------------------------------

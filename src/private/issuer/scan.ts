@@ -12,27 +12,18 @@
 //   the workload a binding record (discovery, at the start of the pass);
 // - any other ApiObject (hand-written objects the library never saw, such as a
 //   KubeDeployment with a projected token of its own): its render, once per
-//   validation pass, unless its kind never carries a pod spec. This is the one
+//   validation pass, unless its kind never carries a pod spec
+//   (KINDS_WITHOUT_POD_SPEC, src/rules/kubernetes.ts). This is the one
 //   part that must walk the whole tree: no record knows these objects. (The
 //   kinds are skipped for speed only: rendering the ConfigMaps, Services, ...
 //   of an app costs about 0.1 ms each, 4-5 times the rest of the scan.)
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { publicIssuerMarks, renderOncePerPass } from './facts';
+import { issuerKeysUploaded, publicIssuerMarks, renderOncePerPass } from './facts';
 import { ProjectedTokenVolume } from '../../projected-token-volume';
-import { AudienceUse, cloudAudienceConsumer, getAt, locatePodSpec, PublicIssuerNeed } from '../../rules';
+import { AudienceUse, cloudAudienceConsumer, getAt, KINDS_WITHOUT_POD_SPEC, locatePodSpec, PublicIssuerNeed } from '../../rules';
 import { BoundWorkload } from '../bound-workload';
 import { kplusTypeOf } from '../kplus';
-
-/** Kinds that never carry a pod spec: hand-written objects of these kinds are not rendered. */
-const NEVER_A_POD_SPEC: ReadonlySet<string> = new Set([
-  'Authentication', 'ConfigMap', 'Secret', 'Service', 'ServiceAccount', 'Namespace', 'Endpoints',
-  'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Ingress', 'NetworkPolicy',
-  'PersistentVolume', 'PersistentVolumeClaim', 'StorageClass', 'PodDisruptionBudget',
-  'HorizontalPodAutoscaler', 'LimitRange', 'ResourceQuota', 'CustomResourceDefinition',
-  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
-  'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
-]);
 
 /** Where an object is, for messages: the construct that owns `Resource`, else the object itself. */
 function whereOf(obj: IConstruct): string {
@@ -54,7 +45,7 @@ function manifestOf(obj: ApiObject): unknown {
     }
   }
   if (owner && kplusTypeOf(owner)) return undefined;
-  return NEVER_A_POD_SPEC.has(obj.kind) ? undefined : renderOncePerPass(obj);
+  return KINDS_WITHOUT_POD_SPEC.has(obj.kind) ? undefined : renderOncePerPass(obj);
 }
 
 /**
@@ -94,7 +85,10 @@ export function appPublicIssuerNeeds(cluster: IConstruct, audiences: readonly Au
   for (const m of publicIssuerMarks(cluster)) {
     if (m.construct === cluster || m.construct.node.scopes.includes(cluster)) out.push({ consumer: m.consumer, where: m.construct.node.path });
   }
+  const keysUploaded = issuerKeysUploaded(cluster);
   for (const a of audiences) {
+    // a verifier that holds the cluster's keys (an uploaded JWKS) fetches nothing from the issuer
+    if (keysUploaded.has(a.audience)) continue;
     const consumer = cloudAudienceConsumer(a.audience);
     if (consumer) out.push({ consumer: `${consumer} (audience '${a.audience}')`, where: a.where });
   }
