@@ -1,7 +1,8 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterTrustBundleProjection, PodCertificateProjection } from './certificate-sources';
-import { BindRequest, BoundWorkload, enableDiscovery, notAWorkload } from './private/bound-workload';
+import { BindRequest, BoundWorkload, notAWorkload } from './private/bound-workload';
+import { enableDiscovery } from './private/discovery';
 import { isStrict, registerSubject, runPassHooks, Subject } from './private/engine';
 import { durationMs, labelFromId, wholeSeconds } from './private/internal';
 import { createVolume, kplus, kplusTypeOf, setVolumeConfig } from './private/kplus';
@@ -23,6 +24,15 @@ interface VolumeContent {
   /** The checks of the volume's own content (name, mode, sources). */
   readonly findings: Finding[];
 }
+
+/** The runtime types of ProjectedTokenVolumeProps (made once: every check made by `arrayOf` is kept in a WeakMap). */
+const PROPS = {
+  name: str,
+  tokens: arrayOf(TOKEN, 'tokens ({ path, audience?, expiration? })'),
+  defaultMode: num,
+  trustBundles: arrayOf(TRUST_BUNDLE, 'trust bundles ({ path, name?, signerName?, labelSelector?, optional? })'),
+  podCertificates: arrayOf(POD_CERTIFICATE, 'pod certificates ({ signerName, keyType, credentialBundlePath?, ... })'),
+};
 
 /** Props of a `ProjectedTokenVolume`. */
 export interface ProjectedTokenVolumeProps {
@@ -133,13 +143,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   private _acks?: Array<[string, string, () => string | undefined]>;
 
   constructor(scope: Construct, id: string, props: ProjectedTokenVolumeProps = {}) {
-    checkProps(pathOf(scope, id), props, {
-      name: str,
-      tokens: arrayOf(TOKEN, 'tokens ({ path, audience?, expiration? })'),
-      defaultMode: num,
-      trustBundles: arrayOf(TRUST_BUNDLE, 'trust bundles ({ path, name?, signerName?, labelSelector?, optional? })'),
-      podCertificates: arrayOf(POD_CERTIFICATE, 'pod certificates ({ signerName, keyType, credentialBundlePath?, ... })'),
-    });
+    checkProps(pathOf(scope, id), props, PROPS);
     super(scope, id);
     if (props.name !== undefined) {
       this.name = props.name;

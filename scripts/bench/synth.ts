@@ -21,6 +21,7 @@
 //
 //   npm run bench -- --only=synth [--n=1000,5000] [--rounds=9]
 //   npm run bench -- --only=synth --n=5000 --variant=library   (one run each, e.g. under node --cpu-prof)
+//   npm run bench -- --only=synth --n=5000 --split=own          (the library's own CPU per workload: building and binding, and each validation pass, over a bare construct per workload)
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -158,6 +159,10 @@ function run(options: BenchOptions): void {
     for (const n of ns) console.log(`${only} N=${n}: ${timeRun(only, n).ms.toFixed(0)} ms`);
     return;
   }
+  if (options.args.split !== undefined) {
+    for (const n of ns) split(n, Number(options.args.rounds ?? 7));
+    return;
+  }
 
   for (const n of ns) {
     assertIdentical(n, 'library');
@@ -203,6 +208,37 @@ function run(options: BenchOptions): void {
     console.log(`  where the time goes: ${pct(floor)} one construct per workload (cdk8s walks every construct), ${pct(ratio / floor)} the library's own work on top of it; one shared volume: ${pct(median(wall['library-shared']) / base.wall)} in all`);
     console.log(`  fidelity: a JSON patch on every workload (each then checked on its render, once per validation pass) costs ${pct(median(cpu['library+patch']) / median(cpu.library))} CPU over the library without patches`);
   }
+}
+
+/**
+ * The library's own work, without the YAML and the writing that both sides
+ * share: CPU of building the app, and of a validation sweep as cdk8s makes
+ * it (every construct's validations), library minus a bare construct per
+ * workload, per round (alternated), median.
+ */
+function split(n: number, rounds: number): void {
+  const sweep = (app: App) => { for (const c of app.node.findAll()) c.node.validate(); };
+  const build: number[] = [];
+  const pass: number[] = [];
+  for (let r = 0; r <= rounds; r++) {
+    const t: Record<string, [number, number]> = {};
+    for (const v of ['library', 'baseline+construct'] as Variant[]) {
+      gc();
+      const c0 = cpuMs();
+      const app = buildApp(v, n, path.join(os.tmpdir(), 'bt-bench-unused'));
+      const c1 = cpuMs();
+      sweep(app);
+      sweep(app);
+      t[v] = [c1 - c0, (cpuMs() - c1) / 2];
+    }
+    // (the first round warms up)
+    if (r === 0) continue;
+    build.push(t.library[0] - t['baseline+construct'][0]);
+    pass.push(t.library[1] - t['baseline+construct'][1]);
+  }
+  const us = (ms: number) => (ms / n * 1000).toFixed(1);
+  console.log(`N=${n}: the library's own CPU over a bare construct per workload (median of ${rounds} alternated rounds): `
+    + `building and binding ${us(median(build))} µs, each validation pass ${us(median(pass))} µs per workload`);
 }
 
 export const section: BenchSection = {

@@ -10,8 +10,13 @@
 //   subject's errors for the subject's own validation, which cdk8s calls
 //   later in the same sweep and which returns them, so cdk8s prefixes them
 //   with the construct path and fails the synth before anything is written.
-// - Validation only reads: it renders nothing through cdk8s, changes no
-//   construct and keeps no result past its sweep. A subject validated on its
+// - Validation changes no construct; it records its outcome as data (the
+//   acknowledgements that matched a warning of each subject; a workload's
+//   token rotation), which the annotations describing the manifest read when
+//   it renders (`fromRecord`): they never run the rules. While the rules read
+//   the app, the outcome is not known yet, so those annotations are absent
+//   from what they read. Errors are kept only until the subject's own
+//   validation of the same sweep returns them; a subject validated on its
 //   own (a bare `node.validate()`) is evaluated afresh.
 // - cdk8s validates the whole app once per `app.synth()` and again for every
 //   chart it writes (and once per `chart.toJson()` / `Testing.synth()`), so a
@@ -22,11 +27,12 @@
 //   never a result.
 // - Nothing of cdk8s or cdk8s-plus is patched or wrapped.
 
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { derivedValue, readingTheModel } from './kplus';
+import { printOnce } from './print-once';
 import { Slot } from './slot';
-import { ackAnnotation, checkObject, checkShape, CONSTRUCT_STYLE, escapeControl, Finding, findRule, MANIFEST_STYLE, NO_FINDINGS, TokenLimits } from '../rules';
+import { constructFindings, renderedFindings } from './subject-findings';
+import { ackAnnotation, escapeControl, Finding } from '../rules';
 
 /** Something the rules check, reported at `construct`'s path. */
 export interface Subject {
@@ -57,6 +63,8 @@ interface RootState {
   /** Hooks that run at the start of every pass (e.g. to discover subjects). */
   readonly passHooks: Array<() => void>;
   readonly hookKeys: Set<object>;
+  /** > 0 while the rules read the app (a pass, a fresh evaluation): the outcome being made is not known yet. */
+  reading: number;
 }
 
 const ROOTS = new Slot<RootState>('engine');
@@ -64,12 +72,15 @@ const ACKS = new Slot<Ack[]>('acks');
 const STRICT = new Slot<true>('strict');
 const SUBJECT = new Slot<Subject>('subject');
 const NOTIFIED = new Slot<Set<Ack>>('notified');
+/** The outcome of a subject's last evaluation: the acknowledgements that matched a warning of it. */
+const ACKED = new Slot<ReadonlySet<Ack>>('acked');
+const NONE_ACKED: ReadonlySet<Ack> = new Set();
 
 function stateOf(c: IConstruct): RootState {
   const root = c.node.root;
   let state = ROOTS.get(root);
   if (!state) {
-    const s: RootState = { subjects: [], pending: NO_PENDING, used: new Set(), passHooks: [], hookKeys: new Set() };
+    const s: RootState = { subjects: [], pending: NO_PENDING, used: new Set(), passHooks: [], hookKeys: new Set(), reading: 0 };
     state = ROOTS.set(root, s);
     root.node.addValidation({ validate: () => runPass(s) });
   }
@@ -92,8 +103,33 @@ class SubjectValidation {
       return errors;
     }
     for (const hook of this.state.passHooks) hook();
-    return evaluate(this.subject, this.state, []);
+    return reading(this.state, () => evaluate(this.subject, this.state, []));
   }
+}
+
+/** Runs `read` (the rules reading subjects) with the app's recorded outcome left out (see the top of this file). */
+function reading<T>(state: RootState, read: () => T): T {
+  state.reading++;
+  try {
+    return read();
+  } finally {
+    state.reading--;
+  }
+}
+
+/**
+ * A value (an annotation) read from the record of `c`'s app when the object
+ * renders: what `read` returns, or nothing while the rules read the app.
+ */
+export function fromRecord(c: IConstruct, read: () => string | undefined): string {
+  const state = stateOf(c);
+  return Lazy.any({ produce: () => (state.reading > 0 ? undefined : read()) }) as unknown as string;
+}
+
+/** The same for a value that JSON patches hold (its `toJSON()` is read when the patch applies). */
+export function recordedJson(c: IConstruct, read: () => unknown): { toJSON(): unknown } {
+  const state = stateOf(c);
+  return { toJSON: () => (state.reading > 0 ? undefined : read()) };
 }
 
 /** Registers a subject once (by construct); the root's pass checks it. */
@@ -134,40 +170,27 @@ function runPass(state: RootState): string[] {
   state.used = new Set();
   const warnings: string[] = [];
   const subjects = state.subjects;
-  for (let i = 0; i < subjects.length; i++) pending.set(subjects[i], evaluate(subjects[i], state, warnings));
+  reading(state, () => {
+    for (let i = 0; i < subjects.length; i++) pending.set(subjects[i], evaluate(subjects[i], state, warnings));
+  });
   state.pending = pending;
   if (warnings.length > 0) printOnce(subjects[0].construct.node.root, warnings);
   return [];
 }
 
-const PRINTED = Symbol.for('cdk8s-bound-tokens.printed-warnings');
-
-/** Prints each warning once per app and JavaScript task (see the top of this file). */
-function printOnce(root: IConstruct, warnings: string[]): void {
-  const r = root as any;
-  let printed: Set<string> | undefined = r[PRINTED];
-  if (!printed) {
-    const set = new Set<string>();
-    printed = set;
-    Object.defineProperty(r, PRINTED, { value: set, configurable: true, writable: true });
-    // the next synth (a later task) prints its warnings again
-    queueMicrotask(() => { r[PRINTED] = undefined; });
-  }
-  for (const w of warnings) {
-    if (printed.has(w)) continue;
-    printed.add(w);
-    console.warn(`[cdk8s-bound-tokens] Warning: ${escapeControl(w)}`);
-  }
-}
-
 const CLEAN: string[] = Object.freeze([]) as unknown as string[];
 
-/** A subject's errors; its warnings are appended to `warnings`. */
+/** A subject's errors; its warnings are appended to `warnings`; records which acknowledgements matched. */
 function evaluate(subject: Subject, state: RootState, warnings: string[]): string[] {
   let findings = subject.findings();
-  if (findings.length === 0) return CLEAN;
-  if (subject.exclude && subject.exclude.size > 0) findings = findings.filter(f => !subject.exclude!.has(f.ruleId));
+  const notified = NOTIFIED.has(subject);
+  if (findings.length === 0) {
+    if (notified) ACKED.set(subject, NONE_ACKED);
+    return CLEAN;
+  }
   const acks = acksFor(subject.construct);
+  if (notified) recordAcked(subject, findings, acks);
+  if (subject.exclude && subject.exclude.size > 0) findings = findings.filter(f => !subject.exclude!.has(f.ruleId));
   const strict = isStrict(subject.construct);
   const errors: string[] = [];
   const path = subject.construct.node.path;
@@ -188,35 +211,6 @@ function evaluate(subject: Subject, state: RootState, warnings: string[]): strin
   return errors.length > 0 ? errors : CLEAN;
 }
 
-/** The rendered manifest's findings for the construct rules (a helper for subjects). */
-export function manifestFindings(manifest: any, managedVolumes?: ReadonlySet<string>, limits?: TokenLimits): Finding[] {
-  if (!manifest) return NO_FINDINGS;
-  return checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes, limits });
-}
-
-/**
- * The findings of an object's render (`toJson()`, the manifest as it will be
- * written), for an object that escapes its model (JSON patches, ...) or has
- * none: what the lint reports on it (its shape first, BT902, then every rule
- * of a manifest, the manifest-only ones such as BT105 included), in the
- * construct's words, plus the construct-only rules of a pod spec. The
- * library volumes in `managedVolumes` are left to their construct's own
- * checks; pass only those rendered exactly as the construct made them.
- */
-export function renderedFindings(manifest: any, managedVolumes?: ReadonlySet<string>, limits?: TokenLimits): Finding[] {
-  if (!manifest) return NO_FINDINGS;
-  const shape = checkShape(manifest);
-  if (shape.length > 0) return shape;
-  const found = checkObject(manifest, { style: CONSTRUCT_STYLE, managedVolumes, limits });
-  const manifestOnly = checkObject(manifest, { style: MANIFEST_STYLE, managedVolumes, limits }).filter(f => findRule(f.ruleId)?.scope === 'manifest');
-  return manifestOnly.length === 0 ? found : found.concat(manifestOnly);
-}
-
-/** Drops the findings of manifest-only rules (a construct knows better). */
-export function constructFindings(findings: Finding[]): Finding[] {
-  return findings.filter(f => findRule(f.ruleId)?.scope !== 'manifest');
-}
-
 /** The acknowledgements in force for a construct: the nearest scope wins. */
 function acksFor(c: IConstruct): Map<string, Ack> {
   const out = new Map<string, Ack>();
@@ -235,13 +229,18 @@ export function setStrict(scope: IConstruct): void {
 }
 
 /**
- * True when the subject's warning `ruleId` is present now and acknowledged by
- * `ack` (the nearest acknowledgement of it). For the annotation that records
- * an acknowledgement in the manifest: it is rendered only while it applies.
+ * Records the acknowledgements that matched a warning of the subject (the
+ * nearest one of each rule; the subject's exclusions do not hide them), for
+ * the annotations that record an acknowledgement in the manifest: rendered
+ * only while it applies.
  */
-function acknowledgedNow(subject: Subject, ack: Ack): boolean {
-  if (acksFor(subject.construct).get(ack.ruleId) !== ack) return false;
-  return subject.findings().some(f => f.ruleId === ack.ruleId && f.level === 'warning');
+function recordAcked(subject: Subject, findings: Finding[], acks: Map<string, Ack>): void {
+  let acked: Set<Ack> | undefined;
+  for (const f of findings) {
+    const ack = f.level === 'warning' ? acks.get(f.ruleId) : undefined;
+    if (ack) (acked ??= new Set()).add(ack);
+  }
+  ACKED.set(subject, acked ?? NONE_ACKED);
 }
 
 function notify(subject: Subject, ack: Ack): void {
@@ -249,7 +248,7 @@ function notify(subject: Subject, ack: Ack): void {
   const done = NOTIFIED.get(subject) ?? NOTIFIED.set(subject, new Set());
   if (done.has(ack)) return;
   done.add(ack);
-  subject.acknowledged(ack.ruleId, ackAnnotation(ack.ruleId), () => (acknowledgedNow(subject, ack) ? ack.reason : undefined));
+  subject.acknowledged(ack.ruleId, ackAnnotation(ack.ruleId), () => (ACKED.get(subject)?.has(ack) ? ack.reason : undefined));
 }
 
 /**
@@ -290,9 +289,9 @@ export function addAcknowledgement(scope: IConstruct, ruleId: string, reason: st
   if (!ACKS.has(scope)) {
     ACKS.set(scope, list);
     scope.node.addValidation({
-      validate: () => (ACKS.get(scope) ?? [])
+      validate: () => reading(state, () => (ACKS.get(scope) ?? [])
         .filter(a => !state.used.has(a))
-        .map(a => unusedAckMessage(state, a)),
+        .map(a => unusedAckMessage(state, a))),
     });
   }
   for (const s of subjectsUnder(scope)) notify(s, ack);
@@ -307,10 +306,10 @@ export function objectSubject(construct: IConstruct, apiObject: ApiObject, own: 
   return {
     construct,
     findings: () => {
-      const found = renderedFindings(readingTheModel(() => apiObject.toJson()));
+      const found = renderedFindings(apiObject.toJson());
       const extra = constructFindings(own());
       return extra.length === 0 ? found : found.length === 0 ? extra : found.concat(extra);
     },
-    acknowledged: (_ruleId, key, value) => apiObject.metadata.addAnnotation(key, derivedValue(value)),
+    acknowledged: (_ruleId, key, value) => apiObject.metadata.addAnnotation(key, fromRecord(construct, value)),
   };
 }

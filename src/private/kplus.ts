@@ -16,9 +16,10 @@
 // the jsii type information every jsii class carries (`Symbol.for('jsii.rtti')`,
 // e.g. `{ fqn: 'cdk8s-plus-33.Deployment' }`), on the class or the nearest
 // cdk8s-plus class it extends, and then used through the members above.
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct, Node } from 'constructs';
+import { metadataJson } from './plain-json';
 import { Slot } from './slot';
 
 export { kplus };
@@ -162,7 +163,7 @@ export function setEnvIfAbsent(container: KplusContainer, name: string, value: s
  */
 export function modelManifest(workload: KplusWorkload): any {
   const obj = ApiObject.of(workload);
-  return readingTheModel(() => ({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata.toJson(), spec: (workload as any)._toKube() }));
+  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: metadataJson(obj.metadata), spec: (workload as any)._toKube() };
 }
 
 /**
@@ -171,20 +172,18 @@ export function modelManifest(workload: KplusWorkload): any {
  * pod spec's service account, security context, volumes (in render order,
  * each once) and containers (name, mounts, env), at the paths a manifest
  * has them. Metadata (object and pod template) is read only when a rule asks
- * for it. StatefulSets use `modelManifest`: cdk8s-plus 2.5.x drops some of
+ * for it (`obj` and `renderOrder` when the caller has them at hand).
+ * StatefulSets use `modelManifest`: cdk8s-plus 2.5.x drops some of
  * their volumes when it renders, and the rules must see what is written.
  */
-export function modelView(workload: KplusWorkload): any {
-  const obj = ApiObject.of(workload);
+export function modelView(workload: KplusWorkload, obj = ApiObject.of(workload), renderOrder = volumesInRenderOrder(workload)): any {
   const kind = obj.kind;
   if (kind === 'StatefulSet') return modelManifest(workload);
   const w = workload as any;
   const volumes: any[] = [];
-  const seen = new Set<KplusVolume>();
-  for (const v of volumesInRenderOrder(workload)) {
-    if (seen.has(v)) continue;
-    seen.add(v);
-    volumes.push(v._toKube());
+  for (let i = 0; i < renderOrder.length; i++) {
+    const v = renderOrder[i];
+    if (renderOrder.indexOf(v) === i) volumes.push(v._toKube());
   }
   const spec: any = {
     serviceAccountName: w.serviceAccount?.name,
@@ -194,8 +193,8 @@ export function modelView(workload: KplusWorkload): any {
   };
   if (volumes.length > 0) spec.volumes = volumes;
   // where the pod is scheduled (BT290), read only when a rule asks: cdk8s-plus writes scheduling.attract() as a node affinity
-  Object.defineProperty(spec, 'affinity', { get: () => readingTheModel(() => w.scheduling?._toKube?.()?.affinity), enumerable: false });
-  const metadata = (meta: { toJson(): any }) => ({ get: () => readingTheModel(() => meta.toJson()), enumerable: true });
+  Object.defineProperty(spec, 'affinity', { get: () => w.scheduling?._toKube?.()?.affinity, enumerable: false });
+  const metadata = (meta: { toJson(): any }) => ({ get: () => metadataJson(meta), enumerable: true });
   const out: any = { apiVersion: obj.apiVersion, kind };
   Object.defineProperty(out, 'metadata', metadata(obj.metadata));
   if (kind === 'Pod') {
@@ -218,66 +217,6 @@ function containerView(c: KplusContainer): any {
     })),
     env,
   };
-}
-
-/**
- * True when what `obj` writes may differ from what its model shows: it has
- * JSON patches (`ApiObject.of(x).addJsonPatch`, cdk8s's escape hatch; the
- * library's own included), or its app has resolvers of its own (which may
- * change any value as it renders). Such an object is checked on its render
- * (`toJson()`), the manifest as it will be written; the others on the model,
- * which renders exactly what the model holds. The JSON patches are read from
- * the ApiObject's (private) `patches` list; should a cdk8s release rename
- * it, every object counts as changed: slower, never blind.
- */
-export function escapesTheModel(obj: ApiObject): boolean {
-  const patches = (obj as any).patches;
-  if (!Array.isArray(patches) || patches.length > 0) return true;
-  return !defaultResolvers(obj.node.root);
-}
-
-/** cdk8s's own resolvers, which every app has (by jsii type, so that any copy of cdk8s counts). */
-const CDK8S_RESOLVERS = new Set(['cdk8s.LazyResolver', 'cdk8s.ImplicitTokenResolver', 'cdk8s.NumberStringUnionResolver']);
-
-/** True when the app renders with cdk8s's own resolvers only (the default). */
-function defaultResolvers(root: IConstruct): boolean {
-  const resolvers = (root as any).resolvers;
-  if (!Array.isArray(resolvers)) return false;
-  for (let i = 0; i < resolvers.length; i++) {
-    const ctor = resolvers[i]?.constructor;
-    // own type information only: a subclass of a cdk8s resolver is the app's own
-    const own = typeof ctor === 'function' && Object.prototype.hasOwnProperty.call(ctor, RTTI) ? ctor[RTTI]?.fqn : undefined;
-    if (!CDK8S_RESOLVERS.has(own)) return false;
-  }
-  return true;
-}
-
-/** Runs `fn` (which renders or reads a model for the rules) with the library's derived values left out. */
-export function readingTheModel<T>(fn: () => T): T {
-  readingModel++;
-  try {
-    return fn();
-  } finally {
-    readingModel--;
-  }
-}
-
-let readingModel = 0;
-
-/** True while the library reads a model or render for the rules (see `derivedValue`). */
-export function readingModelNow(): boolean {
-  return readingModel > 0;
-}
-
-/**
- * A value the library derives from a workload (a rotation or an
- * acknowledgement annotation), computed when the workload renders. While the
- * library itself reads the model (`modelManifest`, which resolves metadata),
- * such values are left out: they describe the manifest, they are not part of
- * what the rules check, and computing them there would recurse.
- */
-export function derivedValue(compute: () => string | undefined): string {
-  return Lazy.any({ produce: () => (readingModel > 0 ? undefined : compute()) }) as unknown as string;
 }
 
 // --- projected volumes --------------------------------------------------------

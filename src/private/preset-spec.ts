@@ -7,6 +7,7 @@ import { wholeSeconds } from './internal';
 import { asServiceAccount, describeValue } from './kplus';
 import { apiObjectOf, resolvingWith } from './props';
 import { markIssuerKeysUploaded, markNeedsPublicIssuer } from './public-issuer';
+import { Slot } from './slot';
 import { ProjectedTokenVolume } from '../projected-token-volume';
 import { DEFAULT_EXPIRATION_SECONDS, Finding, finding, R } from '../rules';
 import { ServiceAccountTokenProjection } from '../token-projection';
@@ -70,7 +71,8 @@ export interface PresetTargets {
   readonly serviceAccounts: ApiObject[];
 }
 
-const TARGETS = new WeakMap<object, PresetTargets>();
+/** What a preset was bound to: a record kept on the preset itself. */
+const TARGETS = new Slot<PresetTargets>('preset-targets');
 
 /** The workloads and ServiceAccounts a preset was bound to, in the order of binding. */
 export function presetTargets(preset: object): PresetTargets {
@@ -84,7 +86,8 @@ function targetsOf(preset: object): { workloads: BoundWorkload[]; serviceAccount
   return t;
 }
 
-const SPECS = new WeakMap<object, PresetSpec>();
+/** The spec of a preset, kept on the preset itself. */
+const SPECS = new Slot<PresetSpec>('preset-spec');
 
 /** Records the spec of a preset. */
 export function setPresetSpec(preset: object, spec: PresetSpec): void {
@@ -123,29 +126,22 @@ export function presetTokenFile(preset: object, mountPath?: string): string {
   return tokenFilePath(mountPath ?? spec.mountPath, spec.token.path);
 }
 
-interface PresetUse {
-  readonly spec: PresetSpec;
-  readonly mountPath: string;
-  readonly containers?: string[];
-}
-
-const USES = new WeakMap<BoundWorkload, PresetUse[]>();
-
 /** The checks of the presets bound to a workload: their inputs, their own manifest checks, a named service account. */
 function presetChecks(manifest: any, record: BoundWorkload): Finding[] {
   const out: Finding[] = [];
-  const seen = new Set<PresetSpec>();
-  for (const u of USES.get(record) ?? []) {
-    if (seen.has(u.spec)) continue;
-    seen.add(u.spec);
+  const seen = new Set<object>();
+  const consumers: string[] = [];
+  for (const u of record.presetUses()) {
+    if (seen.has(u.key)) continue;
+    seen.add(u.key);
+    consumers.push(u.consumer);
     // values cdk8s resolves later are checked here, resolved by the App's resolvers
-    out.push(...resolvingWith(apiObjectOf(record.construct), () => u.spec.findings()));
-    if (manifest) out.push(...(u.spec.manifestFindings?.(manifest) ?? []));
+    out.push(...resolvingWith(apiObjectOf(record.construct), u.findings));
+    if (manifest) out.push(...(u.manifestFindings?.(manifest) ?? []));
   }
   if (seen.size > 0 && !record.serviceAccountName(manifest)) {
-    const consumers = [...seen].map(s => s.consumer).join(', ');
     out.push(finding(R.PRESET_NO_SERVICE_ACCOUNT, '/spec/serviceAccountName', 'serviceAccount',
-      `of the workload is not set, so its token names the namespace's default account, which ${consumers} does not trust`, 'nothing'));
+      `of the workload is not set, so its token names the namespace's default account, which ${consumers.join(', ')} does not trust`, 'nothing'));
   }
   return out;
 }
@@ -172,8 +168,7 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
   const scope = record.construct as Construct;
   const mountPath = normalizeMountPath(options.mountPath ?? spec.mountPath);
   const volume = presetVolume(record, spec, mountPath, options.containers);
-  const ptv = volume as unknown as ProjectedTokenVolume;
-  if (!ptv.tokens.some(t => sameToken(t, spec.token))) ptv.addToken(spec.token);
+  if (!volume.tokens.some(t => sameToken(t, spec.token))) volume.addToken(spec.token);
   const tokenFile = tokenFilePath(mountPath, spec.token.path);
   const extraVolumes: ExtraVolume[] = (spec.extraMounts ?? [])
     .map(x => ({ name: x.volumeName, mountPath: x.mountPath, config: x.create(scope, tokenFile) }));
@@ -192,9 +187,14 @@ export function bindPreset(preset: object, target: unknown, options: PresetBindT
     extraVolumes,
     podAnnotations,
   }, caller, `the ${spec.consumer} preset`);
-  const uses = USES.get(record) ?? [];
-  USES.set(record, uses);
-  if (!uses.some(u => u.spec === spec && u.mountPath === mountPath)) uses.push({ spec, mountPath, containers: options.containers });
+  record.addPresetUse({
+    key: spec,
+    consumer: spec.consumer,
+    mountPath,
+    containers: options.containers,
+    findings: spec.findings,
+    manifestFindings: spec.manifestFindings,
+  });
   record.addCheck(presetChecks);
   // BT152 (an error) reports a preset-bound workload without a service account: the warning BT151 would repeat it
   record.excludeRule(R.POD_DEFAULT_SERVICE_ACCOUNT.id);

@@ -9,7 +9,6 @@ import { IConstruct } from 'constructs';
 import { GitOpsOptions } from '../../gitops';
 import { R } from '../../rules';
 import { onPass } from '../engine';
-import { readingTheModel } from '../kplus';
 import { Slot } from '../slot';
 
 /** What a ClusterIssuerConfig tells the other issuer checks of its cluster. */
@@ -183,8 +182,8 @@ export function renderOncePerPass(obj: ApiObject): unknown {
   if (!renders.has(obj)) {
     let json: unknown;
     try {
-      // (the library's derived values, such as acknowledgement annotations, are left out: they re-run the rules)
-      json = readingTheModel(() => obj.toJson());
+      // (during a pass, the annotations read from the app's record, such as acknowledgements, are left out: see engine.ts)
+      json = obj.toJson();
     } catch {
       json = undefined;
     }
