@@ -7,6 +7,7 @@ import { ClusterScopedObject } from './private/cluster-scoped';
 import { registerSubject } from './private/engine';
 import { asServiceAccount, describeValue } from './private/kplus';
 import { arrayOf, bool, checkProps, instance, str, stringMap } from './private/props';
+import { Slot } from './private/slot';
 import {
   ACR_CLIENT_ID_ANNOTATION, ACR_TENANT_ID_ANNOTATION, checkAcrId, checkEcrRoleArn, checkImagePullAudience, checkImagePullKeys,
   checkObject, CONSTRUCT_STYLE, ECR_ROLE_ARN_ANNOTATION, escapeControl, Finding, finding, IP, NODE_AUDIENCE_VERB, NODES_GROUP,
@@ -182,7 +183,8 @@ export interface ImagePullIdentityProps {
   readonly requireServiceAccount?: boolean;
 }
 
-const PRESETS = new WeakMap<ApiObject, ImagePullIdentity[]>();
+/** The image-pull presets that annotated a ServiceAccount, kept on the ServiceAccount itself (no module-level registry). */
+const PRESETS = new Slot<ImagePullIdentity[]>('imagePullPresets');
 
 /**
  * Image pulls with service account tokens (KEP-4412; Kubernetes 1.34+,
@@ -263,9 +265,8 @@ export class ImagePullIdentity {
     }
     for (const [k, v] of Object.entries(this.annotations)) sa.metadata.addAnnotation(k, v);
     const obj = ApiObject.isApiObject(sa) ? sa : ApiObject.of(sa as any);
-    const presets = PRESETS.get(obj) ?? [];
+    const presets = PRESETS.get(obj) ?? PRESETS.set(obj, []);
     if (!presets.includes(this)) presets.push(this);
-    PRESETS.set(obj, presets);
     registerSubject({ construct: obj, findings: () => serviceAccountFindings(obj) });
   }
 
