@@ -425,7 +425,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   public _findings(): Finding[] {
     let own = this._tokens.some(hasDeferred) ? this.resolvedFindings() : this._content.findings;
     // strict mode (BoundTokenRules.strict, the strict context key) may be set after the volume
-    if (this._tokens.length > 0 && isStrict(this)) {
+    if (this._tokens.length > 0 && isStrict(this) && limitsOf(this)?.extendExpiration !== false) {
       const extended = checkExtendedApiToken({ name: this.name, projected: { sources: this._content.sources } }, '');
       if (extended.length > 0) own = [...own, ...extended.map(f => ({ ...f, message: f.message.replace("'expirationSeconds'", "'expiration'") }))];
     }

@@ -1,6 +1,7 @@
 // `cdk8s-bound-tokens policy`: prints the admission policies as YAML, for
 // teams that want enforcement without writing cdk8s code. The objects are
 // those TokenAdmissionPolicy synthesizes with the same options, byte for byte.
+import { scanArgs, UsageError } from './args';
 import { yamlPackage } from '../lint/yaml';
 import { ActionName, buildPolicyObjects, PolicyBuildOptions, PolicyOptionError } from '../policy/build';
 import { parseDurationSeconds } from '../rules/token-limits';
@@ -50,7 +51,6 @@ const FLAG_OF: Record<string, string> = {
   maxTokenExpiration: '--max-token-expiration',
 };
 
-class UsageError extends Error {}
 
 interface Mutable {
   namePrefix?: string;
@@ -77,18 +77,19 @@ function action(flag: string, value: string): ActionName {
 export function parsePolicyArgs(argv: readonly string[]): PolicyBuildOptions | undefined {
   // The labels as plain data: a key such as '__proto__' must reach the option check, not the prototype.
   const o: Mutable = { excludeNamespaces: [], excludeNamespacePrefixes: [], excludeNamespaceLabels: Object.create(null), disabledRules: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') return undefined;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const v = argv[i + 1];
-      if (v === undefined || (v.startsWith('--') && v.length > 2)) throw new UsageError(`'${flag}' needs a value`);
-      i++;
-      return v;
-    };
+  if (argv.includes('-h') || argv.includes('--help')) return undefined;
+  scanArgs(argv, {
+    '--exclude-namespace': undefined,
+    '--exclude-namespace-prefix': undefined,
+    '--exclude-namespace-label': undefined,
+    '--disable': undefined,
+    '--error-action': undefined,
+    '--warning-action': undefined,
+    '--name-prefix': undefined,
+    '--max-token-expiration': undefined,
+  }, opt => {
+    const flag = opt.name;
+    const value = opt.value;
     switch (flag) {
       case '--exclude-namespace': o.excludeNamespaces.push(value()); break;
       case '--exclude-namespace-prefix': o.excludeNamespacePrefixes.push(value()); break;
@@ -101,11 +102,11 @@ export function parsePolicyArgs(argv: readonly string[]): PolicyBuildOptions | u
         break;
       }
       case '--include-system-namespaces':
-        if (eq > 0) throw new UsageError(`'${flag}' takes no value`);
+        if (opt.inline) throw new UsageError(`'${flag}' takes no value`);
         o.excludeSystemNamespaces = false;
         break;
       case '--openshift':
-        if (eq > 0) throw new UsageError(`'${flag}' takes no value`);
+        if (opt.inline) throw new UsageError(`'${flag}' takes no value`);
         o.openShift = true;
         break;
       case '--disable': o.disabledRules.push(...value().split(',').map(s => s.trim()).filter(s => s !== '')); break;
@@ -121,9 +122,9 @@ export function parsePolicyArgs(argv: readonly string[]): PolicyBuildOptions | u
         break;
       }
       default:
-        throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
+        throw new UsageError(`unknown option '${opt.word}'`);
     }
-  }
+  }, undefined);
   return o;
 }
 

@@ -78,7 +78,7 @@ function parseArgs(argv: readonly string[]): Args {
   let extendExpiration = true;
   let limitsDeclared = false;
   const disable = new Set<string>();
-  const inputs = scanArgs(argv, o => {
+  const inputs = scanArgs(argv, { '--format': '-f', '--disable': undefined, '--max-token-expiration': undefined }, o => {
     switch (o.name) {
       case '--format':
       case '-f': {

@@ -67,7 +67,15 @@ interface Args {
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = { format: 'text', inputs: [] };
-  args.inputs = scanArgs(argv, o => {
+  args.inputs = scanArgs(argv, {
+    '--issuer': undefined,
+    '--namespace': undefined,
+    '--cluster-name': undefined,
+    '--role-arn': undefined,
+    '--client-id': undefined,
+    '--verify': undefined,
+    '--format': '-f',
+  }, o => {
     switch (o.name) {
       case '--issuer': args.issuer = o.value(); break;
       case '--namespace': args.namespace = o.value(); break;

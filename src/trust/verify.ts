@@ -257,19 +257,9 @@ export function verifyTrust(
     }
     checked++;
     let ok: boolean;
-    if (b.cloud === 'eks-pod-identity') {
-      // the role's trust and the association are both needed, when both are given; either alone is checked alone
-      const byKind = new Map<string, Verdict>();
-      for (const d of docs) {
-        const v = verifyOne(b, d, opts.issuer);
-        const prev = byKind.get(d.kind);
-        if (!prev || v.findings.length < prev.findings.length) byKind.set(d.kind, v);
-      }
-      const all = [...byKind.values()];
-      for (const v of all) for (const f of v.findings) report(f);
-      ok = all.every(v => v.findings.length === 0);
-    } else if (b.cloud === 'gcp') {
-      // the provider and the IAM policy are both needed, when both are given
+    if (b.cloud === 'eks-pod-identity' || b.cloud === 'gcp') {
+      // both halves are needed, when both are given (EKS: the role's trust and the association;
+      // GCP: the provider and the IAM policy); either alone is checked alone
       const byKind = new Map<string, Verdict>();
       for (const d of docs) {
         const v = verifyOne(b, d, opts.issuer);
@@ -279,7 +269,7 @@ export function verifyTrust(
       const all = [...byKind.values()];
       for (const v of all) {
         for (const f of v.findings) report(f);
-        if (v.findings.length === 0 && v.broad) report(v.broad);
+        if (b.cloud === 'gcp' && v.findings.length === 0 && v.broad) report(v.broad);
       }
       ok = all.every(v => v.findings.length === 0);
     } else {

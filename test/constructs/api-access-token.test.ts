@@ -4,7 +4,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import * as YAML from 'yaml';
-import { ApiAccessToken, BoundTokenRules, ProjectedTokenVolume } from '../../src';
+import { ApiAccessToken, BoundTokenRules, ClusterTokenLimits, ProjectedTokenVolume } from '../../src';
 import { Linter } from '../../src/lint/lint';
 import { POLICY_RULES } from '../../src/policy/rules';
 import { checkObject, MANIFEST_STYLE } from '../../src/rules';
@@ -155,6 +155,18 @@ describe('a hand-written API token of exactly 3607 seconds (BT271)', () => {
     const msg = errorOf(() => synth(make(true)));
     expect(msg).toContain("BT271: 'expiration' of the API token 'token' in volume 'api' is exactly 3607");
     expect(msg).toContain('(a warning, made an error by strict mode)');
+  });
+
+  test('a cluster that does not extend 3607-second tokens (--no-extend-token-expiration, ClusterTokenLimits) gets no BT271, in the lint and the constructs', () => {
+    const p = podWith('api', { expirationSeconds: 3607 });
+    expect(checkObject(p, { style: MANIFEST_STYLE, strict: true, limits: { extendExpiration: false } }).map(f => f.ruleId)).toEqual([]);
+    expect(checkObject(p, { style: MANIFEST_STYLE, strict: true, limits: { extendExpiration: true } }).map(f => f.ruleId)).toEqual(['BT271']);
+    const c = chart();
+    BoundTokenRules.strict(c);
+    new ClusterTokenLimits(c, 'Limits', { extendTokenExpiration: false });
+    const v = new ProjectedTokenVolume(c, 'Api', { tokens: [{ path: 'token', audience: 'https://kubernetes.default.svc', expiration: Duration.seconds(3607) }] });
+    v.mountInto(new kplus.Pod(c, 'Pod', { serviceAccount: new kplus.ServiceAccount(c, 'SA'), containers: [{ image: 'i:1' }] }), { mountPath: '/var/run/secrets/api' });
+    expect(captureWarnings(() => synth(c)).join('\n')).not.toContain('BT271');
   });
 
   test('the policy says why it leaves it to the lint', () => {

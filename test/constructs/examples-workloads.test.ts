@@ -2,6 +2,8 @@ import { Testing } from 'cdk8s';
 import { build as buildPlus33 } from '../../examples/cdk8s-plus-33';
 import { build as buildCronJob } from '../../examples/cronjob';
 import { build as buildDeployment } from '../../examples/deployment';
+import { build as buildTokenLimits } from '../../examples/token-limits';
+import { Linter } from '../../src/lint/lint';
 import { expectValidManifests } from '../schema';
 import { captureWarnings, findKind } from '../util';
 
@@ -12,6 +14,28 @@ function synthExample(build: () => any): { objs: any[]; warnings: string[] } {
 }
 
 describe('examples', () => {
+  test('token-limits: the cluster\'s 2 h maximum shortens a 4 h token (acknowledged BT280), and the Vault agent reads a read-only JWT', () => {
+    const { objs, warnings } = synthExample(buildTokenLimits);
+    expect(warnings).toEqual([]);
+    const [reports, billing] = objs.filter(o => o.kind === 'Deployment');
+    expect(reports.spec.template.metadata.annotations).toEqual({
+      'bound-tokens.io/acknowledge-BT280': 'the client re-reads the file; 2 h tokens are fine on this cluster',
+      'token-rotation.bound-tokens.io/gateway-token': 'gateway-token: refresh after 1h36m, expires after 2h (requested 4h)',
+    });
+    expect(billing.spec.template.metadata.annotations).toMatchObject({
+      'vault.hashicorp.com/auth-type': 'jwt',
+      'vault.hashicorp.com/auth-config-path': '/var/run/secrets/tokens/vault-token',
+      'vault.hashicorp.com/auth-config-remove-jwt-after-reading': 'false',
+    });
+    // the lint, told the same limit, finds the same warning and honours the acknowledgement the construct wrote
+    const l = new Linter({ strict: true, limits: { maxExpirationSeconds: 7200 } });
+    l.addSource('token-limits.yaml', objs.map(o => JSON.stringify(o)).join('\n---\n'));
+    const r = l.report();
+    expect(r.findings).toEqual([]);
+    expect(r.acknowledged.map(f => f.ruleId)).toEqual(['BT280']);
+    expectValidManifests(objs);
+  });
+
   test('deployment: a Deployment with a Vault token in every container', () => {
     const { objs, warnings } = synthExample(buildDeployment);
     expect(warnings).toEqual([]);

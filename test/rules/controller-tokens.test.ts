@@ -52,17 +52,19 @@ describe('CSIDriver spec.tokenRequests (what a 1.32 API server refuses, verified
     expect(limited[0].message).toContain('which the kubelet refreshes after 5760 seconds');
   });
 
-  test('tokenRequests without serviceAccountTokenInSecrets: true is BT283, a warning marked 1.35+ with the CVE', () => {
-    const f = lint(csi('  tokenRequests:\n    - audience: vault\n'));
+  test('tokenRequests without serviceAccountTokenInSecrets: true is BT283, a warning marked 1.35+ with the CVE, reported by the lint with --strict only', () => {
+    // a CSIDriver shipped for every cluster version cannot carry the 1.35-only field (test/fixtures/real: 12 false alarms of 13)
+    expect(lint(csi('  tokenRequests:\n    - audience: vault\n'))).toEqual([]);
+    const f = lint(csi('  tokenRequests:\n    - audience: vault\n'), { strict: true });
     expect(ids(f)).toEqual(['BT283']);
     expect(f[0].level).toBe('warning');
     expect(f[0].message).toContain('CVE-2023-2878');
     expect(f[0].message).toContain('Kubernetes 1.35+ only');
-    expect(ids(lint(csi('  serviceAccountTokenInSecrets: false\n  tokenRequests:\n    - audience: vault\n')))).toEqual(['BT283']);
+    expect(ids(lint(csi('  serviceAccountTokenInSecrets: false\n  tokenRequests:\n    - audience: vault\n'), { strict: true }))).toEqual(['BT283']);
   });
 
   test('BT283 can be acknowledged on the CSIDriver (a cluster before 1.35 cannot set the field)', () => {
-    const l = new Linter();
+    const l = new Linter({ strict: true });
     l.addSource('x.yaml', 'apiVersion: storage.k8s.io/v1\nkind: CSIDriver\nmetadata:\n  name: d\n  annotations:\n    bound-tokens.io/acknowledge-BT283: "Kubernetes 1.33: the field does not exist yet"\nspec:\n  tokenRequests:\n    - audience: vault\n');
     const r = l.report();
     expect(r.findings).toEqual([]);
@@ -167,7 +169,10 @@ describe('the validation plugin reports them too', () => {
     let status = '';
     const report = { addViolation: (v: any) => violations.push(v), submit: (s: string) => { status = s; } };
     await new BoundTokenValidation().validate({ manifests: [file], report, logger: { log: () => undefined } });
-    expect(violations.map(v => v.ruleName)).toEqual(['BT282 (error)', 'BT283 (warning)', 'BT285 (warning)']);
+    expect(violations.map(v => v.ruleName)).toEqual(['BT282 (error)', 'BT285 (warning)']);
+    const strict: any[] = [];
+    await new BoundTokenValidation({ strict: true }).validate({ manifests: [file], report: { addViolation: (v: any) => strict.push(v), submit: () => undefined }, logger: { log: () => undefined } });
+    expect(strict.map(v => v.ruleName)).toEqual(['BT282 (error)', 'BT283 (warning)', 'BT285 (warning)']);
     expect(status).toBe('failure');
   });
 });
