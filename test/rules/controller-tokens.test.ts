@@ -171,7 +171,8 @@ describe('the validation plugin reports them too', () => {
     await new BoundTokenValidation().validate({ manifests: [file], report, logger: { log: () => undefined } });
     expect(violations.map(v => v.ruleName)).toEqual(['BT282 (error)', 'BT285 (warning)']);
     const strict: any[] = [];
-    await new BoundTokenValidation({ strict: true }).validate({ manifests: [file], report: { addViolation: (v: any) => strict.push(v), submit: () => undefined }, logger: { log: () => undefined } });
+    const strictReport = { addViolation: (v: any) => strict.push(v), submit: () => undefined };
+    await new BoundTokenValidation({ strict: true }).validate({ manifests: [file], report: strictReport, logger: { log: () => undefined } });
     expect(strict.map(v => v.ruleName)).toEqual(['BT282 (error)', 'BT283 (warning)', 'BT285 (warning)']);
     expect(status).toBe('failure');
   });
