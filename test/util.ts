@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
+import { Linter, LintOptions, LintReport } from '../src/lint/lint';
 
 
 /** Synthesizes a chart and returns its objects, failing on any rule error. */
@@ -57,3 +58,10 @@ export function tmpdir(prefix: string): string {
 }
 
 export { App };
+
+/** What the lint reports on one YAML text (as the file `file`). */
+export function lintText(text: string, opts: LintOptions = {}, file = 'in.yaml'): LintReport {
+  const linter = new Linter(opts);
+  linter.addSource(file, text);
+  return linter.report();
+}

@@ -12,11 +12,10 @@ import { build as buildExample, tokenAttributes as exampleTokenAttributes } from
 import {
   AwsEcrImagePull, AzureAcrImagePull, BoundTokenRules, ImagePullIdentity, ImagePullTokenCacheType, NodeAudienceGrant,
 } from '../../src';
-import { Linter } from '../../src/lint/lint';
 import { ruleCoverage } from '../../src/policy/build';
 import { findRule, isQualifiedName } from '../../src/rules';
 import { expectValidManifests } from '../schema';
-import { captureWarnings, chart, errorOf, findKind, synth } from '../util';
+import { captureWarnings, chart, errorOf, findKind, lintText, synth } from '../util';
 
 const ROLE = 'arn:aws:iam::111122223333:role/ecr-pull';
 const CLIENT = '00000000-1111-2222-3333-444444444444';
@@ -30,11 +29,7 @@ function synthWarn(c: Chart): { objs: any[]; warnings: string[] } {
 
 const sa = (objs: any[], name: string) => objs.find(o => o.kind === 'ServiceAccount' && o.metadata.name === name);
 
-function lint(text: string) {
-  const linter = new Linter();
-  linter.addSource('in.yaml', text);
-  return linter.report();
-}
+const lint = (text: string) => lintText(text);
 
 describe('AwsEcrImagePull', () => {
   test('defaults: the role annotation on a cdk8s-plus-33 ServiceAccount, and EKS\'s tokenAttributes', () => {

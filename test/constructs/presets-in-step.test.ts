@@ -9,10 +9,9 @@ import {
   AwsEksPodIdentity, AwsIamRole, AzureWebhookLayout, AzureWorkloadIdentity, BoundTokenRules, ClusterIssuerConfig,
   GcpWorkloadIdentityFederation, OpenShiftShortTermCredentials,
 } from '../../src';
-import { Linter } from '../../src/lint/lint';
 import { ruleCoverage } from '../../src/policy/build';
 import { findRule } from '../../src/rules';
-import { captureWarnings, chart, errorOf, findKind, synth } from '../util';
+import { captureWarnings, chart, errorOf, findKind, lintText, synth } from '../util';
 
 const CLIENT = '00000000-1111-2222-3333-444444444444';
 const TENANT = '55555555-6666-7777-8888-999999999999';
@@ -23,11 +22,7 @@ function synthWarn(c: Chart): { objs: any[]; warnings: string[] } {
   return { objs, warnings };
 }
 
-function lint(text: string) {
-  const linter = new Linter();
-  linter.addSource('in.yaml', text);
-  return linter.report();
-}
+const lint = (text: string) => lintText(text);
 
 describe('Azure Workload Identity: the per-pod token path (Azure/azure-workload-identity#1749)', () => {
   test('AzureWebhookLayout.PER_POD: the mount path carries the volume name\'s suffix, as the webhook\'s per-pod hash; AZURE_FEDERATED_TOKEN_FILE points at the file', () => {
