@@ -10,17 +10,26 @@
 //   subject's errors for the subject's own validation, which cdk8s calls
 //   later in the same sweep and which returns them, so cdk8s prefixes them
 //   with the construct path and fails the synth before anything is written.
+//   A subject gets its own validation from the first pass that finds an
+//   error in it (cdk8s reads a construct's validations when it reaches the
+//   construct, after the root): the thousands of clean subjects of an app
+//   carry none, which is memory every garbage collection of the synth walks.
 // - Validation changes no construct; it records its outcome as data (the
 //   acknowledgements that matched a warning of each subject; a workload's
 //   token rotation), which the annotations describing the manifest read when
 //   it renders (`fromRecord`): they never run the rules. While the rules read
 //   the app, the outcome is not known yet, so those annotations are absent
 //   from what they read. Errors are kept only until the subject's own
-//   validation of the same sweep returns them; a subject validated on its
-//   own (a bare `node.validate()`) is evaluated afresh.
-// - cdk8s validates the whole app once per `app.synth()` and again for every
-//   chart it writes (and once per `chart.toJson()` / `Testing.synth()`), so a
-//   warning would print once per pass. Warnings are printed once per app and
+//   validation of the same sweep returns them; a subject with a validation
+//   that is validated on its own (a bare `node.validate()`) is evaluated
+//   afresh.
+// - cdk8s validates the whole app once per `app.synth()` and again before
+//   every chart it writes (and once per `chart.toJson()` / `Testing.synth()`).
+//   The sweep before the first chart of an `app.synth()` only repeats the
+//   first one (only cdk8s ran in between), so it reuses the first one's
+//   verdict instead of running the rules again (./synth-sweep.ts tells the
+//   sweeps apart); every other sweep runs them. A warning would print once
+//   per pass: warnings are printed once per app and
 //   JavaScript task: the set of printed lines lives on the root, under a
 //   global symbol (so two copies of this library in one process share it),
 //   and is emptied when the task ends. It decides only what is printed,
@@ -30,8 +39,9 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { printOnce } from './print-once';
-import { Slot } from './slot';
+import { rootOf, Slot } from './slot';
 import { constructFindings, renderedFindings } from './subject-findings';
+import { sweepOrigin } from './synth-sweep';
 import { ackAnnotation, escapeControl, Finding } from '../rules';
 
 /** Something the rules check, reported at `construct`'s path. */
@@ -56,8 +66,12 @@ interface Ack {
 
 interface RootState {
   readonly subjects: Subject[];
-  /** Results of the current sweep's pass, consumed by the subjects' own validations. */
+  /** Results of the current sweep's pass for the subjects with a validation of their own, consumed by it. */
   pending: Map<Subject, string[]>;
+  /** The subjects given a validation of their own (by a pass that found an error in them). */
+  readonly validated: Set<Subject>;
+  /** Whether any scope of the app has an acknowledgement (most apps have none, and every subject registered asks). */
+  acks: boolean;
   /** Acknowledgements that matched a warning in the last pass. */
   used: Set<Ack>;
   /** Hooks that run at the start of every pass (e.g. to discover subjects). */
@@ -65,11 +79,17 @@ interface RootState {
   readonly hookKeys: Set<object>;
   /** > 0 while the rules read the app (a pass, a fresh evaluation): the outcome being made is not known yet. */
   reading: number;
+  /** Passes made so far (reused ones included). */
+  passes: number;
+  /** The last pass, if it was the first sweep of an `App.synth()` and found no error: its number and how many subjects it checked. */
+  synthPass?: { readonly no: number; readonly subjects: number };
 }
 
 const ROOTS = new Slot<RootState>('engine');
 const ACKS = new Slot<Ack[]>('acks');
 const STRICT = new Slot<true>('strict');
+/** On an app's root: some scope of the app is strict (asked of every subject with findings, every pass). */
+const STRICT_IN_APP = new Slot<true>('strict-in-app');
 const SUBJECT = new Slot<Subject>('subject');
 const NOTIFIED = new Slot<Set<Ack>>('notified');
 /** The outcome of a subject's last evaluation: the acknowledgements that matched a warning of it. */
@@ -80,7 +100,17 @@ function stateOf(c: IConstruct): RootState {
   const root = c.node.root;
   let state = ROOTS.get(root);
   if (!state) {
-    const s: RootState = { subjects: [], pending: NO_PENDING, used: new Set(), passHooks: [], hookKeys: new Set(), reading: 0 };
+    const s: RootState = {
+      subjects: [],
+      pending: NO_PENDING,
+      used: new Set(),
+      validated: new Set(),
+      acks: false,
+      passHooks: [],
+      hookKeys: new Set(),
+      reading: 0,
+      passes: 0,
+    };
     state = ROOTS.set(root, s);
     root.node.addValidation({ validate: () => runPass(s) });
   }
@@ -139,8 +169,7 @@ export function registerSubject<T extends Subject>(subject: T): T {
   const state = stateOf(subject.construct);
   state.subjects.push(subject);
   SUBJECT.set(subject.construct, subject);
-  subject.construct.node.addValidation(new SubjectValidation(state, subject));
-  for (const scope of subject.construct.node.scopes) for (const ack of ACKS.get(scope) ?? []) notify(subject, ack);
+  if (state.acks) for (const scope of subject.construct.node.scopes) for (const ack of ACKS.get(scope) ?? []) notify(subject, ack);
   return subject;
 }
 
@@ -165,15 +194,41 @@ export function subjectsUnder(scope: IConstruct): Subject[] {
 }
 
 function runPass(state: RootState): string[] {
+  const no = ++state.passes;
+  const origin = sweepOrigin(runPass);
+  const subjects = state.subjects;
+  const first = state.synthPass;
+  state.synthPass = undefined;
+  if (origin === 'chart' && first && first.no === no - 1 && first.subjects === subjects.length) {
+    // the sweep before `App.synth()` writes its first chart: only cdk8s ran
+    // since its first sweep, which found no error (see synth-sweep.ts), and
+    // so its verdict stands: every subject's own validation returns nothing
+    const pending = new Map<Subject, string[]>();
+    for (const subject of state.validated) pending.set(subject, CLEAN);
+    state.pending = pending.size > 0 ? pending : NO_PENDING;
+    return [];
+  }
   for (const hook of state.passHooks) hook();
   const pending = new Map<Subject, string[]>();
   state.used = new Set();
   const warnings: string[] = [];
-  const subjects = state.subjects;
+  let clean = true;
   reading(state, () => {
-    for (let i = 0; i < subjects.length; i++) pending.set(subjects[i], evaluate(subjects[i], state, warnings));
+    for (let i = 0; i < subjects.length; i++) {
+      const subject = subjects[i];
+      const errors = evaluate(subject, state, warnings);
+      if (errors !== CLEAN) {
+        clean = false;
+        if (!state.validated.has(subject)) {
+          state.validated.add(subject);
+          subject.construct.node.addValidation(new SubjectValidation(state, subject));
+        }
+      }
+      if (state.validated.has(subject)) pending.set(subject, errors);
+    }
   });
-  state.pending = pending;
+  state.pending = pending.size > 0 ? pending : NO_PENDING;
+  if (origin === 'synth' && clean) state.synthPass = { no, subjects: subjects.length };
   if (warnings.length > 0) printOnce(subjects[0].construct.node.root, warnings);
   return [];
 }
@@ -221,11 +276,12 @@ function acksFor(c: IConstruct): Map<string, Ack> {
 export function isStrict(c: IConstruct): boolean {
   const ctx = c.node.tryGetContext(STRICT_CONTEXT_KEY);
   if (ctx === true || ctx === 'true') return true;
-  return c.node.scopes.some(s => STRICT.has(s));
+  return STRICT_IN_APP.has(rootOf(c)) && c.node.scopes.some(s => STRICT.has(s));
 }
 
 export function setStrict(scope: IConstruct): void {
   STRICT.set(scope, true);
+  STRICT_IN_APP.set(rootOf(scope), true);
 }
 
 /**
@@ -282,6 +338,7 @@ function unusedAckMessage(state: RootState, a: Ack): string {
 /** Records an acknowledgement; an acknowledgement that matches nothing fails the synth. */
 export function addAcknowledgement(scope: IConstruct, ruleId: string, reason: string): void {
   const state = stateOf(scope);
+  state.acks = true;
   const list = ACKS.get(scope) ?? [];
   const existing = list.findIndex(a => a.ruleId === ruleId);
   const ack: Ack = { ruleId, reason, scope };

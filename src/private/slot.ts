@@ -6,6 +6,8 @@
 // synth noticeably slower, while a symbol-keyed field costs nothing extra.
 // Symbol keys are invisible to Object.keys, JSON and cdk8s's resolver.
 
+import { IConstruct } from 'constructs';
+
 export class Slot<T> {
   private readonly key: symbol;
 
@@ -30,4 +32,11 @@ export class Slot<T> {
   public has(o: object): boolean {
     return (o as any)[this.key] !== undefined;
   }
+}
+
+/** The root of a construct's tree, found without the array of scopes that `node.root` makes. */
+export function rootOf(c: IConstruct): IConstruct {
+  let x = c;
+  for (let up = x.node.scope; up !== undefined; up = up.node.scope) x = up;
+  return x;
 }

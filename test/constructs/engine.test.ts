@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Lazy, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
 import * as YAML from 'yaml';
 import { BoundTokenPod, ProjectedTokenVolume } from '../../src';
+import { SweepOrigin, sweepOrigin } from '../../src/private/synth-sweep';
 import { captureWarnings } from '../util';
 
 const IMAGE = 'busybox:1.36';
@@ -50,8 +52,9 @@ describe('the engine', () => {
     let counts = new Map<string, number>();
     captureWarnings(() => { counts = countRenders(() => app.synth()); });
     expect(paths).toHaveLength(8);
-    // cdk8s validates the app in synth() and again for each of the two charts it writes
-    for (const p of paths) expect([p, counts.get(p)]).toEqual([p, p.endsWith('/KD') ? 4 : 1]);
+    // cdk8s validates the app in synth() and again before each of the two charts it writes; the
+    // sweep before the first chart repeats the first (only cdk8s ran in between) and reuses its verdict
+    for (const p of paths) expect([p, counts.get(p)]).toEqual([p, p.endsWith('/KD') ? 3 : 1]);
     expect(fs.readdirSync(outdir).sort()).toEqual(['one.k8s.yaml', 'two.k8s.yaml']);
   });
 
@@ -132,6 +135,113 @@ describe('the engine', () => {
     }
     expect(message).toMatch(/\[c\/T\] BT112/);
     expect(message).not.toMatch(/BT145/);
+  });
+});
+
+describe('the sweeps of one app.synth()', () => {
+  /** A construct whose validation records where each sweep comes from. */
+  function recorder(scope: Chart): SweepOrigin[] {
+    const seen: SweepOrigin[] = [];
+    new Construct(scope, 'Recorder').node.addValidation({
+      validate: function record() {
+        seen.push(sweepOrigin(record));
+        return [];
+      },
+    });
+    return seen;
+  }
+
+  function twoCharts(app: App): { one: Chart; two: Chart; d: kplus.Deployment; v: ProjectedTokenVolume } {
+    const one = new Chart(app, 'one');
+    const two = new Chart(app, 'two');
+    const sa = new kplus.ServiceAccount(two, 'SA', { metadata: { name: 'robot' } });
+    const d = new kplus.Deployment(two, 'D', { serviceAccount: sa, containers: [{ image: IMAGE, name: 'app' }] });
+    const v = new ProjectedTokenVolume(two, 'T', { tokens: [{ path: 'token', audience: 'vault' }] });
+    v.mountInto(d);
+    return { one, two, d, v };
+  }
+
+  test('are told apart by the call stack: the first sweep, one before each chart is written, and every other sweep', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-sweeps-'));
+    const app = new App({ outdir });
+    const { one, two } = twoCharts(app);
+    const seen = recorder(one);
+    app.synth();
+    expect(seen).toEqual(['synth', 'chart', 'chart']);
+    seen.length = 0;
+    Testing.synth(one);
+    one.toJson();
+    app.synthYaml();
+    one.node.validate();
+    two.node.findAll().forEach(c => c.node.validate());
+    // (synthYaml validates once per chart, outside synth())
+    expect(seen).toEqual(['other', 'other', 'other', 'other', 'other']);
+    expect(sweepOrigin(function notASweep() { return undefined; })).toBe('other');
+  });
+
+  test('a Chart subclass that overrides toJson() is still written in a sweep of synth()', () => {
+    class Wrapped extends Chart {
+      public toJson(): any[] {
+        return super.toJson().map(o => ({ ...o, metadata: { ...o.metadata, labels: { wrapped: 'yes' } } }));
+      }
+    }
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bt-sweeps-')) });
+    const seen = recorder(new Wrapped(app, 'w'));
+    app.synth();
+    expect(seen).toEqual(['synth', 'chart']);
+  });
+
+  test('each subject is evaluated once by a synth of one chart, and once more for every later chart', () => {
+    const count = (charts: number) => {
+      const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bt-sweeps-')) });
+      const { two } = twoCharts(app);
+      for (let i = 1; i < charts - 1; i++) new Chart(app, `extra${i}`);
+      if (charts === 1) two.node.scope!.node.tryRemoveChild('one');
+      let calls = 0;
+      const proto = ProjectedTokenVolume.prototype as any;
+      const real = proto._findings;
+      proto._findings = function (this: ProjectedTokenVolume) {
+        calls++;
+        return real.call(this);
+      };
+      try {
+        app.synth();
+      } finally {
+        proto._findings = real;
+      }
+      return calls;
+    };
+    expect(count(1)).toBe(1);
+    expect(count(2)).toBe(2);
+    expect(count(3)).toBe(3);
+  });
+
+  test('a change made while an earlier chart renders is seen by the sweep before the next chart: the synth fails, nothing of the broken chart is written', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-sweeps-'));
+    const app = new App({ outdir });
+    const { one, d } = twoCharts(app);
+    // a value of chart one that, when it renders, mounts chart two's token volume with a subPath
+    new kplus.k8s.KubeConfigMap(one, 'Cm', {
+      data: {
+        late: Lazy.any({
+          produce: () => {
+            ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/0/subPath', 'token'));
+            return 'x';
+          },
+        }) as unknown as string,
+      },
+    });
+    expect(() => app.synth()).toThrow(/\[two\/D\] BT142: .*subPath/);
+    expect(fs.readdirSync(outdir)).toEqual(['one.k8s.yaml']);
+  });
+
+  test('a first sweep with an error fails the synth; the next synth sweeps in full again', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bt-sweeps-')) });
+    const { d } = twoCharts(app);
+    app.synth();
+    ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/0/subPath', 'token'));
+    expect(() => app.synth()).toThrow(/\[two\/D\] BT142: .*subPath/);
+    expect(() => app.synth()).toThrow(/\[two\/D\] BT142: .*subPath/);
   });
 });
 
