@@ -6,7 +6,7 @@ import { enableDiscovery } from './private/discovery';
 import { isStrict, registerSubject, runPassHooks, Subject } from './private/engine';
 import { durationMs, labelFromId, wholeSeconds } from './private/internal';
 import { createVolume, kplus, kplusTypeOf, setVolumeConfig } from './private/kplus';
-import { apiObjectOf, arrayOf, checkKnown, checkProps, duration, isDeferred, known, lazyStr, MOUNT_OPTIONS, num, pathOf, resolvingWith, str, POD_CERTIFICATE, TOKEN, TRUST_BUNDLE } from './private/props';
+import { apiObjectOf, arrayOf, checkKnown, checkProps, duration, isDeferred, known, lazyStr, MOUNT_OPTIONS, num, pathOf, resolvingWith, str, POD_CERTIFICATE, TOKEN, TRUST_BUNDLE, throwErrors, propFindings, Where, whereText } from './private/props';
 import { limitsOf } from './private/token-limits';
 import {
   checkCertificateVolume, checkExtendedApiToken, checkProjectedVolume, CONSTRUCT_STYLE, DEFAULT_EXPIRATION_SECONDS, Finding, finding,
@@ -141,9 +141,10 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   /** The volume's JSON for JSON patches, made on first use and kept up to date in place. */
   private _live?: any;
   private _acks?: Array<[string, string, () => string | undefined]>;
+  private _by?: string;
 
   constructor(scope: Construct, id: string, props: ProjectedTokenVolumeProps = {}) {
-    checkProps(pathOf(scope, id), props, PROPS);
+    checkProps(() => pathOf(scope, id), props, PROPS);
     super(scope, id);
     if (props.name !== undefined) {
       this.name = props.name;
@@ -163,7 +164,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     this._podCertificates = (props.podCertificates ?? []).map(c => ({ ...c }));
     // checked now, while its data is at hand (synth then reads one field per volume)
     this._content = this.content();
-    this.throwSourceErrors(`[${this.node.path}]`);
+    this.throwSourceErrors(() => `[${this.node.path}]`);
     this._volume = createVolume(this.name, this._content.config, this);
     registerSubject(new VolumeSubject(this));
   }
@@ -188,12 +189,12 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
    * @param options where to mount and what to export
    */
   public mountInto(workload: IConstruct, options: TokenMountOptions = {}): void {
-    const caller = `[${this.node.path}] mountInto(${(workload as any)?.node?.path ?? ''})`;
+    const caller = () => `[${this.node.path}] mountInto(${(workload as any)?.node?.path ?? ''})`;
     if (ApiObject.isApiObject(workload)) {
       throw notAWorkload(caller, 'workload', 'a cdk8s-plus workload', `the ApiObject '${workload.node.path}' (kind ${workload.kind})`, 'use mountIntoApiObject() for plain ApiObjects');
     }
     this.checkLineRenders(workload, caller);
-    BoundWorkload.of(workload, caller, false).bind(this, this.request(options, caller), caller, `volume '${this.name}'`);
+    BoundWorkload.of(workload, caller, false).bind(this, this.request(options, caller), caller, this.bindingName());
   }
 
   /**
@@ -214,27 +215,33 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
    * @param options where to mount and what to export
    */
   public mountIntoApiObject(obj: ApiObject, options: TokenMountOptions = {}): void {
-    const caller = `[${this.node.path}] mountIntoApiObject(${(obj as any)?.node?.path ?? ''})`;
+    const caller = () => `[${this.node.path}] mountIntoApiObject(${(obj as any)?.node?.path ?? ''})`;
     if (!ApiObject.isApiObject(obj)) {
       throw notAWorkload(caller, 'obj', 'a cdk8s ApiObject (KubeDeployment, an object of an Include, ...)', describeObj(obj), 'use mountInto() for cdk8s-plus workloads');
     }
-    BoundWorkload.of(obj, caller, true).bind(this, this.request(options, caller), caller, `volume '${this.name}'`);
+    BoundWorkload.of(obj, caller, true).bind(this, this.request(options, caller), caller, this.bindingName());
+  }
+
+  /** Who binds, for the messages of the binding rules. */
+  private bindingName(): string {
+    return (this._by ??= `volume '${this.name}'`);
   }
 
   /** The binding request of mount options, after checking them. */
-  private request(options: TokenMountOptions, caller: string): BindRequest {
-    checkProps(`${caller}:`, options, MOUNT_OPTIONS, [], 'options');
+  private request(options: TokenMountOptions, where: Where): BindRequest {
+    const problems = propFindings(options, MOUNT_OPTIONS, [], 'options');
+    if (problems.length > 0) throwErrors(`${whereText(where)}:`, problems);
     const env: Array<{ name: string; tokenPath: string }> = [];
     for (const e of options.envVars ?? []) {
       if (!e || typeof e.name !== 'string' || e.name === '' || e.name.includes('=')) {
-        throw new Error(`${caller}: ${R.MOUNT_ENV_VAR.id}: 'envVars' name must be a non-empty variable name without '=', got ${show(e?.name)}; e.g. 'VAULT_TOKEN_FILE'`);
+        throw new Error(`${whereText(where)}: ${R.MOUNT_ENV_VAR.id}: 'envVars' name must be a non-empty variable name without '=', got ${show(e?.name)}; e.g. 'VAULT_TOKEN_FILE'`);
       }
       if (typeof e.tokenPath !== 'string' || e.tokenPath === '') {
-        throw new Error(`${caller}: ${R.TOKEN_ENV_UNKNOWN_TOKEN.id}: 'envVars' tokenPath of '${e.name}' must be the path of one of the volume's tokens, got ${show(e.tokenPath)}; e.g. 'token'`);
+        throw new Error(`${whereText(where)}: ${R.TOKEN_ENV_UNKNOWN_TOKEN.id}: 'envVars' tokenPath of '${e.name}' must be the path of one of the volume's tokens, got ${show(e.tokenPath)}; e.g. 'token'`);
       }
       const prior = env.find(x => x.name === e.name);
       if (prior && prior.tokenPath !== e.tokenPath) {
-        throw new Error(`${caller}: ${R.MOUNT_ENV_VAR.id}: 'envVars' sets '${e.name}' twice, to '${prior.tokenPath}' and '${e.tokenPath}', got both; export each variable once`);
+        throw new Error(`${whereText(where)}: ${R.MOUNT_ENV_VAR.id}: 'envVars' sets '${e.name}' twice, to '${prior.tokenPath}' and '${e.tokenPath}', got both; export each variable once`);
       }
       if (!prior) env.push({ name: e.name, tokenPath: e.tokenPath });
     }
@@ -277,7 +284,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     const before = this._content;
     this._content = this.content();
     try {
-      this.throwSourceErrors(`[${this.node.path}] ${caller}:`);
+      this.throwSourceErrors(() => `[${this.node.path}] ${caller}:`);
       for (const u of this._usersList()) this.checkLineRenders(u, `[${this.node.path}] ${caller}`);
     } catch (e) {
       // the source is refused: the volume stays as it was
@@ -291,13 +298,19 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   }
 
   /** Throws the errors of the trust bundle and pod certificate sources (Kubernetes' own validation), one line each. */
-  private throwSourceErrors(where: string): void {
-    const errors = this._content.findings.filter(f => f.level === 'error' && SOURCE_RULES.has(f.ruleId));
-    if (errors.length > 0) throw new Error(`${where} ${errors.map(f => f.message).join(`\n${' '.repeat(where.length + 1)}`)}`);
+  private throwSourceErrors(where: () => string): void {
+    const found = this._content.findings;
+    if (found.length === 0) return;
+    const errors = found.filter(f => f.level === 'error' && SOURCE_RULES.has(f.ruleId));
+    if (errors.length === 0) return;
+    const at = where();
+    throw new Error(`${at} ${errors.map(f => f.message).join(`\n${' '.repeat(at.length + 1)}`)}`);
   }
 
   /** BT273: a workload of a cdk8s-plus line that would drop a source of the volume. */
-  private checkLineRenders(workload: IConstruct, caller: string): void {
+  private checkLineRenders(workload: IConstruct, caller: Where): void {
+    // (only certificate sources need a recent line)
+    if (this._trustBundles.length === 0 && this._podCertificates.length === 0) return;
     const line = Number(/^cdk8s-plus-(\d+)$/.exec(kplusTypeOf(workload)?.line ?? '')?.[1]);
     if (!Number.isFinite(line)) return;
     // the first line whose generated types hold each (cdk8s-plus renders a volume through them, dropping what they lack)
@@ -305,7 +318,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
       : this._podCertificates.length > 0 && line < 34 ? 'podCertificate source'
         : this._trustBundles.length > 0 && line < 32 ? 'clusterTrustBundle source' : undefined;
     if (missing === undefined) return;
-    throw new Error(`${caller}: ${R.SOURCE_NOT_RENDERED.id}: 'workload' is of cdk8s-plus-${line}, which cannot render the ${missing} of volume '${this.name}' (it would be dropped from the manifest), got cdk8s-plus-${line}; ${R.SOURCE_NOT_RENDERED.fix}`);
+    throw new Error(`${whereText(caller)}: ${R.SOURCE_NOT_RENDERED.id}: 'workload' is of cdk8s-plus-${line}, which cannot render the ${missing} of volume '${this.name}' (it would be dropped from the manifest), got cdk8s-plus-${line}; ${R.SOURCE_NOT_RENDERED.fix}`);
   }
 
   /** The tokens of the volume (a copy). */
@@ -492,7 +505,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     // cdk8s-plus renders a volume through its generated types, which spell the key downwardApi
     const kplusSources = this._apiAccess ? sources.map(x => (x.downwardAPI ? { downwardApi: x.downwardAPI } : x)) : sources;
     const projected = (list: any[]) => (this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources: list } : { sources: list });
-    return { sources, config: { projected: projected(kplusSources) }, findings: this.checkContent(sources) };
+    return { sources, config: { projected: projected(kplusSources) }, findings: this.contentFindings(sources) };
   }
 
   /**
@@ -520,6 +533,41 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     });
   }
 
+  /**
+   * The findings of the volume's content. Apps mount volumes of the same
+   * content into thousands of workloads: the findings of a volume of tokens
+   * alone (plain values, whole lifetimes, no declared limits) are kept by
+   * content and shared (the engine only reads them).
+   */
+  private contentFindings(sources: any[]): Finding[] {
+    const key = this.contentKey(sources);
+    if (key === undefined) return this.checkContent(sources);
+    let found = CONTENT_FINDINGS.get(key);
+    if (found === undefined) {
+      found = this.checkContent(sources);
+      if (CONTENT_FINDINGS.size >= 1024) CONTENT_FINDINGS.clear();
+      CONTENT_FINDINGS.set(key, found);
+    }
+    return found;
+  }
+
+  /** What the findings of a volume of tokens alone depend on, or undefined for any other volume. */
+  private contentKey(sources: any[]): string | undefined {
+    if (this._nameError || this._apiAccess || this._tokens.length === 0) return undefined;
+    if (this._trustBundles.length > 0 || this._podCertificates.length > 0) return undefined;
+    if (limitsOf(this) !== undefined) return undefined;
+    // (strings quoted as JSON: no two contents share a key)
+    let key = `${JSON.stringify(this.name)},${this.defaultMode}`;
+    for (let i = 0; i < this._tokens.length; i++) {
+      const t = this._tokens[i];
+      if (typeof t.path !== 'string' || (t.audience !== undefined && typeof t.audience !== 'string')) return undefined;
+      if (t.expiration !== undefined && !wholeSeconds(t.expiration).whole) return undefined;
+      const st = sources[i].serviceAccountToken;
+      key += `;${JSON.stringify(st.path)},${st.audience === undefined ? '-' : JSON.stringify(st.audience)},${st.expirationSeconds}`;
+    }
+    return key;
+  }
+
   private checkContent(sources: any[], tokens: ServiceAccountTokenProjection[] = this._tokens): Finding[] {
     const out: Finding[] = [];
     if (this._nameError) out.push(this._nameError);
@@ -539,6 +587,9 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     return out;
   }
 }
+
+/** Findings of volumes of tokens alone, by content (see `contentFindings`): pure data, bounded. */
+const CONTENT_FINDINGS = new Map<string, Finding[]>();
 
 /** The rules of Kubernetes' own validation of clusterTrustBundle and podCertificate sources: thrown at construction. */
 const SOURCE_RULES: ReadonlySet<string> = new Set([

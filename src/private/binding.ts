@@ -4,8 +4,9 @@
 // Internal: not part of the jsii API.
 import { Construct, IConstruct } from 'constructs';
 import { KplusVolume } from './kplus';
+import { Where, whereText } from './props';
 import { Finding, show } from '../rules';
-import { BindingFacts } from '../rules/binding';
+import { BindingFacts, BoundEnvFacts } from '../rules/binding';
 import { ServiceAccountTokenProjection } from '../token-projection';
 
 /** The mount path of token volumes unless told otherwise. */
@@ -100,17 +101,27 @@ function describeEnv(e: BindingEnv): string {
   return e.tokenPath !== undefined ? `token '${e.tokenPath}'` : show(e.value);
 }
 
-/** A binding as the pure binding rules read it (src/rules/binding.ts). */
+/**
+ * A binding as the pure binding rules read it (src/rules/binding.ts): a view
+ * made per evaluation and not kept (a class, so that V8 gives every view one
+ * shape, where an object literal with a getter is a dictionary).
+ */
+class BindingFactsView implements BindingFacts {
+  private _env?: BoundEnvFacts[];
+  constructor(private readonly b: Binding) {}
+  public get volumeName(): string { return this.b.volume.name; }
+  public get mountPath(): string { return this.b.mountPath; }
+  public get containers(): ReadonlySet<string> | undefined { return this.b.containers; }
+  public get tokenPaths(): readonly string[] { return this.b.volume.tokens.map(t => t.path); }
+  public get by(): string { return this.b.by; }
+  public get env(): Iterable<BoundEnvFacts> {
+    const b = this.b;
+    return (this._env ??= b.env.size === 0 ? [] : [...b.env.values()].map(e => ({ name: e.name, tokenPath: e.tokenPath, expected: envValue(b, e) })));
+  }
+}
+
 export function bindingFacts(b: Binding): BindingFacts {
-  const env = b.env;
-  return {
-    volumeName: b.volume.name,
-    mountPath: b.mountPath,
-    containers: b.containers,
-    get tokenPaths() { return b.volume.tokens.map(t => t.path); },
-    env: env.size === 0 ? [] : [...env.values()].map(e => ({ name: e.name, tokenPath: e.tokenPath, expected: envValue(b, e) })),
-    by: b.by,
-  };
+  return new BindingFactsView(b);
 }
 
 /** An identity preset bound to a workload: kept on the workload's record (see preset-spec.ts). */
@@ -129,21 +140,21 @@ export interface PresetUse {
 
 /**
  * Adds a binding request to a workload's `bindings`, or merges it into the
- * binding of the same volume and mount path; returns the binding. `caller`
+ * binding of the same volume and mount path; returns the binding. `where`
  * prefixes the errors thrown for bad options.
  */
-export function addBinding(bindings: Binding[], volume: BindableVolume, request: BindRequest, caller: string, by: string): Binding {
+export function addBinding(bindings: Binding[], volume: BindableVolume, request: BindRequest, where: Where, by: string): Binding {
   const mountPath = request.mountPath ?? DEFAULT_TOKEN_MOUNT_PATH;
   if (typeof mountPath !== 'string') {
-    throw new Error(`${caller}: 'mountPath' must be an absolute path, got ${show(mountPath)}; e.g. '${DEFAULT_TOKEN_MOUNT_PATH}'`);
+    throw new Error(`${whereText(where)}: 'mountPath' must be an absolute path, got ${show(mountPath)}; e.g. '${DEFAULT_TOKEN_MOUNT_PATH}'`);
   }
   const containers = request.containers;
   if (containers !== undefined) {
     if (!Array.isArray(containers) || containers.length === 0) {
-      throw new Error(`${caller}: 'containers' must name at least one container, got ${show(containers)}; omit it to mount into every container and init container`);
+      throw new Error(`${whereText(where)}: 'containers' must name at least one container, got ${show(containers)}; omit it to mount into every container and init container`);
     }
     for (const n of containers) {
-      if (typeof n !== 'string' || n === '') throw new Error(`${caller}: 'containers' must hold container names, got ${show(n)}; name a container of the workload`);
+      if (typeof n !== 'string' || n === '') throw new Error(`${whereText(where)}: 'containers' must hold container names, got ${show(n)}; name a container of the workload`);
     }
   }
   const path = normalizeMountPath(mountPath);
@@ -158,7 +169,7 @@ export function addBinding(bindings: Binding[], volume: BindableVolume, request:
   for (const e of request.env ?? []) {
     const prior = b.env.get(e.name);
     if (prior && (prior.tokenPath !== e.tokenPath || prior.value !== e.value)) {
-      throw new Error(`${caller}: 'envVars' '${e.name}' is already bound to ${describeEnv(prior)} at this mount, got ${describeEnv(e)}; export each variable once`);
+      throw new Error(`${whereText(where)}: 'envVars' '${e.name}' is already bound to ${describeEnv(prior)} at this mount, got ${describeEnv(e)}; export each variable once`);
     }
     (b.env === NO_ENV ? (b.env = new Map()) : b.env as Map<string, BindingEnv>).set(e.name, e);
   }
@@ -172,11 +183,12 @@ export function childOf<T extends IConstruct>(scope: Construct, id: string, make
 }
 
 /**
- * BT149, thrown by a method given something it cannot bind: `caller` is
+ * BT149, thrown by a method given something it cannot bind: `from` is
  * `[<path>] <method>(<target>)`; the message keeps the house shape
  * `[<path>] BT149: '<param>' of <method>(...) must be ..., got ...; <fix>`.
  */
-export function notAWorkload(caller: string, param: string, accepted: string, got: string, fix: string): Error {
+export function notAWorkload(from: Where, param: string, accepted: string, got: string, fix: string): Error {
+  const caller = whereText(from);
   const m = /^(\[[^\]]*\]) ?(.*)$/.exec(caller);
   const [where, call] = m ? [m[1], m[2]] : ['[]', caller];
   return new Error(`${where} BT149: '${param}'${call ? ` of ${call}` : ''} must be ${accepted}, got ${got}; ${fix}`);

@@ -24,11 +24,12 @@ import { bindingTarget, BindingTarget } from './binding-target';
 import { registerSubject, Subject, subjectsUnder } from './engine';
 import { asWorkload, describeValue, KplusVolume, KplusWorkload } from './kplus';
 import { sameJson } from './object-target';
+import { Where } from './props';
 import { Slot } from './slot';
 import { constructFindings, manifestFindings, renderedFindings } from './subject-findings';
 import { Finding, getAt, locatePodSpec, R } from '../rules';
 import { limitsOf } from './token-limits';
-import { BindingFacts, checkBindings } from '../rules/binding';
+import { checkBindings } from '../rules/binding';
 import { rotationAnnotations } from '../rules/rotation';
 
 // (the shared vocabulary of bindings lives in ./binding; named here too for the modules that bind)
@@ -51,7 +52,7 @@ export class BoundWorkload implements Subject {
    * is a cdk8s-plus workload of any line, or (with `allowApiObject`) a plain
    * ApiObject; anything else is BT149, thrown with the caller's path.
    */
-  public static of(target: unknown, caller: string, allowApiObject: boolean): BoundWorkload {
+  public static of(target: unknown, caller: Where, allowApiObject: boolean): BoundWorkload {
     const existing = target && typeof target === 'object' ? RECORD.get(target) : undefined;
     if (existing) return existing;
     const t = bindingTarget(target, allowApiObject);
@@ -89,7 +90,7 @@ export class BoundWorkload implements Subject {
     for (const r of BoundWorkload.under(scope)) r.enableRotation();
   }
 
-  private static refused(caller: string, allowApiObject: boolean, target: unknown): Error {
+  private static refused(caller: Where, allowApiObject: boolean, target: unknown): Error {
     const accepted = allowApiObject ? 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) or an ApiObject with a pod spec'
       : 'a cdk8s-plus workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob) of cdk8s-plus-27, -32, -33, -34 or another 2.x line';
     return notAWorkload(caller, 'workload', accepted, describeValue(target), R.NOT_A_WORKLOAD.fix);
@@ -101,8 +102,6 @@ export class BoundWorkload implements Subject {
   /** The cdk8s-plus model, for cdk8s-plus workloads; undefined for plain ApiObjects. */
   public readonly workload: KplusWorkload | undefined;
   private readonly bindings: Binding[] = [];
-  /** The bindings as the binding rules read them, made again after each bind. */
-  private facts?: BindingFacts[];
   // (made on first use: apps have thousands of records, and every empty Map or Set is memory
   // that each garbage collection of the synth walks)
   private checks?: RecordCheck[];
@@ -182,9 +181,8 @@ export class BoundWorkload implements Subject {
    * or those named), with the env vars, extra volumes and annotations asked
    * for. `caller` prefixes the errors thrown for bad options.
    */
-  public bind(volume: BindableVolume, request: BindRequest, caller: string, by: string): void {
+  public bind(volume: BindableVolume, request: BindRequest, caller: Where, by: string): void {
     const b = addBinding(this.bindings, volume, request, caller, by);
-    this.facts = undefined;
     volume._addUser(this.construct);
     this.target.mount(b, this.bindings);
     if (request.podAnnotations) this.target.annotatePod(request.podAnnotations);
@@ -261,7 +259,7 @@ export class BoundWorkload implements Subject {
       ? renderedFindings(manifest, this.unchangedLibraryVolumes(manifest, read.library), limits)
       : manifestFindings(manifest, read.managed, limits);
     if (this.bindings.length > 0) {
-      const own = checkBindings(read.bound, this.facts ??= this.bindings.map(bindingFacts));
+      const own = checkBindings(read.bound, this.bindings.map(bindingFacts));
       if (own.length > 0) out = out.length > 0 ? out.concat(own) : own;
     }
     for (const check of this.checks ?? []) {

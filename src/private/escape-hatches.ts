@@ -34,8 +34,14 @@ function defaultResolvers(root: IConstruct): boolean {
   const resolvers = (root as any).resolvers;
   if (!Array.isArray(resolvers)) return false;
   const seen = RESOLVERS_SEEN.get(root);
-  if (seen && seen.items.length === resolvers.length && seen.items.every((r, i) => r === resolvers[i])) return seen.only;
+  if (seen && sameItems(seen.items, resolvers)) return seen.only;
   return RESOLVERS_SEEN.set(root, { items: [...resolvers], only: onlyCdk8sResolvers(resolvers) }).only;
+}
+
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function onlyCdk8sResolvers(resolvers: any[]): boolean {

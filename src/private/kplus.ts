@@ -179,37 +179,98 @@ export function modelManifest(workload: KplusWorkload): any {
 export function modelView(workload: KplusWorkload, obj = ApiObject.of(workload), renderOrder = volumesInRenderOrder(workload)): any {
   const kind = obj.kind;
   if (kind === 'StatefulSet') return modelManifest(workload);
-  const w = workload as any;
   const volumes: any[] = [];
   for (let i = 0; i < renderOrder.length; i++) {
     const v = renderOrder[i];
     if (renderOrder.indexOf(v) === i) volumes.push(v._toKube());
   }
-  const spec: any = {
-    serviceAccountName: w.serviceAccount?.name,
-    securityContext: w.securityContext?._toKube?.(),
-    initContainers: workload.initContainers.map(containerView),
-    containers: workload.containers.map(containerView),
-  };
-  if (volumes.length > 0) spec.volumes = volumes;
-  // where the pod is scheduled (BT290), read only when a rule asks: cdk8s-plus writes scheduling.attract() as a node affinity
-  Object.defineProperty(spec, 'affinity', { get: () => w.scheduling?._toKube?.()?.affinity, enumerable: false });
-  const metadata = (meta: { toJson(): any }) => ({ get: () => metadataJson(meta), enumerable: true });
-  const out: any = { apiVersion: obj.apiVersion, kind };
-  Object.defineProperty(out, 'metadata', metadata(obj.metadata));
-  if (kind === 'Pod') {
-    out.spec = spec;
-    return out;
+  const spec = new PodSpecView(workload, volumes);
+  if (kind === 'Pod') return new ObjectView(obj, spec);
+  const template = new TemplateView((workload as any).podMetadata, spec);
+  return new ObjectView(obj, kind === 'CronJob' ? { jobTemplate: { spec: { template } } } : { template });
+}
+
+// The view's objects are classes whose lazy fields are getters on the
+// prototype, read when a rule first asks and then kept: made per workload
+// and pass, they share one shape each (an accessor defined on each object
+// would give every object a hidden class of its own). Their sources are
+// kept under symbols, which JSON and Object.keys() do not see.
+const SOURCE = Symbol('source');
+const MADE = Symbol('made');
+
+/** An object of the view: apiVersion, kind, spec, and its metadata's JSON on first read. */
+class ObjectView {
+  public readonly apiVersion: string;
+  public readonly kind: string;
+  private readonly [SOURCE]: { toJson(): any };
+  private [MADE]: any;
+
+  constructor(obj: ApiObject, public readonly spec: any) {
+    this.apiVersion = obj.apiVersion;
+    this.kind = obj.kind;
+    this[SOURCE] = obj.metadata;
   }
-  const template: any = { spec };
-  Object.defineProperty(template, 'metadata', metadata(w.podMetadata));
-  out.spec = kind === 'CronJob' ? { jobTemplate: { spec: { template } } } : { template };
-  return out;
+
+  public get metadata(): any {
+    return (this[MADE] ??= metadataJson(this[SOURCE]));
+  }
+}
+
+/** A pod template of the view: its spec, and its metadata's JSON on first read. */
+class TemplateView {
+  private readonly [SOURCE]: { toJson(): any };
+  private [MADE]: any;
+
+  constructor(podMetadata: { toJson(): any }, public readonly spec: PodSpecView) {
+    this[SOURCE] = podMetadata;
+  }
+
+  public get metadata(): any {
+    return (this[MADE] ??= metadataJson(this[SOURCE]));
+  }
+}
+
+/**
+ * The pod spec of the view: service account, containers, init containers
+ * and volumes (when there are any); the security context, and where the pod
+ * is scheduled (BT290: cdk8s-plus writes scheduling.attract() as a node
+ * affinity), on first read.
+ */
+class PodSpecView {
+  public readonly serviceAccountName: string | undefined;
+  public readonly initContainers: any[];
+  public readonly containers: any[];
+  public readonly volumes?: any[];
+  private readonly [SOURCE]: any;
+  private [MADE]?: { securityContext?: any; affinity?: any };
+
+  constructor(workload: KplusWorkload, volumes: any[]) {
+    const w = workload as any;
+    this[SOURCE] = w;
+    this.serviceAccountName = w.serviceAccount?.name;
+    this.initContainers = workload.initContainers.map(containerView);
+    this.containers = workload.containers.map(containerView);
+    if (volumes.length > 0) this.volumes = volumes;
+  }
+
+  public get securityContext(): any {
+    const made = (this[MADE] ??= {});
+    return ('securityContext' in made) ? made.securityContext : (made.securityContext = this[SOURCE].securityContext?._toKube?.());
+  }
+
+  public get affinity(): any {
+    const made = (this[MADE] ??= {});
+    return ('affinity' in made) ? made.affinity : (made.affinity = this[SOURCE].scheduling?._toKube?.()?.affinity);
+  }
 }
 
 function containerView(c: KplusContainer): any {
   const env: any[] = [];
-  for (const [name, v] of Object.entries(c.env.variables)) env.push({ name, value: v.value, valueFrom: v.valueFrom });
+  const variables = c.env.variables;
+  for (const name in variables) {
+    const v = variables[name];
+    env.push({ name, value: v.value, valueFrom: v.valueFrom });
+  }
   return {
     name: c.name,
     volumeMounts: c.mounts.map((m: any) => ({

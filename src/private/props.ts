@@ -75,6 +75,25 @@ export const anything: Check = () => undefined;
 
 /** How `arrayOf`, `shape` and `stringMap` check what is inside a value. */
 const NESTED = new WeakMap<Check, (v: unknown, prop: string, out: Array<[string, string, unknown]>) => boolean>();
+/**
+ * How they tell that everything inside a value fits, naming nothing: the
+ * common case, answered without making the name of every prop and item
+ * (`tokens[0].audience`) that only a problem needs.
+ */
+const FITS = new WeakMap<Check, (v: any) => boolean>();
+
+function fits(check: Check, value: unknown): boolean {
+  if (value === undefined) return true;
+  if (check(value) !== undefined) return false;
+  const inner = FITS.get(check);
+  return inner === undefined || inner(value);
+}
+
+function shapeFits(props: { [key: string]: unknown }, spec: Shape, required: readonly string[]): boolean {
+  for (let i = 0; i < required.length; i++) if (props[required[i]] === undefined) return false;
+  for (const p in spec) if (!fits(spec[p], props[p])) return false;
+  return true;
+}
 
 /** A list whose items pass `item` (with `nonEmpty`, at least one). */
 export function arrayOf(item: Check, what: string, nonEmpty?: string): Check {
@@ -83,6 +102,10 @@ export function arrayOf(item: Check, what: string, nonEmpty?: string): Check {
   NESTED.set(check, (v, prop, out) => {
     if (!Array.isArray(v)) return false;
     v.forEach((x, i) => checkValue(item, x, `${prop}[${i}]`, out));
+    return true;
+  });
+  FITS.set(check, (v: unknown[]) => {
+    for (let i = 0; i < v.length; i++) if (!fits(item, v[i])) return false;
     return true;
   });
   return check;
@@ -96,6 +119,7 @@ export function shape(what: string, spec: Shape, required: readonly string[] = [
     checkShape(v, spec, required, prop, out);
     return true;
   });
+  FITS.set(check, v => shapeFits(v, spec, required));
   return check;
 }
 
@@ -105,6 +129,10 @@ export function stringMap(what: string): Check {
   NESTED.set(check, (v, prop, out) => {
     if (!plainObject(v)) return false;
     for (const [k, x] of Object.entries(v)) checkValue(str, x, `${prop}.${k}`, out);
+    return true;
+  });
+  FITS.set(check, v => {
+    for (const k in v) if (!fits(str, v[k])) return false;
     return true;
   });
   return check;
@@ -145,6 +173,7 @@ export function propFindings(props: unknown, spec: Shape, required: readonly str
   if (!plainObject(props)) {
     return [finding(R.PROP_TYPE, '', what, `must be an object with ${required.length ? `at least ${required.map(r => `'${r}'`).join(', ')}` : 'the documented props'}`, show(props))];
   }
+  if (shapeFits(props, spec, required)) return [];
   const out: Array<[string, string, unknown]> = [];
   checkShape(props, spec, required, '', out);
   return out.map(([prop, expected, value]) => finding(R.PROP_TYPE, '', prop, `must be ${expected}`, typeof value === 'function' ? 'a function' : show(value)));
@@ -154,7 +183,7 @@ export function propFindings(props: unknown, spec: Shape, required: readonly str
  * Throws the BT230 findings of `props` as one error: `where` (a construct
  * path in brackets, or a preset's class name) and one line per finding.
  */
-export function checkProps(where: string, props: unknown, spec: Shape, required: readonly string[] = [], what = 'props'): void {
+export function checkProps(where: Where, props: unknown, spec: Shape, required: readonly string[] = [], what = 'props'): void {
   throwErrors(where, propFindings(props, spec, required, what));
 }
 
@@ -164,9 +193,25 @@ export function checkProps(where: string, props: unknown, spec: Shape, required:
  * constructor checks where the prop is given. Warnings are left to the synth
  * (they can be acknowledged).
  */
-export function throwErrors(where: string, found: readonly Finding[]): void {
+export function throwErrors(where: Where, found: readonly Finding[]): void {
+  if (found.length === 0) return;
   const errors = found.filter(f => f.level === 'error');
-  if (errors.length > 0) throw new Error(`${escapeControl(where)} ${errors.map(f => escapeControl(f.message)).join(`\n${' '.repeat(where.length + 1)}`)}`);
+  if (errors.length === 0) return;
+  const at = whereText(where);
+  throw new Error(`${escapeControl(at)} ${errors.map(f => escapeControl(f.message)).join(`\n${' '.repeat(at.length + 1)}`)}`);
+}
+
+/**
+ * Where an error is thrown from (`[path] method(...)`), for its message: a
+ * string, or a function that makes it only when an error needs it (a
+ * construct path is built from every scope, and an app binds thousands of
+ * workloads without an error).
+ */
+export type Where = string | (() => string);
+
+/** The text of a `Where`. */
+export function whereText(where: Where): string {
+  return typeof where === 'string' ? where : where();
 }
 
 /** `[path]` of the construct `id` that is about to be created in `scope` (before super()). */

@@ -17,7 +17,7 @@
 // - .audiences: the TokenRequest's audiences; none means the API server's own.
 import { R } from './catalogue';
 import { checkAudience, checkLifetimeSeconds } from './check-pod';
-import { clip, Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
+import { clip, Finding, finding, getAt, NO_FINDINGS, ptr, show } from './finding';
 import { API_TOKEN_DIR, CONTAINER_GROUPS, DEFAULT_EXPIRATION_SECONDS, MAX_EXPIRATION_SECONDS, MIN_EXPIRATION_SECONDS, PodSpecLocation } from './kubernetes';
 import { checkAgainstLimits, TokenLimits } from './token-limits';
 
@@ -225,24 +225,15 @@ function onReadOnlyVolume(spec: any, file: string): boolean {
  * workload's pod template.
  */
 export function checkVaultAgentJwt(obj: any, loc: PodSpecLocation): Finding[] {
-  const meta = loc.templateMetadataPath === '' ? obj?.metadata : getAtPath(obj, loc.templateMetadataPath);
+  const meta = loc.templateMetadataPath === '' ? obj?.metadata : getAt(obj, loc.templateMetadataPath);
   const a = meta?.annotations;
   if (!a || typeof a !== 'object' || !GO_TRUE.has(a[VAULT_INJECT]) || a[VAULT_AUTH_TYPE] !== 'jwt') return NO_FINDINGS;
   const file = a[VAULT_JWT_PATH];
   if (typeof file !== 'string' || GO_FALSE.has(a[VAULT_REMOVE_JWT])) return NO_FINDINGS;
-  if (!onReadOnlyVolume(getAtPath(obj, loc.specPath), file)) return NO_FINDINGS;
+  if (!onReadOnlyVolume(getAt(obj, loc.specPath), file)) return NO_FINDINGS;
   const base = loc.templateMetadataPath === '' ? '/metadata' : loc.templateMetadataPath;
   return [finding(R.VAULT_AGENT_REMOVES_JWT, `${base}${ptr('annotations', a[VAULT_REMOVE_JWT] === undefined ? VAULT_JWT_PATH : VAULT_REMOVE_JWT)}`, VAULT_REMOVE_JWT,
     `is not "false" while the injected Vault Agent's JWT auth reads '${clip(file)}' from a read-only volume, so the agent tries to delete it after every read and logs an error each time`,
     show(a[VAULT_REMOVE_JWT]))];
 }
 
-/** A JSON pointer read without the manifest module (which imports this one). */
-function getAtPath(obj: any, pointer: string): any {
-  let cur = obj;
-  for (const seg of pointerSegments(pointer)) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = cur[seg];
-  }
-  return cur;
-}

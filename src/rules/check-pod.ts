@@ -329,9 +329,8 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
   const out: Finding[] = [];
   if (!spec || typeof spec !== 'object') return out;
   const volumes: any[] = Array.isArray(spec.volumes) ? spec.volumes : NO_ITEMS;
-  const tokenVolumes = new Set<string>();
-  /** token volume name -> index of its first volume, and whether it is the platform's API-access volume */
-  const tokenIndex = new Map<string, { i: number; apiAccess: boolean }>();
+  /** token volume name -> index of its first volume, whether it is the platform's API-access volume, and whether a container mounts it */
+  const tokenIndex = new Map<string, { i: number; apiAccess: boolean; mounted: boolean }>();
   const seen = new Map<string, number>();
   for (let i = 0; i < volumes.length; i++) {
     const v = volumes[i];
@@ -352,11 +351,10 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
       continue;
     }
     if (typeof name === 'string') {
-      tokenVolumes.add(name);
       // a name is the platform's API-access volume only if every token volume of that name is (as the policy sees it)
       const entry = tokenIndex.get(name);
-      if (!entry) tokenIndex.set(name, { i, apiAccess: isApiAccessVolume(v) });
-      else if (entry.apiAccess && !isApiAccessVolume(v)) tokenIndex.set(name, { i: entry.i, apiAccess: false });
+      if (!entry) tokenIndex.set(name, { i, apiAccess: isApiAccessVolume(v), mounted: false });
+      else if (entry.apiAccess && !isApiAccessVolume(v)) entry.apiAccess = false;
     }
     if (!opts.managedVolumes?.has(name)) {
       const found = checkProjectedVolume(v, `${specPath}/volumes/${i}`, { style: opts.style, strict: opts.strict, limits: opts.limits });
@@ -372,8 +370,8 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
     }
   }
 
-  const mounted = new Set<string>();
-  const paths = new Map<string, number>();
+  // (made for the first container with two mounts or more: with one, no path repeats)
+  let paths: Map<string, number> | undefined;
   const windows = isWindowsPod(spec);
   for (const group of CONTAINER_GROUPS) {
     const list: any[] = Array.isArray(spec[group]) ? spec[group] : NO_ITEMS;
@@ -383,15 +381,16 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
       if (mounts.length === 0) continue;
       const cname = typeof container?.name === 'string' ? clip(container.name) : String(ci);
       const mp = (mi: number) => `${specPath}/${group}/${ci}/volumeMounts/${mi}`;
-      paths.clear();
+      paths?.clear();
       for (let mi = 0; mi < mounts.length; mi++) {
         const m = mounts[mi];
         const vname = m?.name;
         if (typeof vname === 'string' && !seen.has(vname)) {
           out.push(finding(R.MOUNT_UNKNOWN_VOLUME, mp(mi) + '/name', 'name', `of a volume mount in container '${cname}' names no volume of the pod`, show(vname)));
         }
-        const isToken = tokenVolumes.has(vname);
-        if (isToken) mounted.add(vname);
+        const token = tokenIndex.get(vname);
+        const isToken = token !== undefined;
+        if (token) token.mounted = true;
         const mountPath = m?.mountPath;
         if (isToken) {
           if (typeof mountPath !== 'string' || mountPath === '') {
@@ -412,12 +411,12 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
         }
         if (typeof mountPath === 'string' && mountPath !== '') {
           const key = mountPath.length > 1 && mountPath.endsWith('/') ? mountPath.replace(/\/+$/, '') : mountPath;
-          const first = paths.get(key);
+          const first = mounts.length > 1 ? (paths ??= new Map()).get(key) : undefined;
           if (first !== undefined) {
             out.push(finding(R.MOUNT_PATH_DUPLICATE, mp(mi) + '/mountPath', 'mountPath',
               `of volume '${clip(String(vname))}' in container '${cname}' is already used by the mount of volume '${clip(String(mounts[first]?.name))}'; it must be unique`, show(mountPath)));
-          } else {
-            paths.set(key, mi);
+          } else if (mounts.length > 1) {
+            paths!.set(key, mi);
           }
         }
         if (isToken && ((m.subPath !== undefined && m.subPath !== '') || (m.subPathExpr !== undefined && m.subPathExpr !== ''))) {
@@ -429,10 +428,10 @@ export function checkPodSpec(spec: any, specPath: string, opts: PodSpecCheckOpti
     }
   }
   let own: string | undefined;
-  for (const [name, { i, apiAccess }] of tokenIndex) {
+  for (const [name, { i, apiAccess, mounted }] of tokenIndex) {
     if (apiAccess) continue;
     own ??= name;
-    if (!mounted.has(name)) {
+    if (!mounted) {
       out.push(finding(R.MOUNT_NOWHERE, `${specPath}/volumes/${i}`, 'volumeMounts', `of no container mount token volume '${clip(name)}'`, 'no mount'));
     }
   }

@@ -129,3 +129,24 @@ export function pointerSegments(pointer: string): string[] {
   const segments = pointer.slice(1).split('/');
   return pointer.includes('~') ? segments.map(s => s.replace(/~1/g, '/').replace(/~0/g, '~')) : segments;
 }
+
+/** Segments of the pointers read so far (a pod spec is read at a handful of pointers, thousands of times). */
+const SEGMENTS = new Map<string, string[]>();
+
+/** Reads a JSON pointer. */
+export function getAt(obj: any, pointer: string): any {
+  if (pointer === '') return obj;
+  let segments = SEGMENTS.get(pointer);
+  if (segments === undefined) {
+    segments = pointerSegments(pointer);
+    if (SEGMENTS.size >= 4096) SEGMENTS.clear();
+    SEGMENTS.set(pointer, segments);
+  }
+  let cur = obj;
+  for (let i = 0; i < segments.length; i++) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = cur[segments[i]];
+  }
+  return cur;
+}
+

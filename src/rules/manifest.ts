@@ -4,29 +4,11 @@ import { checkServiceAccountImagePull } from './check-image-pull';
 import { checkIssuerValue } from './check-issuer';
 import { checkPodSpec, CheckStyle } from './check-pod';
 import { checkEksPodIdentityTarget } from './check-presets-in-step';
-import { Finding, finding, NO_FINDINGS, pointerSegments, ptr, show } from './finding';
+import { Finding, finding, getAt, NO_FINDINGS, ptr, show } from './finding';
+
+export { getAt } from './finding';
 import { ACK_ANNOTATION_PREFIX, isAuthentication, POD_TEMPLATE_LOCATION, PodSpecLocation, podSpecLocations } from './kubernetes';
 import { TokenLimits } from './token-limits';
-
-/** Segments of the pointers read so far (a pod spec is read at a handful of pointers, thousands of times). */
-const SEGMENTS = new Map<string, string[]>();
-
-/** Reads a JSON pointer. */
-export function getAt(obj: any, pointer: string): any {
-  if (pointer === '') return obj;
-  let segments = SEGMENTS.get(pointer);
-  if (segments === undefined) {
-    segments = pointerSegments(pointer);
-    if (SEGMENTS.size >= 4096) SEGMENTS.clear();
-    SEGMENTS.set(pointer, segments);
-  }
-  let cur = obj;
-  for (let i = 0; i < segments.length; i++) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = cur[segments[i]];
-  }
-  return cur;
-}
 
 export interface ObjectCheckOptions {
   readonly style: CheckStyle;
