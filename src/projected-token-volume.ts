@@ -5,7 +5,7 @@ import { BindRequest, BoundWorkload, notAWorkload } from './private/bound-worklo
 import { enableDiscovery } from './private/discovery';
 import { isStrict, registerSubject, runPassHooks, Subject } from './private/engine';
 import { durationMs, labelFromId, wholeSeconds } from './private/internal';
-import { createVolume, kplus, kplusTypeOf, setVolumeConfig } from './private/kplus';
+import { createVolume, kplus, kplusTypeOf } from './private/kplus';
 import { apiObjectOf, arrayOf, checkKnown, checkProps, duration, isDeferred, known, lazyStr, MOUNT_OPTIONS, num, pathOf, resolvingWith, str, POD_CERTIFICATE, TOKEN, TRUST_BUNDLE, throwErrors, propFindings, Where, whereText } from './private/props';
 import { limitsOf } from './private/token-limits';
 import {
@@ -16,15 +16,6 @@ import { TokenMountOptions } from './token-mount';
 import { ServiceAccountTokenProjection } from './token-projection';
 
 /** What a volume renders and what its own checks found; made again when a token is added. */
-interface VolumeContent {
-  /** The `sources` of the rendered volume, one per token (never handed out: renders copy them). */
-  readonly sources: any[];
-  /** The kplus volume's `config`: cdk8s-plus and cdk8s only read it (rendering copies every value). */
-  readonly config: { readonly projected: any };
-  /** The checks of the volume's own content (name, mode, sources). */
-  readonly findings: Finding[];
-}
-
 /** The runtime types of ProjectedTokenVolumeProps (made once: every check made by `arrayOf` is kept in a WeakMap). */
 const PROPS = {
   name: str,
@@ -125,17 +116,19 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   public readonly defaultMode?: number;
 
   // (an array of the exact size: apps have thousands of volumes, and an array
-  // that grows by push reserves room for 16 elements)
+  // that grows by push reserves room for 16 elements; the certificate sources,
+  // which most volumes lack, share one empty list and are copied on change)
   private readonly _tokens: ServiceAccountTokenProjection[];
-  private readonly _trustBundles: ClusterTrustBundleProjection[];
-  private readonly _podCertificates: PodCertificateProjection[];
+  private _trustBundles: readonly ClusterTrustBundleProjection[];
+  private _podCertificates: readonly PodCertificateProjection[];
   private readonly _volume: kplus.Volume;
   private readonly _nameError?: Finding;
   private _exported = false;
   /** The volume also projects ca.crt and the namespace (ApiAccessToken's). */
   private _apiAccess = false;
   private _handedOut = false;
-  private _content: VolumeContent;
+  /** The findings of the volume's own content (name, mode, sources); its sources and config are made when asked for. */
+  private _contentFindings: Finding[];
   /** The workloads that use the volume: one directly (the common case), more in a Set. */
   private _users?: IConstruct | Set<IConstruct>;
   /** The volume's JSON for JSON patches, made on first use and kept up to date in place. */
@@ -160,12 +153,12 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     this.defaultMode = props.defaultMode;
     const tokens = props.tokens ?? [];
     this._tokens = tokens.map(t => ({ ...t }));
-    this._trustBundles = (props.trustBundles ?? []).map(b => ({ ...b }));
-    this._podCertificates = (props.podCertificates ?? []).map(c => ({ ...c }));
+    this._trustBundles = props.trustBundles?.length ? props.trustBundles.map(b => ({ ...b })) : NONE;
+    this._podCertificates = props.podCertificates?.length ? props.podCertificates.map(c => ({ ...c })) : NONE;
     // checked now, while its data is at hand (synth then reads one field per volume)
-    this._content = this.content();
+    this._contentFindings = this.contentFindings(this.sources());
     this.throwSourceErrors(() => `[${this.node.path}]`);
-    this._volume = createVolume(this.name, this._content.config, this);
+    this._volume = createVolume(this.name, undefined, this);
     registerSubject(new VolumeSubject(this));
   }
 
@@ -265,8 +258,9 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
    */
   public addTrustBundle(bundle: ClusterTrustBundleProjection): void {
     checkProps(`[${this.node.path}] addTrustBundle():`, { bundle }, { bundle: TRUST_BUNDLE }, ['bundle'], 'bundle');
-    this._trustBundles.push({ ...bundle });
-    this.sourcesChanged('addTrustBundle()');
+    const before = this._trustBundles;
+    this._trustBundles = [...before, { ...bundle }];
+    this.sourcesChanged('addTrustBundle()', () => { this._trustBundles = before; });
   }
 
   /**
@@ -276,30 +270,30 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
    */
   public addPodCertificate(certificate: PodCertificateProjection): void {
     checkProps(`[${this.node.path}] addPodCertificate():`, { certificate }, { certificate: POD_CERTIFICATE }, ['certificate'], 'certificate');
-    this._podCertificates.push({ ...certificate });
-    this.sourcesChanged('addPodCertificate()');
+    const before = this._podCertificates;
+    this._podCertificates = [...before, { ...certificate }];
+    this.sourcesChanged('addPodCertificate()', () => { this._podCertificates = before; });
   }
 
-  private sourcesChanged(caller: string): void {
-    const before = this._content;
-    this._content = this.content();
+  private sourcesChanged(caller: string, undo: () => void): void {
+    const before = this._contentFindings;
+    this._contentFindings = this.contentFindings(this.sources());
     try {
       this.throwSourceErrors(() => `[${this.node.path}] ${caller}:`);
       for (const u of this._usersList()) this.checkLineRenders(u, `[${this.node.path}] ${caller}`);
     } catch (e) {
       // the source is refused: the volume stays as it was
-      if (caller === 'addTrustBundle()') this._trustBundles.pop(); else this._podCertificates.pop();
-      this._content = before;
+      undo();
+      this._contentFindings = before;
       throw e;
     }
-    setVolumeConfig(this._volume, this._content.config);
     if (this._live) this._live.projected = this.renderProjected();
     for (const u of this._usersList()) BoundWorkload.find(u)?._volumeChanged();
   }
 
   /** Throws the errors of the trust bundle and pod certificate sources (Kubernetes' own validation), one line each. */
   private throwSourceErrors(where: () => string): void {
-    const found = this._content.findings;
+    const found = this._contentFindings;
     if (found.length === 0) return;
     const errors = found.filter(f => f.level === 'error' && SOURCE_RULES.has(f.ruleId));
     if (errors.length === 0) return;
@@ -330,9 +324,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   public addToken(token: ServiceAccountTokenProjection): void {
     checkProps(`[${this.node.path}] addToken():`, { token }, { token: TOKEN }, ['token'], 'token');
     this._tokens.push({ ...token });
-    // rendered once per change, not on every render of every workload that mounts it
-    this._content = this.content();
-    setVolumeConfig(this._volume, this._content.config);
+    this._contentFindings = this.contentFindings(this.sources());
     if (this._live) this._live.projected = this.renderProjected();
     for (const u of this._usersList()) BoundWorkload.find(u)?._volumeChanged();
   }
@@ -428,7 +420,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
 
   /** The `projected` field, as a fresh copy (for JSON that others may change). */
   private renderProjected(): any {
-    const sources = this._content.sources.map(s => (s.serviceAccountToken
+    const sources = this.sources().map(s => (s.serviceAccountToken
       ? { serviceAccountToken: { ...s.serviceAccountToken } }
       : JSON.parse(JSON.stringify(s))));
     return this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources } : { sources };
@@ -436,10 +428,10 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
 
   /** @internal */
   public _findings(): Finding[] {
-    let own = this._tokens.some(hasDeferred) ? this.resolvedFindings() : this._content.findings;
+    let own = this._tokens.some(hasDeferred) ? this.resolvedFindings() : this._contentFindings;
     // strict mode (BoundTokenRules.strict, the strict context key) may be set after the volume
     if (this._tokens.length > 0 && isStrict(this) && limitsOf(this)?.extendExpiration !== false) {
-      const extended = checkExtendedApiToken({ name: this.name, projected: { sources: this._content.sources } }, '');
+      const extended = checkExtendedApiToken({ name: this.name, projected: { sources: this.sources() } }, '');
       if (extended.length > 0) own = [...own, ...extended.map(f => ({ ...f, message: f.message.replace("'expirationSeconds'", "'expiration'") }))];
     }
     if (this._exported || this._users !== undefined) return own;
@@ -486,8 +478,7 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
    */
   public _projectApiAccess(): void {
     this._apiAccess = true;
-    this._content = this.content();
-    setVolumeConfig(this._volume, this._content.config);
+    this._contentFindings = this.contentFindings(this.sources());
   }
 
   /** The sources after the tokens: the API-access files, then the certificate sources. */
@@ -500,12 +491,22 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
   }
 
   /** The content of the volume as it is now (rendered and checked once per change). */
-  private content(): VolumeContent {
-    const sources = [...this._tokens.map(sourceOf), ...this.otherSources()];
+  /** The `sources` of the rendered volume, made afresh (so never shared with what renders them). */
+  private sources(): any[] {
+    const tokens = this._tokens.map(sourceOf);
+    return this._apiAccess || this._trustBundles.length > 0 || this._podCertificates.length > 0 ? [...tokens, ...this.otherSources()] : tokens;
+  }
+
+  /**
+   * What the kplus volume renders (`{ name, ...config }`), made each time it
+   * renders rather than kept with each of thousands of volumes.
+   * @internal
+   */
+  public _kplusConfig(): { readonly projected: any } {
+    const sources = this.sources();
     // cdk8s-plus renders a volume through its generated types, which spell the key downwardApi
     const kplusSources = this._apiAccess ? sources.map(x => (x.downwardAPI ? { downwardApi: x.downwardAPI } : x)) : sources;
-    const projected = (list: any[]) => (this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources: list } : { sources: list });
-    return { sources, config: { projected: projected(kplusSources) }, findings: this.contentFindings(sources) };
+    return { projected: this.defaultMode !== undefined ? { defaultMode: this.defaultMode, sources: kplusSources } : { sources: kplusSources } };
   }
 
   /**
@@ -587,6 +588,9 @@ export class ProjectedTokenVolume extends Construct implements kplus.IStorage {
     return out;
   }
 }
+
+/** The certificate sources of a volume that has none. */
+const NONE: readonly never[] = Object.freeze([]);
 
 /** Findings of volumes of tokens alone, by content (see `contentFindings`): pure data, bounded. */
 const CONTENT_FINDINGS = new Map<string, Finding[]>();

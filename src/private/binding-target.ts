@@ -19,6 +19,7 @@ import {
 } from './kplus';
 import { explainDroppedVolumes } from './kplus-statefulset';
 import { ObjectTarget } from './object-target';
+import { rootOf } from './slot';
 import { Finding, getAt, locatePodSpec } from '../rules';
 import { checkModelVolumeNames } from '../rules/binding';
 
@@ -84,7 +85,7 @@ class ModelTarget implements BindingTarget {
 
   constructor(public readonly workload: KplusWorkload) {
     this.apiObject = ApiObject.of(workload);
-    this.root = workload.node.root;
+    this.root = rootOf(workload);
   }
 
   public mount(b: Binding, _all: readonly Binding[]): void {

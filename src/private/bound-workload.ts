@@ -25,7 +25,7 @@ import { registerSubject, Subject, subjectsUnder } from './engine';
 import { asWorkload, describeValue, KplusVolume, KplusWorkload } from './kplus';
 import { sameJson } from './object-target';
 import { Where } from './props';
-import { Slot } from './slot';
+import { rootOf, Slot } from './slot';
 import { constructFindings, manifestFindings, renderedFindings } from './subject-findings';
 import { Finding, getAt, locatePodSpec, R } from '../rules';
 import { limitsOf } from './token-limits';
@@ -40,6 +40,7 @@ export type { BindableVolume, BindingEnv, BindRequest, ExtraVolume, PresetUse } 
 export type RecordCheck = (manifest: any | undefined, record: BoundWorkload) => Finding[];
 
 const RECORD = new Slot<BoundWorkload>('record');
+const NO_BINDINGS: readonly Binding[] = Object.freeze([]);
 /** Scopes whose bound workloads carry rotation annotations (TokenRotation.annotate). */
 const ROTATION_SCOPES = new Slot<true>('rotation-scope');
 /** Whether any scope of an app asked for rotation (kept on the app's root: most apps never do). */
@@ -101,7 +102,7 @@ export class BoundWorkload implements Subject {
   public readonly apiObject: ApiObject;
   /** The cdk8s-plus model, for cdk8s-plus workloads; undefined for plain ApiObjects. */
   public readonly workload: KplusWorkload | undefined;
-  private readonly bindings: Binding[] = [];
+  private bindings: readonly Binding[] = NO_BINDINGS;
   // (made on first use: apps have thousands of records, and every empty Map or Set is memory
   // that each garbage collection of the synth walks)
   private checks?: RecordCheck[];
@@ -117,7 +118,7 @@ export class BoundWorkload implements Subject {
     this.workload = target.workload;
     RECORD.set(construct, this);
     registerSubject(this);
-    if (ROTATION_IN_APP.has(construct.node.root) && construct.node.scopes.some(s => ROTATION_SCOPES.has(s))) this.enableRotation();
+    if (ROTATION_IN_APP.has(rootOf(construct)) && construct.node.scopes.some(s => ROTATION_SCOPES.has(s))) this.enableRotation();
   }
 
   /** The workload's tokens rendered as it is now (a full render, for reports). */
@@ -182,7 +183,8 @@ export class BoundWorkload implements Subject {
    * for. `caller` prefixes the errors thrown for bad options.
    */
   public bind(volume: BindableVolume, request: BindRequest, caller: Where, by: string): void {
-    const b = addBinding(this.bindings, volume, request, caller, by);
+    const { binding: b, bindings } = addBinding(this.bindings, volume, request, caller, by);
+    this.bindings = bindings;
     volume._addUser(this.construct);
     this.target.mount(b, this.bindings);
     if (request.podAnnotations) this.target.annotatePod(request.podAnnotations);

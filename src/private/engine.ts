@@ -97,7 +97,7 @@ const ACKED = new Slot<ReadonlySet<Ack>>('acked');
 const NONE_ACKED: ReadonlySet<Ack> = new Set();
 
 function stateOf(c: IConstruct): RootState {
-  const root = c.node.root;
+  const root = rootOf(c);
   let state = ROOTS.get(root);
   if (!state) {
     const s: RootState = {

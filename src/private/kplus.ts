@@ -295,6 +295,12 @@ function containerView(c: KplusContainer): any {
 // shared by every copy of the library: each copy knows the other's volumes as library volumes
 const OWNER = new Slot<unknown>('volume-owner', true);
 const NODE = new Slot<Node>('node');
+const CONFIG = new Slot<{ readonly [key: string]: unknown }>('volume-config');
+
+/** An owner that makes the volume's `config` when it renders (so that thousands of volumes keep no copy of it). */
+export interface VolumeConfigSource {
+  _kplusConfig(): { readonly [key: string]: unknown };
+}
 
 const BRIDGED: kplus.Volume = Object.create(kplus.Volume.prototype, {
   node: {
@@ -302,25 +308,26 @@ const BRIDGED: kplus.Volume = Object.create(kplus.Volume.prototype, {
       return NODE.get(this) ?? NODE.set(this, new Construct(new Construct(undefined as unknown as Construct, ''), this.name).node);
     },
   },
+  // what cdk8s-plus renders (`{ name, ...config }`): the config given, or the owner's, made now
+  config: {
+    get(this: kplus.Volume) {
+      return CONFIG.get(this) ?? (OWNER.get(this) as VolumeConfigSource)._kplusConfig();
+    },
+  },
 });
 
 /**
  * A volume named `name` that renders `{ name, ...config }` in a workload of
- * any line. `config` is plain JSON that cdk8s-plus only reads; replace it with
- * `setVolumeConfig` when it changes.
+ * any line: `config`, plain JSON that cdk8s-plus only reads, or when it is
+ * undefined what the owner's `_kplusConfig()` makes each time it renders.
  */
-export function createVolume(name: string, config: { readonly [key: string]: unknown }, owner: unknown): kplus.Volume {
+export function createVolume(name: string, config: { readonly [key: string]: unknown } | undefined, owner: unknown): kplus.Volume {
   const volume: any = Object.create(BRIDGED);
   // cdk8s-plus truncates names to 63 characters; the rules report such names, never truncate them.
   volume.name = name;
-  volume.config = config;
+  if (config !== undefined) CONFIG.set(volume, config);
   OWNER.set(volume, owner);
   return volume;
-}
-
-/** Replaces what a volume made by `createVolume` renders. */
-export function setVolumeConfig(volume: kplus.Volume, config: { readonly [key: string]: unknown }): void {
-  (volume as any).config = config;
 }
 
 /** The owner given to `createVolume` (a ProjectedTokenVolume, ...), or undefined for other volumes. */
