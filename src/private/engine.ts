@@ -27,8 +27,9 @@
 //   every chart it writes (and once per `chart.toJson()` / `Testing.synth()`).
 //   The sweep before the first chart of an `app.synth()` only repeats the
 //   first one (only cdk8s ran in between), so it reuses the first one's
-//   verdict instead of running the rules again (./synth-sweep.ts tells the
-//   sweeps apart); every other sweep runs them. A warning would print once
+//   verdict instead of running the rules again, when the first found no
+//   error and every validation in the app is the library's own
+//   (./synth-sweep.ts tells the sweeps apart); every other sweep runs them. A warning would print once
 //   per pass: warnings are printed once per app and
 //   JavaScript task: the set of printed lines lives on the root, under a
 //   global symbol (so two copies of this library in one process share it),
@@ -41,7 +42,7 @@ import { IConstruct } from 'constructs';
 import { printOnce } from './print-once';
 import { rootOf, Slot } from './slot';
 import { constructFindings, renderedFindings } from './subject-findings';
-import { sweepOrigin } from './synth-sweep';
+import { libraryValidation, onlyLibraryValidations, sweepOrigin } from './synth-sweep';
 import { ackAnnotation, escapeControl, Finding } from '../rules';
 
 /** Something the rules check, reported at `construct`'s path. */
@@ -112,7 +113,7 @@ function stateOf(c: IConstruct): RootState {
       passes: 0,
     };
     state = ROOTS.set(root, s);
-    root.node.addValidation({ validate: () => runPass(s) });
+    root.node.addValidation(libraryValidation({ validate: () => runPass(s, root) }));
   }
   return state;
 }
@@ -193,13 +194,13 @@ export function subjectsUnder(scope: IConstruct): Subject[] {
   return stateOf(scope).subjects.filter(s => s.construct === scope || s.construct.node.scopes.includes(scope));
 }
 
-function runPass(state: RootState): string[] {
+function runPass(state: RootState, root: IConstruct): string[] {
   const no = ++state.passes;
   const origin = sweepOrigin(runPass);
   const subjects = state.subjects;
   const first = state.synthPass;
   state.synthPass = undefined;
-  if (origin === 'chart' && first && first.no === no - 1 && first.subjects === subjects.length) {
+  if (origin === 'chart' && first && first.no === no - 1 && first.subjects === subjects.length && onlyLibraryValidations(root)) {
     // the sweep before `App.synth()` writes its first chart: only cdk8s ran
     // since its first sweep, which found no error (see synth-sweep.ts), and
     // so its verdict stands: every subject's own validation returns nothing
@@ -221,7 +222,7 @@ function runPass(state: RootState): string[] {
         clean = false;
         if (!state.validated.has(subject)) {
           state.validated.add(subject);
-          subject.construct.node.addValidation(new SubjectValidation(state, subject));
+          subject.construct.node.addValidation(libraryValidation(new SubjectValidation(state, subject)));
         }
       }
       if (state.validated.has(subject)) pending.set(subject, errors);
@@ -345,11 +346,11 @@ export function addAcknowledgement(scope: IConstruct, ruleId: string, reason: st
   if (existing >= 0) list[existing] = ack; else list.push(ack);
   if (!ACKS.has(scope)) {
     ACKS.set(scope, list);
-    scope.node.addValidation({
+    scope.node.addValidation(libraryValidation({
       validate: () => reading(state, () => (ACKS.get(scope) ?? [])
         .filter(a => !state.used.has(a))
         .map(a => unusedAckMessage(state, a))),
-    });
+    }));
   }
   for (const s of subjectsUnder(scope)) notify(s, ack);
 }

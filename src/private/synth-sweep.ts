@@ -18,6 +18,15 @@
 // function has the name cdk8s gives it. Anything else (another runtime, a
 // bundled cdk8s, a future cdk8s that synthesizes differently) reads as
 // `'other'`: a sweep in full, as before.
+//
+// The validations of a sweep run after the library's own (it is on the
+// root, which cdk8s validates first), so a validation that changes the app
+// would change it after the first sweep's verdict: the verdict is reused
+// only when every validation in the app is the library's own (marked with
+// LIBRARY_VALIDATION; cdk8s and most apps add none, cdk8s-plus adds a few
+// to HPAs and Ingresses, which then get every sweep in full).
+
+import { IConstruct } from 'constructs';
 
 /** `'synth'`: the first sweep of `App.synth()`; `'chart'`: a sweep of `App.synth()` before it writes a chart; `'other'`: anything else. */
 export type SweepOrigin = 'synth' | 'chart' | 'other';
@@ -70,4 +79,28 @@ export function sweepOrigin(below: Function): SweepOrigin {
   while (fs[i + 1] && fs[i + 1].fn === 'toJson') i++;
   const top = fs[i + 1];
   return top && top.fn === 'synth' && APP_JS.test(top.file) ? 'chart' : 'other';
+}
+
+/** Marks a validation object as the library's own (it reads the app and changes nothing). */
+export const LIBRARY_VALIDATION = Symbol.for('cdk8s-bound-tokens.validation');
+
+/** Marks `v` as the library's own validation; returns it. */
+export function libraryValidation<T extends object>(v: T): T {
+  (v as any)[LIBRARY_VALIDATION] = true;
+  return v;
+}
+
+/**
+ * True when every validation of every construct under `root` is the
+ * library's own (read from the constructs' private list of validations;
+ * should a release of constructs rename it, nothing counts as the
+ * library's, and every sweep runs in full).
+ */
+export function onlyLibraryValidations(root: IConstruct): boolean {
+  for (const c of root.node.findAll()) {
+    const validations = (c.node as any)._validations;
+    if (!Array.isArray(validations)) return false;
+    for (let i = 0; i < validations.length; i++) if (validations[i]?.[LIBRARY_VALIDATION] !== true) return false;
+  }
+  return true;
 }

@@ -235,6 +235,48 @@ describe('the sweeps of one app.synth()', () => {
     expect(fs.readdirSync(outdir)).toEqual(['one.k8s.yaml']);
   });
 
+  test('a validation of the user\'s that changes the app after the library\'s is seen before the first chart is written', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-sweeps-'));
+    const app = new App({ outdir });
+    const { two, d } = twoCharts(app);
+    app.node.tryRemoveChild('one');
+    let changed = false;
+    // (validated after the root, whose validation runs the rules)
+    new Construct(two, 'Late').node.addValidation({
+      validate: () => {
+        if (!changed) ApiObject.of(d).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/0/subPath', 'token'));
+        changed = true;
+        return [];
+      },
+    });
+    expect(() => app.synth()).toThrow(/\[two\/D\] BT142: .*subPath/);
+    expect(fs.readdirSync(outdir)).toEqual([]);
+  });
+
+  test('the verdict is reused only when every validation in the app is the library\'s own', () => {
+    const count = (foreign: boolean) => {
+      const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bt-sweeps-')) });
+      const { two } = twoCharts(app);
+      app.node.tryRemoveChild('one');
+      if (foreign) new Construct(two, 'Check').node.addValidation({ validate: () => [] });
+      let calls = 0;
+      const proto = ProjectedTokenVolume.prototype as any;
+      const real = proto._findings;
+      proto._findings = function (this: ProjectedTokenVolume) {
+        calls++;
+        return real.call(this);
+      };
+      try {
+        app.synth();
+      } finally {
+        proto._findings = real;
+      }
+      return calls;
+    };
+    expect(count(false)).toBe(1);
+    expect(count(true)).toBe(2);
+  });
+
   test('a first sweep with an error fails the synth; the next synth sweeps in full again', () => {
     const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bt-sweeps-')) });
     const { d } = twoCharts(app);
