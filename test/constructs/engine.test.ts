@@ -151,6 +151,23 @@ describe('the sweeps of one app.synth()', () => {
     return seen;
   }
 
+  /** How many times the rules evaluate a token volume while `fn` runs. */
+  function evaluationsBy(fn: () => void): number {
+    let calls = 0;
+    const proto = ProjectedTokenVolume.prototype as any;
+    const real = proto._findings;
+    proto._findings = function (this: ProjectedTokenVolume) {
+      calls++;
+      return real.call(this);
+    };
+    try {
+      fn();
+    } finally {
+      proto._findings = real;
+    }
+    return calls;
+  }
+
   function twoCharts(app: App): { one: Chart; two: Chart; d: kplus.Deployment; v: ProjectedTokenVolume } {
     const one = new Chart(app, 'one');
     const two = new Chart(app, 'two');
@@ -197,19 +214,7 @@ describe('the sweeps of one app.synth()', () => {
       const { two } = twoCharts(app);
       for (let i = 1; i < charts - 1; i++) new Chart(app, `extra${i}`);
       if (charts === 1) two.node.scope!.node.tryRemoveChild('one');
-      let calls = 0;
-      const proto = ProjectedTokenVolume.prototype as any;
-      const real = proto._findings;
-      proto._findings = function (this: ProjectedTokenVolume) {
-        calls++;
-        return real.call(this);
-      };
-      try {
-        app.synth();
-      } finally {
-        proto._findings = real;
-      }
-      return calls;
+      return evaluationsBy(() => app.synth());
     };
     expect(count(1)).toBe(1);
     expect(count(2)).toBe(2);
@@ -259,19 +264,7 @@ describe('the sweeps of one app.synth()', () => {
       const { two } = twoCharts(app);
       app.node.tryRemoveChild('one');
       if (foreign) new Construct(two, 'Check').node.addValidation({ validate: () => [] });
-      let calls = 0;
-      const proto = ProjectedTokenVolume.prototype as any;
-      const real = proto._findings;
-      proto._findings = function (this: ProjectedTokenVolume) {
-        calls++;
-        return real.call(this);
-      };
-      try {
-        app.synth();
-      } finally {
-        proto._findings = real;
-      }
-      return calls;
+      return evaluationsBy(() => app.synth());
     };
     expect(count(false)).toBe(1);
     expect(count(true)).toBe(2);
