@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { Linter, LintOptions, LintReport } from '../src/lint/lint';
 
 
@@ -64,4 +64,29 @@ export function lintText(text: string, opts: LintOptions = {}, file = 'in.yaml')
   const linter = new Linter(opts);
   linter.addSource(file, text);
   return linter.report();
+}
+
+/**
+ * Runs `fn` with `proto[method]` wrapped so that `onCall` runs (with the
+ * object) before each call; the method is restored afterwards.
+ */
+export function countCalls(proto: object, method: string, onCall: (self: any) => void, fn: () => void): void {
+  const p = proto as any;
+  const real = p[method];
+  p[method] = function (this: unknown, ...args: unknown[]) {
+    onCall(this);
+    return real.apply(this, args);
+  };
+  try {
+    fn();
+  } finally {
+    p[method] = real;
+  }
+}
+
+/** Renders made while `fn` runs, by construct path: every ApiObject's toJson ends in ApiObject.prototype.toJson. */
+export function countRenders(fn: () => void): Map<string, number> {
+  const counts = new Map<string, number>();
+  countCalls(ApiObject.prototype, 'toJson', (o: ApiObject) => counts.set(o.node.path, (counts.get(o.node.path) ?? 0) + 1), fn);
+  return counts;
 }

@@ -7,26 +7,9 @@ import { Construct } from 'constructs';
 import * as YAML from 'yaml';
 import { BoundTokenPod, ProjectedTokenVolume } from '../../src';
 import { SweepOrigin, sweepOrigin } from '../../src/private/synth-sweep';
-import { captureWarnings } from '../util';
+import { captureWarnings, countCalls, countRenders } from '../util';
 
 const IMAGE = 'busybox:1.36';
-
-/** Counts renders: every ApiObject's toJson ends in ApiObject.prototype.toJson. */
-function countRenders(fn: () => void): Map<string, number> {
-  const counts = new Map<string, number>();
-  const proto = ApiObject.prototype as any;
-  const real = proto.toJson;
-  proto.toJson = function (this: ApiObject) {
-    counts.set(this.node.path, (counts.get(this.node.path) ?? 0) + 1);
-    return real.call(this);
-  };
-  try {
-    fn();
-  } finally {
-    proto.toJson = real;
-  }
-  return counts;
-}
 
 function populate(app: App): string[] {
   const paths: string[] = [];
@@ -154,17 +137,7 @@ describe('the sweeps of one app.synth()', () => {
   /** How many times the rules evaluate a token volume while `fn` runs. */
   function evaluationsBy(fn: () => void): number {
     let calls = 0;
-    const proto = ProjectedTokenVolume.prototype as any;
-    const real = proto._findings;
-    proto._findings = function (this: ProjectedTokenVolume) {
-      calls++;
-      return real.call(this);
-    };
-    try {
-      fn();
-    } finally {
-      proto._findings = real;
-    }
+    countCalls(ProjectedTokenVolume.prototype, '_findings', () => calls++, fn);
     return calls;
   }
 
